@@ -1,0 +1,71 @@
+"""cogov's engine: load a rule base, evaluate a context, explain, check.
+
+This is the public API used by the service and the CLI; nothing here knows
+about the web, the database or the decision log.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .context import ProjectContext
+from .evaluator import run_python
+from .facts import ContextError, subjects, validate_context
+from .loader import load_rulebase
+from .recommendation import Recommendation
+from .resolve import ResolutionError, resolve
+from .rulebase import LoadError, RuleBase, RuleBaseError
+from .runtime import DurableRuntime, EngineError
+
+ENGINE_VERSION = "0.1.0"
+BACKENDS = ("durable", "python")
+
+__all__ = ["ENGINE_VERSION", "ContextError", "Engine", "EngineError", "LoadError", "ProjectContext",
+           "Recommendation", "ResolutionError", "RuleBase", "RuleBaseError", "check_rulebase", "load_rulebase",
+           "validate_context"]
+
+
+class Engine:
+    """A loaded rule base ready to evaluate contexts.
+
+    backend "durable" runs the Rete engine (the product's default); "python"
+    runs the reference interpreter of the same compiled conditions.
+    Not thread-safe across processes' worth of load: the durable backend
+    serialises evaluations; scale with processes.
+    """
+
+    def __init__(self, rulebase: RuleBase | str | Path, backend: str = "durable"):
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}")
+        self.rulebase = rulebase if isinstance(rulebase, RuleBase) else load_rulebase(rulebase)
+        self.backend = backend
+        self._runtime: DurableRuntime | None = DurableRuntime(self.rulebase) if backend == "durable" else None
+
+    def infer(self, context: Any):
+        """Validate and run the rules; return the working memory (firings)."""
+        ctx = validate_context(context)
+        subj = subjects(ctx)
+        if self._runtime is not None:
+            return self._runtime.run(subj)
+        return run_python(self.rulebase, subj)
+
+    def recommend(self, context: Any) -> Recommendation:
+        return resolve(self.infer(context), ENGINE_VERSION)
+
+    def evaluate(self, context: Any) -> dict[str, Any]:
+        """The explained recommendation as JSON-ready data."""
+        return self.recommend(context).model_dump(mode="json")
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.close()
+            self._runtime = None
+
+
+def check_rulebase(root: str | Path) -> list[LoadError]:
+    """Every error in the rule base at `root` (empty when it is clean)."""
+    try:
+        load_rulebase(root)
+    except RuleBaseError as exc:
+        return exc.errors
+    return []

@@ -1,0 +1,116 @@
+"""The catalogues rules refer to: techniques, roles, arrangements, skills,
+warnings, and the bibliography of sources.
+
+Each lives in one YAML file under `rules/`; these models are their schema.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from .context import IAP2Level, PublicSize
+
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+SourceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,80}$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+    code: Code
+    label: Label
+    description: Prose | None = None
+    sources: list[SourceKey] = Field(default_factory=list)
+
+
+class Technique(_Entry):
+    iap2_levels: list[IAP2Level] = Field(min_length=1)
+    group_size: list[PublicSize] = Field(min_length=1)
+    channel: Literal["online", "offline", "assisted"]
+    skills: list[Code] = Field(default_factory=list)
+    sources: list[SourceKey] = Field(min_length=1)
+
+
+class Role(_Entry):
+    pass
+
+
+class Arrangement(_Entry):
+    pass
+
+
+class Skill(_Entry):
+    pass
+
+
+class Warning(_Entry):
+    message: Prose
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    citation: Prose
+    doi: Label | None = None
+    url: Label | None = None
+    note: Prose | None = None
+
+
+class TechniqueFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    techniques: list[Technique]
+
+
+class RoleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    roles: list[Role]
+
+
+class ArrangementFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    arrangements: list[Arrangement]
+
+
+class SkillFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    skills: list[Skill]
+
+
+class WarningFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    warnings: list[Warning]
+
+
+class SourceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: dict[SourceKey, Source]
+
+
+# catalogue kind -> (file under rules/, file model, list key)
+CATALOGUE_FILES: dict[str, tuple[str, type[BaseModel], str]] = {
+    "techniques": ("catalogue/techniques.yaml", TechniqueFile, "techniques"),
+    "roles": ("catalogue/roles.yaml", RoleFile, "roles"),
+    "arrangements": ("catalogue/arrangements.yaml", ArrangementFile, "arrangements"),
+    "skills": ("catalogue/skills.yaml", SkillFile, "skills"),
+    "warnings": ("catalogue/warnings.yaml", WarningFile, "warnings"),
+}
+SOURCES_FILE = "sources.yaml"
+
+
+class Catalogue(BaseModel):
+    """Every catalogue of a rule base, keyed by code, in file order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    techniques: dict[str, Technique] = Field(default_factory=dict)
+    roles: dict[str, Role] = Field(default_factory=dict)
+    arrangements: dict[str, Arrangement] = Field(default_factory=dict)
+    skills: dict[str, Skill] = Field(default_factory=dict)
+    warnings: dict[str, Warning] = Field(default_factory=dict)
+    sources: dict[str, Source] = Field(default_factory=dict)
+
+    def order(self, kind: str) -> dict[str, int]:
+        return {code: i for i, code in enumerate(getattr(self, kind))}

@@ -1,0 +1,246 @@
+"""The project context a manager submits: cogov's public input contract.
+
+This module is the single source of truth for the context. The rule
+language's field names, the ordinal scales, the JSON schema served by the API
+and the manager's form are all derived from these models.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+
+class Ordinal(str, Enum):
+    """An enum whose members are ordered as declared (low < medium < high)."""
+
+    @classmethod
+    def rank(cls, value: str) -> int:
+        """1-based position of a member; rules compare these ranks."""
+        return [m.value for m in cls].index(value) + 1
+
+
+class Level(Ordinal):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class PublicSize(Ordinal):
+    small = "small"
+    medium = "medium"
+    large = "large"
+    city_wide = "city_wide"
+
+
+class Scope(Ordinal):
+    site = "site"
+    neighbourhood = "neighbourhood"
+    district = "district"
+    city = "city"
+    region = "region"
+
+
+class DigitalAccess(Ordinal):
+    low = "low"
+    mixed = "mixed"
+    high = "high"
+
+
+class IAP2Level(Ordinal):
+    inform = "inform"
+    consult = "consult"
+    involve = "involve"
+    collaborate = "collaborate"
+    empower = "empower"
+
+
+class Domain(str, Enum):
+    mobility = "mobility"
+    energy = "energy"
+    environment = "environment"
+    public_space = "public_space"
+    culture_heritage = "culture_heritage"
+    health_social_care = "health_social_care"
+    education = "education"
+    safety = "safety"
+    digital_government = "digital_government"
+    housing = "housing"
+    other = "other"
+
+
+class Phase(str, Enum):
+    co_commissioning = "co_commissioning"
+    co_design = "co_design"
+    co_delivery = "co_delivery"
+    co_assessment = "co_assessment"
+
+
+class Objective(str, Enum):
+    efficiency = "efficiency"
+    capacity_building = "capacity_building"
+
+
+class Organisation(str, Enum):
+    organised = "organised"
+    unorganised = "unorganised"
+    mixed = "mixed"
+
+
+class StakeholderKind(str, Enum):
+    citizens = "citizens"
+    civil_society = "civil_society"
+    business = "business"
+    research = "research"
+    public_authority = "public_authority"
+    utility = "utility"
+    media = "media"
+    other = "other"
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=2000)]
+StakeholderId = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+
+class Project(_Section):
+    """What the project is and what the manager wants from participation."""
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="Name of the project or service.")
+    city: Text | None = Field(None, description="City running the project.")
+    domain: Domain = Field(Domain.other, description="Service domain.")
+    phase: Phase | None = Field(
+        None, description="Co-production phase the decision belongs to (Bovaird & Loeffler's four Co's); "
+        "absent when not yet known.")
+    scope: Scope | None = Field(
+        None, description="Geographical scope of the decision, ordered site < neighbourhood < district < city "
+        "< region; absent when not known.")
+    arena: Text | None = Field(None, description="The place or arena where co-production happens (free text).")
+    objective: Objective = Field(
+        Objective.efficiency, description="efficiency: involve the public as little as the decision allows "
+        "(Thomas's time-efficient choice); capacity_building: as much as it allows (development-oriented).")
+
+
+class Decision(_Section):
+    """Thomas's seven questions about the decision, plus optional qualifiers."""
+
+    quality_requirement: bool = Field(
+        description="QR: must the decision meet technical, legal or budgetary quality constraints?")
+    manager_has_information: bool = Field(
+        description="INFO: does the manager have enough information to make a high-quality decision alone?")
+    problem_structured: bool = Field(
+        description="STRUCT: is the problem structured (alternatives known, not open to redefinition)?")
+    acceptance_critical: bool = Field(
+        description="AR: is public acceptance critical to effective implementation?")
+    acceptance_likely_if_autonomous: bool = Field(
+        description="AP: if the manager decided alone, would the public reasonably certainly accept it?")
+    public_shares_goals: bool = Field(
+        description="GC: does the relevant public share the agency's goals for this problem?")
+    public_conflict_likely: bool = Field(
+        description="CONF: is conflict within the public over the preferred solution likely?")
+    legally_mandated_consultation: bool = Field(
+        False, description="Does law or regulation require a formal public consultation?")
+    urgency: Level | None = Field(None, description="How urgent the decision is; absent when not stated.")
+    technical_complexity: Level | None = Field(
+        None, description="How technical the issue is; absent when not stated.")
+    uses_personal_data: bool = Field(
+        False, description="Does the service or the participation process process personal data?")
+
+
+class Public(_Section):
+    """The relevant public as a whole."""
+
+    size: PublicSize = Field(
+        description="How many people the relevant public counts: small (up to 30 people), medium, large, "
+        "city_wide; ordered.")
+    digital_access: DigitalAccess = Field(
+        description="Digital access and skills of the relevant public, ordered low < mixed < high.")
+    organisation: Organisation = Field(
+        description="Is the public organised in groups, unorganised individuals, or mixed?")
+    trust_in_authority: Level = Field(description="The public's trust in the authority.")
+    hard_to_reach_groups: bool = Field(
+        description="Does the public include hard-to-reach groups (elderly, migrants, isolated, low income)?")
+
+
+class Stakeholder(_Section):
+    """One stakeholder group, described for a power/interest and salience analysis."""
+
+    id: StakeholderId = Field(description="Unique short id (lowercase letters, digits, _ and -).")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+        description="Display name of the group.")
+    kind: StakeholderKind = Field(description="What kind of group it is.")
+    power: Level = Field(description="Power over the decision or its implementation (Mendelow).")
+    interest: Level = Field(description="Interest in the decision (Mendelow).")
+    legitimate: bool = Field(False, description="Has a legitimate claim (Mitchell, Agle & Wood).")
+    urgent: bool = Field(False, description="Its claim calls for immediate attention (Mitchell, Agle & Wood).")
+    affected: bool = Field(False, description="Is directly affected by the decision.")
+    organised: bool = Field(False, description="Is represented by an organisation that can speak for it.")
+    hard_to_reach: bool = Field(False, description="Is hard to reach through ordinary channels.")
+    holds_information: bool = Field(False, description="Holds information the manager needs.")
+    can_obstruct: bool = Field(False, description="Can obstruct the decision or its implementation if left out.")
+
+
+class Capacity(_Section):
+    """The city team's capacity to run co-production."""
+
+    facilitation_skills: Level = Field(description="Facilitation skills available to the team.")
+    engagement_budget: Level = Field(description="Budget available for engagement.")
+    political_support: Level = Field(description="Political support for sharing decisions with the public.")
+    digital_platform_available: bool = Field(False, description="A digital participation platform is available.")
+    prior_coproduction_experience: bool = Field(False, description="The team has co-produced services before.")
+
+
+MAX_STAKEHOLDERS = 200
+
+
+class ProjectContext(BaseModel):
+    """A project's context, as a manager submits it."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True,
+                              json_schema_extra={"title": "cogov project context"})
+
+    project: Project
+    decision: Decision
+    public: Public
+    stakeholders: Annotated[list[Stakeholder], Field(min_length=1, max_length=MAX_STAKEHOLDERS)] = Field(
+        description="The stakeholder groups (at least one, ids unique).")
+    capacity: Capacity
+    notes: dict[Annotated[str, StringConstraints(max_length=200)], LongText] = Field(
+        default_factory=dict, max_length=200,
+        description="Free notes keyed by field path, e.g. marking a value as assumed. Not read by rules.")
+
+    @model_validator(mode="after")
+    def _unique_stakeholder_ids(self) -> "ProjectContext":
+        seen: set[str] = set()
+        for s in self.stakeholders:
+            if s.id in seen:
+                raise ValueError(f"stakeholder id {s.id!r} is used more than once")
+            seen.add(s.id)
+        return self
+
+
+SECTION_MODELS: dict[str, type[_Section]] = {
+    "project": Project, "decision": Decision, "public": Public, "capacity": Capacity,
+}
+
+
+def field_enum(model: type[BaseModel], name: str) -> tuple[str, Any]:
+    """(kind, enum-or-None) of a field: kind is bool, str, ordinal or nominal."""
+    annotation = model.model_fields[name].annotation
+    args = getattr(annotation, "__args__", None) or (annotation,)
+    for arg in args:
+        if isinstance(arg, type) and issubclass(arg, Ordinal):
+            return "ordinal", arg
+        if isinstance(arg, type) and issubclass(arg, Enum):
+            return "nominal", arg
+        if arg is bool:
+            return "bool", None
+    return "str", None

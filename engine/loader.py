@@ -1,0 +1,268 @@
+"""Load and check a rule base directory, all of it, before anything runs.
+
+Every problem becomes a LoadError naming file:line (and the rule id); a rule
+base with any error is refused whole.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import approaches
+from .catalogue import CATALOGUE_FILES, SOURCES_FILE, Catalogue, SourceFile
+from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
+from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
+from .rulefile import RuleFile
+from .yamlsource import Located, YamlError, read_yaml
+
+POLICY_DIR = "policy"
+MAX_RULES = 4000
+MAX_FILES = 500
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[LoadError] = []
+
+    def add(self, file: str, line: int | None, message: str, rule: str | None = None) -> None:
+        self.errors.append(LoadError(file, line, message, rule))
+
+    def pydantic(self, file: str, located: Located, exc: ValidationError, prefix: tuple = ()) -> None:
+        for err in exc.errors(include_url=False):
+            loc = prefix + tuple(err["loc"])
+            rule = None
+            if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+                rules = (located.data or {}).get("rules") or []
+                if loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
+                    rule = rules[loc[1]].get("id") if isinstance(rules[loc[1]].get("id"), str) else None
+            field = ".".join(str(p) for p in loc if not isinstance(p, int) or True)
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key (not part of the rule-file schema)"
+            elif err["type"] == "missing":
+                msg = "required key is missing"
+            self.add(file, located.line_of(loc), f"{field}: {msg}", rule)
+
+
+def _read(root: Path, rel: str, model: type[BaseModel], errs: _Collector) -> tuple[Any, Located | None]:
+    path = root / rel
+    try:
+        located = read_yaml(path)
+    except YamlError as exc:
+        errs.add(rel, exc.line, exc.message)
+        return None, None
+    if not isinstance(located.data, dict):
+        errs.add(rel, 1, "expected a mapping at the top of the file")
+        return None, located
+    try:
+        return model.model_validate(located.data), located
+    except ValidationError as exc:
+        errs.pydantic(rel, located, exc)
+        return None, located
+
+
+def _hash(files: dict[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def rulebase_files(root: Path) -> list[str]:
+    """Relative paths of every file that makes up a rule base, sorted."""
+    rels = [SOURCES_FILE] + [spec[0] for spec in CATALOGUE_FILES.values()]
+    policy = root / POLICY_DIR
+    if policy.is_dir():
+        rels += sorted(f"{POLICY_DIR}/{p.name}" for p in policy.iterdir() if p.suffix in (".yaml", ".yml"))
+    return rels
+
+
+def load_rulebase(root: str | Path) -> RuleBase:
+    """Load, validate and stratify the rule base in `root` (e.g. `rules/`)."""
+    root = Path(root)
+    errs = _Collector()
+    if not root.is_dir():
+        raise RuleBaseError([LoadError(str(root), None, "not a directory")])
+    rels = rulebase_files(root)
+    if len(rels) > MAX_FILES:
+        raise RuleBaseError([LoadError(str(root), None, f"more than {MAX_FILES} rule files")])
+    raw_files: dict[str, bytes] = {}
+    for rel in rels:
+        try:
+            raw_files[rel] = (root / rel).read_bytes()
+        except OSError as exc:
+            errs.add(rel, None, f"cannot read: {exc.strerror}")
+    if errs.errors:
+        raise RuleBaseError(errs.errors)
+
+    # --- catalogues and sources
+    cat: dict[str, dict] = {}
+    src_model, _ = _read(root, SOURCES_FILE, SourceFile, errs)
+    cat["sources"] = dict(src_model.sources) if src_model else {}
+    cat_lines: dict[str, tuple[str, Located | None, list]] = {}
+    for kind, (rel, model, key) in CATALOGUE_FILES.items():
+        parsed, located = _read(root, rel, model, errs)
+        entries = getattr(parsed, key) if parsed else []
+        cat_lines[kind] = (rel, located, entries)
+        cat[kind] = {}
+        for i, entry in enumerate(entries):
+            if entry.code in cat[kind]:
+                errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
+            cat[kind][entry.code] = entry
+    catalogue = Catalogue(**cat)
+    for kind, (rel, located, entries) in cat_lines.items():
+        key = CATALOGUE_FILES[kind][2]
+        for i, entry in enumerate(entries):
+            for j, s in enumerate(entry.sources):
+                if s not in catalogue.sources:
+                    errs.add(rel, located.line_of((key, i, "sources", j)), f"{entry.code}: unknown source {s!r}")
+            for j, s in enumerate(getattr(entry, "skills", [])):
+                if s not in catalogue.skills:
+                    errs.add(rel, located.line_of((key, i, "skills", j)), f"{entry.code}: unknown skill {s!r}")
+
+    # --- rule files
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for rel in rels:
+        if not rel.startswith(POLICY_DIR + "/"):
+            continue
+        parsed, located = _read(root, rel, RuleFile, errs)
+        if parsed is None:
+            continue
+        for i, spec in enumerate(parsed.rules):
+            at = ("rules", i)
+            line = located.line_of(at)
+            if spec.id in seen:
+                errs.add(rel, located.line_of(at + ("id",)), f"duplicate rule id (first in {seen[spec.id]})", spec.id)
+                continue
+            seen[spec.id] = f"{rel}:{line}"
+            rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs)
+            if rule is not None:
+                rules.append(rule)
+    if len(rules) > MAX_RULES:
+        errs.add(POLICY_DIR, None, f"{len(rules)} rules: durable_rules allows at most {MAX_RULES} per rule base")
+
+    fact_scope, derivers = _facts(rules, errs)
+    strata, approach_stratum = _stratify(rules, derivers, errs)
+    if errs.errors:
+        raise RuleBaseError(errs.errors)
+    rb = RuleBase(root=str(root), rules=rules, catalogue=catalogue, version=_hash(raw_files),
+                  files={rel: raw_files[rel].decode("utf-8") for rel in rels},
+                  fact_scope=fact_scope, derivers=derivers, strata=strata, approach_stratum=approach_stratum)
+    from .compiler import plan  # the engine's hard limits, checked before any registration
+    try:
+        plan(rb)
+    except ConditionError as exc:
+        raise RuleBaseError([LoadError(POLICY_DIR, None, exc.message)]) from None
+    return rb
+
+
+def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalogue: Catalogue,
+                errs: _Collector) -> Rule | None:
+    before = len(errs.errors)
+
+    def err(path: tuple, message: str) -> None:
+        errs.add(rel, located.line_of(at + path), message, spec.id)
+
+    scope = "stakeholder" if spec.for_each == "stakeholder" else "project"
+    terms = []
+    node = None
+    try:
+        node = parse_condition(spec.when, ("when",))
+        terms = to_terms(node, ("when",))
+    except ConditionError as exc:
+        err(exc.path, exc.message)
+    for term in terms:
+        for lit in term:
+            if isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope == "stakeholder" and scope != "stakeholder":
+                err(("when",), f"reads {lit.field} but has no 'for_each: stakeholder'")
+    then = spec.then
+    if then.is_empty():
+        err(("then",), "concludes nothing")
+    for j, s in enumerate(spec.sources):
+        if s not in catalogue.sources:
+            err(("sources", j), f"unknown source {s!r} (add it to sources.yaml)")
+    for j, code in enumerate(then.eliminate):
+        if code not in approaches.BY_CODE:
+            err(("then", "eliminate", j), f"unknown approach {code!r} (one of {', '.join(approaches.ORDER)})")
+    if then.prefer is not None and then.prefer not in approaches.BY_CODE and then.prefer not in approaches.STRATEGIES:
+        err(("then", "prefer"), f"prefer takes {', '.join(approaches.STRATEGIES)} or an approach, not {then.prefer!r}")
+    if (then.participant or then.exclude) and scope != "stakeholder":
+        err(("then",), "participant and exclude need 'for_each: stakeholder'")
+    if then.participant and then.exclude:
+        err(("then",), "a rule cannot both give a participant role and exclude the group")
+    if then.participant and then.participant.role not in catalogue.roles:
+        err(("then", "participant", "role"), f"unknown role {then.participant.role!r}")
+    for key, kind in (("techniques", "techniques"), ("avoid_techniques", "techniques"),
+                      ("arrangements", "arrangements"), ("skills", "skills"), ("skill_gaps", "skills"),
+                      ("warnings", "warnings")):
+        for j, code in enumerate(getattr(then, key)):
+            if code not in getattr(catalogue, kind):
+                err(("then", key, j), f"unknown {kind[:-1]} code {code!r} (not in the catalogue)")
+    if len(errs.errors) > before or node is None:
+        return None
+    reads_approach = any(isinstance(l, (Cmp, Exists)) and FIELDS[l.field].scope == "approach"
+                         for t in terms for l in t)
+    return Rule(id=spec.id, title=spec.title, rationale=spec.rationale, sources=list(spec.sources),
+                priority=spec.priority, scope=scope, when_raw=spec.when, when=node, then=then, file=rel,
+                line=located.line_of(at) or 1, order=order, terms=terms, reads_approach=reads_approach,
+                decides_approach=bool(then.eliminate or then.prefer))
+
+
+def _where(rule: Rule) -> tuple[str, int]:
+    return rule.file, rule.line
+
+
+def _facts(rules: list[Rule], errs: _Collector) -> tuple[dict[str, str], dict[str, list[int]]]:
+    scope: dict[str, str] = {}
+    derivers: dict[str, list[int]] = {}
+    for r in rules:
+        for name in r.then.derive:
+            if name in scope and scope[name] != r.scope:
+                errs.add(r.file, r.line, f"fact {name!r} is derived both per stakeholder and per project", r.id)
+            scope.setdefault(name, r.scope)
+            derivers.setdefault(name, []).append(r.order)
+    for r in rules:
+        for lit in r.derived_literals():
+            if lit.name not in scope:
+                errs.add(r.file, r.line, f"derived.{lit.name} is never derived by any rule", r.id)
+            elif scope[lit.name] == "stakeholder" and r.scope == "project":
+                errs.add(r.file, r.line, f"derived.{lit.name} belongs to stakeholder groups; "
+                         "this rule needs 'for_each: stakeholder' to read it", r.id)
+    return scope, derivers
+
+
+def _stratify(rules: list[Rule], derivers: dict[str, list[int]], errs: _Collector) -> tuple[int, int]:
+    """Assign strata so negation and approach reads see complete facts."""
+    limit = len(rules) + 1
+    changed = True
+    rounds = 0
+    while changed:
+        changed = False
+        rounds += 1
+        approach_stratum = max((r.stratum for r in rules if r.decides_approach), default=0)
+        for r in rules:
+            need = 0
+            for lit in r.derived_literals():
+                for d in derivers.get(lit.name, []):
+                    need = max(need, rules[d].stratum + (0 if lit.positive else 1))
+            if r.reads_approach:
+                need = max(need, approach_stratum + 1)
+            if need > r.stratum:
+                r.stratum = need
+                changed = True
+        if rounds > limit:
+            cyc = sorted({r.id for r in rules if r.stratum >= limit - 1})[:5]
+            for r in rules:
+                if r.id in cyc:
+                    errs.add(r.file, r.line, "depends on its own negation or on the approach it decides "
+                             "(through a chain of derived facts)", r.id)
+            return 1, 0
+    for r in rules:
+        if r.decides_approach and r.reads_approach:
+            errs.add(r.file, r.line, "a rule that eliminates or prefers approaches cannot read approach.*", r.id)
+    approach_stratum = max((r.stratum for r in rules if r.decides_approach), default=0)
+    return (max((r.stratum for r in rules), default=0) + 1), approach_stratum

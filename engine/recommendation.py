@@ -1,0 +1,123 @@
+"""The explained recommendation: cogov's public output contract."""
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Because(_Out):
+    """A firing that produced (or removed) an item."""
+
+    rule: str
+    firing: int = Field(description="Sequence number in explanation.firings.")
+    subject: str | None = Field(None, description="Stakeholder id for a rule applied per group.")
+
+
+class Overridden(_Out):
+    """A conclusion that lost under the conflict policy, and what beat it."""
+
+    rule: str
+    firing: int
+    value: str
+    by: list[Because]
+    reason: str
+
+
+class Eliminated(_Out):
+    code: str
+    label: str
+    because: list[Because]
+
+
+class ApproachOut(_Out):
+    code: str
+    thomas: str
+    label: str
+    iap2_level: str
+    meaning: str
+    feasible: list[str]
+    eliminated: list[Eliminated]
+    policy: str
+    because: list[Because]
+    overridden: list[Overridden] = Field(default_factory=list)
+
+
+class Participant(_Out):
+    stakeholder: str
+    name: str
+    role: str | None
+    role_label: str | None
+    iap2_level: str | None
+    excluded: bool = False
+    reason: str | None = None
+    because: list[Because]
+    overridden: list[Overridden] = Field(default_factory=list)
+
+
+class Item(_Out):
+    code: str
+    label: str
+    because: list[Because]
+
+
+class TechniqueOut(Item):
+    iap2_levels: list[str]
+    group_size: list[str]
+    channel: str
+    skills: list[str]
+
+
+class AvoidedTechnique(Item):
+    overrides: list[Because] = Field(default_factory=list, description="Recommendations it ruled out.")
+
+
+class SkillOut(Item):
+    lacking: bool
+    lacking_because: list[Because] = Field(default_factory=list)
+
+
+class WarningOut(Item):
+    message: str
+
+
+class FiringOut(_Out):
+    seq: int
+    rule: str
+    title: str
+    file: str
+    line: int
+    subject: str | None
+    matched: dict[str, Any] = Field(description="The facts the rule matched, with their actual values.")
+    uses: list[int] = Field(description="Firings whose conclusions this firing relied on.")
+    concluded: dict[str, Any]
+    sources: list[str]
+
+
+class Explanation(_Out):
+    firings: list[FiringOut]
+    sources: dict[str, str] = Field(description="Citation of every source the fired rules cite.")
+    policy: str
+
+
+class RuleBaseInfo(_Out):
+    version: str
+    rule_count: int
+
+
+class Recommendation(_Out):
+    approach: ApproachOut
+    participants: list[Participant]
+    techniques: list[TechniqueOut]
+    avoided_techniques: list[AvoidedTechnique]
+    governance: list[Item]
+    skills: list[SkillOut]
+    warnings: list[WarningOut]
+    gaps: list[str] = Field(description="Things the rule base left undecided for this context.")
+    explanation: Explanation
+    rulebase: RuleBaseInfo
+    engine: dict[str, str]

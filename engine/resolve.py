@@ -1,0 +1,220 @@
+"""The conflict policy: from firings to one recommendation.
+
+Documented for authors in docs/AUTHORING.md ("How conflicts are settled").
+Deterministic: every tie is broken by priority, then IAP2 level where it
+applies, then rule-base order, then firing sequence.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import approaches
+from .context import IAP2Level
+from .facts import PROJECT
+from .memory import Firing, WorkingMemory
+from .recommendation import (ApproachOut, AvoidedTechnique, Because, Eliminated, Explanation, FiringOut, Item,
+                             Overridden, Participant, Recommendation, RuleBaseInfo, SkillOut, TechniqueOut,
+                             WarningOut)
+
+POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
+          "participants: highest priority, then higher IAP2 level, then rule order; "
+          "avoided techniques beat recommended ones")
+
+
+class ResolutionError(RuntimeError):
+    """The rule base produced something no policy can resolve (e.g. no feasible approach)."""
+
+
+@dataclass
+class ApproachDecision:
+    code: str | None
+    iap2_level: str | None
+    feasible: list[str]
+    eliminated: dict[str, list[Firing]]
+    because: list[int]
+    policy: str
+    winner: Firing | None = None
+    overridden: list[tuple[Firing, list[Firing]]] = field(default_factory=list)
+
+
+def _pref_key(f: Firing) -> tuple:
+    return (-f.rule.priority, f.rule.order, f.seq)
+
+
+def select_approach(firings: list[Firing]) -> ApproachDecision:
+    eliminated: dict[str, list[Firing]] = {}
+    for f in firings:
+        for code in f.rule.then.eliminate:
+            eliminated.setdefault(code, []).append(f)
+    feasible = [c for c in approaches.ORDER if c not in eliminated]
+    prefs = sorted((f for f in firings if f.rule.then.prefer), key=_pref_key)
+    if not feasible:
+        return ApproachDecision(None, None, [], eliminated, sorted({f.seq for fs in eliminated.values() for f in fs}),
+                                "no feasible approach")
+    overridden: list[tuple[Firing, list[Firing]]] = []
+    winner: Firing | None = None
+    strategy = "least_involving"
+    for f in prefs:
+        pref = f.rule.then.prefer
+        if pref in approaches.STRATEGIES:
+            winner, strategy = f, pref
+            break
+        if pref in feasible:
+            winner, strategy = f, pref
+            break
+        overridden.append((f, eliminated.get(pref, [])))
+    if strategy == "least_involving":
+        code = feasible[0]
+    elif strategy == "most_involving":
+        code = feasible[-1]
+    else:
+        code = strategy
+    # the eliminations that pushed the choice past more preferred approaches
+    idx = approaches.ORDER.index(code)
+    skipped = approaches.ORDER[:idx] if strategy != "most_involving" else approaches.ORDER[idx + 1:]
+    because = {f.seq for c in skipped for f in eliminated.get(c, [])}
+    if winner is not None:
+        because.add(winner.seq)
+        policy = f"{strategy} (preference of {winner.rule.id})" if strategy in approaches.STRATEGIES \
+            else f"preferred approach (rule {winner.rule.id})"
+    else:
+        policy = "least_involving (default: no preference rule fired)"
+    return ApproachDecision(code, approaches.BY_CODE[code].iap2_level, feasible, eliminated, sorted(because),
+                            policy, winner, overridden)
+
+
+def _b(f: Firing) -> Because:
+    return Because(rule=f.rule.id, firing=f.seq, subject=None if f.subject == PROJECT else f.subject)
+
+
+def _bs(fs) -> list[Because]:
+    seen: dict[int, Firing] = {f.seq: f for f in fs}
+    return [_b(seen[k]) for k in sorted(seen)]
+
+
+def _level_rank(level: str | None) -> int:
+    return IAP2Level.rank(level) if level else 0
+
+
+def _participants(wm: WorkingMemory) -> tuple[list[Participant], list[str]]:
+    roles = wm.rb.catalogue.roles
+    out: list[Participant] = []
+    gaps: list[str] = []
+    for sid in wm.subjects.ids:
+        cands = [f for f in wm.firings if f.subject == sid and (f.rule.then.participant or f.rule.then.exclude)]
+        name = wm.subjects.names[sid]
+        if not cands:
+            gaps.append(f"stakeholder {sid}: no rule gave it a role or excluded it")
+            out.append(Participant(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
+                                   because=[]))
+            continue
+
+        def key(f: Firing) -> tuple:
+            p = f.rule.then.participant
+            return (-f.rule.priority, -_level_rank(p.level if p else None), f.rule.order, f.seq)
+        cands.sort(key=key)
+        win = cands[0]
+        overridden = []
+        for f in cands[1:]:
+            p = f.rule.then.participant
+            value = f"{p.role} ({p.level})" if p else "excluded"
+            same = p and win.rule.then.participant and (p.role, p.level) == (
+                win.rule.then.participant.role, win.rule.then.participant.level)
+            if same:
+                continue
+            reason = ("higher priority" if f.rule.priority < win.rule.priority else
+                      "same priority, higher IAP2 level" if _level_rank(p.level if p else None) < _level_rank(
+                          win.rule.then.participant.level if win.rule.then.participant else None)
+                      else "same priority and level, earlier rule")
+            overridden.append(Overridden(rule=f.rule.id, firing=f.seq, value=value, by=[_b(win)], reason=reason))
+        agree = [f for f in cands if f is win or (f.rule.then.participant and win.rule.then.participant and
+                 (f.rule.then.participant.role, f.rule.then.participant.level) ==
+                 (win.rule.then.participant.role, win.rule.then.participant.level))]
+        p = win.rule.then.participant
+        if p:
+            out.append(Participant(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
+                                   iap2_level=p.level, because=_bs(agree), overridden=overridden))
+        else:
+            out.append(Participant(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
+                                   excluded=True, reason=win.rule.then.exclude, because=[_b(win)],
+                                   overridden=overridden))
+    return out, gaps
+
+
+def _collect(wm: WorkingMemory, attr: str) -> dict[str, list[Firing]]:
+    found: dict[str, list[Firing]] = {}
+    for f in wm.firings:
+        for code in getattr(f.rule.then, attr):
+            found.setdefault(code, []).append(f)
+    return found
+
+
+def _ordered(found: dict[str, list[Firing]], order: dict[str, int]) -> list[str]:
+    return sorted(found, key=lambda c: order.get(c, 1 << 30))
+
+
+def _concluded(f: Firing) -> dict[str, Any]:
+    return f.rule.then.model_dump(exclude_defaults=True)
+
+
+def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
+    rb, cat = wm.rb, wm.rb.catalogue
+    gaps: list[str] = []
+    decision = wm.approach
+    approach = None
+    if decision is None or decision.code is None:
+        raise ResolutionError("the rule base eliminated every approach for this context "
+                              f"(eliminations: {', '.join(sorted(decision.eliminated)) if decision else '-'})")
+    a = approaches.BY_CODE[decision.code]
+    approach = ApproachOut(
+        code=a.code, thomas=a.thomas, label=a.label, iap2_level=a.iap2_level, meaning=a.meaning,
+        feasible=decision.feasible,
+        eliminated=[Eliminated(code=c, label=approaches.BY_CODE[c].label, because=_bs(decision.eliminated[c]))
+                    for c in approaches.ORDER if c in decision.eliminated],
+        policy=decision.policy, because=[_b(wm.firings[s - 1]) for s in decision.because],
+        overridden=[Overridden(rule=f.rule.id, firing=f.seq, value=str(f.rule.then.prefer), by=_bs(by),
+                               reason="preferred approach is not feasible") for f, by in decision.overridden])
+    participants, pgaps = _participants(wm)
+    gaps += pgaps
+
+    recommended = _collect(wm, "techniques")
+    avoided = _collect(wm, "avoid_techniques")
+    torder = cat.order("techniques")
+    techniques = []
+    for code in _ordered(recommended, torder):
+        if code in avoided:
+            continue
+        t = cat.techniques[code]
+        techniques.append(TechniqueOut(code=code, label=t.label, because=_bs(recommended[code]),
+                                       iap2_levels=list(t.iap2_levels), group_size=list(t.group_size),
+                                       channel=t.channel, skills=list(t.skills)))
+    avoided_out = [AvoidedTechnique(code=c, label=cat.techniques[c].label, because=_bs(avoided[c]),
+                                    overrides=_bs(recommended.get(c, [])))
+                   for c in _ordered(avoided, torder)]
+    if not techniques:
+        gaps.append("no technique is recommended for this context")
+
+    arr = _collect(wm, "arrangements")
+    governance = [Item(code=c, label=cat.arrangements[c].label, because=_bs(arr[c]))
+                  for c in _ordered(arr, cat.order("arrangements"))]
+    needed = _collect(wm, "skills")
+    lacking = _collect(wm, "skill_gaps")
+    skills = [SkillOut(code=c, label=cat.skills[c].label, because=_bs(needed[c]), lacking=c in lacking,
+                       lacking_because=_bs(lacking.get(c, [])))
+              for c in _ordered(needed, cat.order("skills"))]
+    warns = _collect(wm, "warnings")
+    warnings = [WarningOut(code=c, label=cat.warnings[c].label, message=cat.warnings[c].message,
+                           because=_bs(warns[c]))
+                for c in _ordered(warns, cat.order("warnings"))]
+
+    firings = [FiringOut(seq=f.seq, rule=f.rule.id, title=f.rule.title, file=f.rule.file, line=f.rule.line,
+                         subject=None if f.subject == PROJECT else f.subject, matched=f.matched, uses=f.uses,
+                         concluded=_concluded(f), sources=f.rule.sources)
+               for f in wm.firings]
+    cited = sorted({s for f in wm.firings for s in f.rule.sources})
+    explanation = Explanation(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
+    return Recommendation(approach=approach, participants=participants, techniques=techniques,
+                          avoided_techniques=avoided_out, governance=governance, skills=skills, warnings=warnings,
+                          gaps=gaps, explanation=explanation, rulebase=RuleBaseInfo(**rb.summary()),
+                          engine={"version": engine_version})

@@ -1,0 +1,89 @@
+"""A loaded, checked rule base: what every interpreter works from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalogue import Catalogue
+from .conditions import Derived, Node, Term
+from .rulefile import Then
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """One problem found while loading a rule base, located for the author."""
+
+    file: str
+    line: int | None
+    message: str
+    rule: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = f" [{self.rule}]" if self.rule else ""
+        return f"{where}:{who} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "rule": self.rule, "message": self.message}
+
+
+class RuleBaseError(Exception):
+    """The rule base was refused; `errors` says why, file:line each."""
+
+    def __init__(self, errors: list[LoadError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s) in rule base:\n" + "\n".join(str(e) for e in errors))
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    rationale: str
+    sources: list[str]
+    priority: int
+    scope: str                   # project | stakeholder
+    when_raw: Any
+    when: Node
+    then: Then
+    file: str
+    line: int
+    order: int                   # position in the rule base (file order, then position)
+    terms: list[Term]
+    stratum: int = 0
+    reads_approach: bool = False
+    decides_approach: bool = False
+
+    def derived_literals(self) -> set[Derived]:
+        return {lit for term in self.terms for lit in term if isinstance(lit, Derived)}
+
+    def as_authored(self) -> dict[str, Any]:
+        """The rule as its author wrote it, with where it lives."""
+        then = {k: v for k, v in self.then.model_dump(exclude_defaults=True).items()}
+        return {"id": self.id, "title": self.title, "rationale": self.rationale, "sources": self.sources,
+                "priority": self.priority, "for_each": "stakeholder" if self.scope == "stakeholder" else None,
+                "when": self.when_raw, "then": then, "file": self.file, "line": self.line,
+                "stratum": self.stratum}
+
+
+@dataclass
+class RuleBase:
+    root: str
+    rules: list[Rule]
+    catalogue: Catalogue
+    version: str
+    files: dict[str, str]                       # relative path -> text, for the decision log
+    fact_scope: dict[str, str] = field(default_factory=dict)
+    derivers: dict[str, list[int]] = field(default_factory=dict)  # fact -> rule orders
+    strata: int = 1
+    approach_stratum: int = 0                   # after this stratum the approach is known
+
+    def __post_init__(self) -> None:
+        self.by_id = {r.id: r for r in self.rules}
+
+    @property
+    def rule_count(self) -> int:
+        return len(self.rules)
+
+    def summary(self) -> dict[str, Any]:
+        return {"version": self.version, "rule_count": self.rule_count}

@@ -1,0 +1,73 @@
+"""The schema of a rule file (`rules/policy/*.yaml`), as policy authors write it.
+
+Conditions stay raw here (strings and all/any/not blocks); `conditions`
+parses them against the context schema once the file's shape is valid.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from .catalogue import Code, Label, Prose, SourceKey
+from .context import IAP2Level
+
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)]
+FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class ParticipantSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+    role: Code
+    level: IAP2Level
+
+
+class Then(BaseModel):
+    """What a rule concludes. Lists accept a single code too."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    derive: list[FactName] = Field(default_factory=list)
+    eliminate: list[Code] = Field(default_factory=list)
+    prefer: Code | None = None
+    participant: ParticipantSpec | None = None
+    exclude: Prose | None = None
+    techniques: list[Code] = Field(default_factory=list)
+    avoid_techniques: list[Code] = Field(default_factory=list)
+    arrangements: list[Code] = Field(default_factory=list)
+    skills: list[Code] = Field(default_factory=list)
+    skill_gaps: list[Code] = Field(default_factory=list)
+    warnings: list[Code] = Field(default_factory=list)
+
+    _lists = field_validator("derive", "eliminate", "techniques", "avoid_techniques", "arrangements",
+                             "skills", "skill_gaps", "warnings", mode="before")(_as_list)
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in type(self).model_fields)
+
+
+class RuleSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RuleId
+    title: Label
+    rationale: Prose
+    sources: list[SourceKey] = Field(min_length=1)
+    priority: int = Field(50, ge=0, le=1000)
+    for_each: Literal["stakeholder"] | None = None
+    when: Any
+    then: Then
+
+    _sources = field_validator("sources", mode="before")(_as_list)
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: Prose | None = None
+    rules: list[RuleSpec] = Field(default_factory=list)

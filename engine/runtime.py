@@ -1,0 +1,171 @@
+"""The durable_rules runtime: the only module that touches durable_rules.
+
+Hazards it designs around (docs/DURABLE_RULES notes, reproduced in tests):
+- Host() starts timer threads that run actions of any session: we use a Host
+  whose dispatcher never starts, and run everything synchronously.
+- delete_state() after a session in which no action ran frees uninitialised
+  memory: every session first asserts an opener fact whose rule does nothing.
+- exceptions inside actions are swallowed into session state: actions only
+  append to a buffer and never raise; engine errors from assert are raised
+  to the caller as EngineError with the rule base version.
+- sessions are capped per ruleset: one session is live at a time (a lock),
+  always deleted in `finally`.
+- a registered ruleset can be neither replaced nor freed by dropping it:
+  names are unique per runtime and `close()` deletes the C network.
+- asserting from inside actions missed firings on fresh rulesets in our
+  probes: derived facts are asserted by this driver between batches.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import durable.engine as durable_engine
+import durable_rules_engine
+
+from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
+from .facts import PROJECT, Subjects
+from .memory import WorkingMemory
+from .rulebase import RuleBase
+
+
+class EngineError(RuntimeError):
+    """durable_rules failed on an evaluation; nothing was recommended."""
+
+
+class _QuietHost(durable_engine.Host):
+    """A Host without the background dispatcher threads."""
+
+    def _run(self) -> None:  # noqa: D401 - deliberately inert
+        return None
+
+
+_HOST: _QuietHost | None = None
+_HOST_LOCK = threading.Lock()
+_NAMES = itertools.count(1)
+
+
+def _host() -> _QuietHost:
+    global _HOST
+    with _HOST_LOCK:
+        if _HOST is None:
+            _HOST = _QuietHost()
+        return _HOST
+
+
+class DurableRuntime:
+    """One registered ruleset for one rule base version, used serially."""
+
+    def __init__(self, rb: RuleBase):
+        self.rb = rb
+        self.plan: Plan = plan(rb)
+        self._lock = threading.Lock()
+        self._buffer: list[tuple[str, str]] = []
+        self._errors: list[str] = []
+        self._sessions = itertools.count(1)
+        self.name = f"cogov_{rb.version.split(':')[-1][:12]}_{next(_NAMES)}"
+        self._host = _host()
+        self._host.register_rulesets({self.name: ruleset(self.plan, self._action)})
+        self._ruleset = self._host.get_ruleset(self.name)
+        self._closed = False
+
+    def _action(self, leaf_name: str):
+        buffer, errors = self._buffer, self._errors
+
+        def run(c: Any) -> None:
+            try:
+                if leaf_name != OPENER:
+                    buffer.append((leaf_name, c._m["f"]["sub"]))
+            except Exception as exc:  # never let durable_rules swallow it
+                errors.append(f"{leaf_name}: {exc!r}")
+        return run
+
+    def close(self) -> None:
+        """Free the C network (dropping the Ruleset would leak it)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                try:
+                    durable_rules_engine.delete_ruleset(self._ruleset._handle)
+                finally:
+                    self._host._ruleset_directory.pop(self.name, None)
+                    if self._ruleset in self._host._ruleset_list:
+                        self._host._ruleset_list.remove(self._ruleset)
+
+    # -- evaluation ------------------------------------------------------------
+    def _group_fact(self, wm: WorkingMemory, group: Group, subject: str, sid: str, version: int) -> dict:
+        state = wm.state(subject)
+        derived = wm.derived_for(subject)
+        fact: dict[str, Any] = {"sid": sid, "t": group.name, "sub": subject, "v": version}
+        for path, value in state.items():
+            info_key = path.replace(".", "__")
+            if info_key in group.keys:
+                fact[info_key] = encode(path, value)
+        for name in group.derived:
+            fact[derived_key(name)] = name in derived
+        return fact
+
+    def run(self, subj: Subjects) -> WorkingMemory:
+        with self._lock:
+            if self._closed:
+                raise EngineError("this rule base's runtime was closed")
+            wm = WorkingMemory(self.rb, subj)
+            sid = str(next(self._sessions))
+            self._buffer.clear()
+            self._errors.clear()
+            versions = itertools.count(1)
+            try:
+                self._assert([{"sid": sid, "t": OPENER}])
+                for stratum in range(self.rb.strata):
+                    groups = self.plan.groups_in(stratum)
+                    batch = [self._group_fact(wm, g, s, sid, next(versions))
+                             for g in groups for s in wm.subjects_for(g.scope)]
+                    while batch:
+                        self._assert(batch)
+                        batch = []
+                        fired, self._buffer[:] = list(self._buffer), []
+                        changed: set[tuple[str, str]] = set()
+                        for leaf_name, subject in fired:
+                            leaf = self.plan.leaf_by_name[leaf_name]
+                            for name, owner in wm.record(self.rb.rules[leaf.rule], leaf.term, subject):
+                                changed.add((name, owner))
+                        if changed:
+                            batch = self._refresh(wm, groups, changed, sid, versions)
+                    if stratum == self.rb.approach_stratum:
+                        wm.decide_approach()
+                if wm.approach is None:
+                    wm.decide_approach()
+            finally:
+                try:
+                    self._ruleset.delete_state(sid)
+                except Exception as exc:  # report, never hide
+                    self._errors.append(f"delete_state: {exc!r}")
+            if self._errors:
+                raise EngineError("; ".join(self._errors))
+            return wm
+
+    def _refresh(self, wm: WorkingMemory, groups: list[Group], changed: set[tuple[str, str]], sid: str,
+                 versions) -> list[dict]:
+        """New versions of the group facts that read a newly derived fact."""
+        todo: list[tuple[Group, str]] = []
+        for group in groups:
+            names = {n for n, _ in changed if n in group.derived}
+            if not names:
+                continue
+            for subject in wm.subjects_for(group.scope):
+                if any(owner == PROJECT or owner == subject for n, owner in changed if n in names):
+                    if (group, subject) not in todo:
+                        todo.append((group, subject))
+        return [self._group_fact(wm, g, s, sid, next(versions)) for g, s in todo]
+
+    def _assert(self, facts: list[dict]) -> None:
+        # One fact per call: a batch stops at the first fact that matches no
+        # rule, and a group fact often matches none.
+        for fact in facts:
+            try:
+                self._host.assert_fact(self.name, fact)
+            except durable_engine.MessageNotHandledException:
+                continue
+            except Exception as exc:
+                raise EngineError(f"durable_rules error on rule base {self.rb.version}: {exc}") from None

@@ -1,0 +1,130 @@
+"""Safe YAML reading with a line number for every value.
+
+Rule files are data written by people: they must never run code, never blow
+up memory (alias bombs) and never be misread (YAML 1.1's `on:` or `no` as
+booleans). PyYAML's composer gives nodes with positions; we refuse anchors,
+aliases and explicit tags, and resolve scalars ourselves with YAML 1.2 core
+rules (only true/false are booleans).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 200_000
+
+_INT = re.compile(r"^[-+]?[0-9]+$")
+_FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+
+
+class YamlError(Exception):
+    def __init__(self, message: str, line: int | None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class Located:
+    """Parsed YAML data plus the line (1-based) of every path inside it."""
+
+    data: Any
+    lines: dict[tuple, int] = field(default_factory=dict)
+
+    def line_of(self, path: tuple) -> int | None:
+        """Line of the deepest known prefix of `path`."""
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), 1)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    value = node.value
+    if node.style is not None and node.style in "'\"|>":
+        return value
+    if value in ("true", "True", "TRUE"):
+        return True
+    if value in ("false", "False", "FALSE"):
+        return False
+    if value in ("null", "Null", "NULL", "~", ""):
+        return None
+    if _INT.match(value):
+        return int(value)
+    if _FLOAT.match(value) and any(c.isdigit() for c in value):
+        return float(value)
+    return value
+
+
+def _build(node: yaml.Node, path: tuple, out: Located, counter: list[int]) -> Any:
+    counter[0] += 1
+    if counter[0] > MAX_NODES:
+        raise YamlError(f"document has more than {MAX_NODES} values", node.start_mark.line + 1)
+    out.lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, path + (i,), out, counter) for i, item in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlError("mapping keys must be plain text", key_node.start_mark.line + 1)
+            key = key_node.value
+            if key == "<<":
+                raise YamlError("merge keys (<<) are not allowed in rule files", key_node.start_mark.line + 1)
+            if key in result:
+                raise YamlError(f"duplicate key {key!r}", key_node.start_mark.line + 1)
+            result[key] = _build(value_node, path + (key,), out, counter)
+            out.lines[path + (key,)] = key_node.start_mark.line + 1
+        return result
+    raise YamlError(f"unsupported YAML node {type(node).__name__}", node.start_mark.line + 1)
+
+
+def parse_yaml(text: str) -> Located:
+    """Parse one YAML document; raise YamlError with a line on anything unsafe."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.AliasEvent):
+                raise YamlError("YAML aliases (*name) are not allowed in rule files", line)
+            if getattr(event, "anchor", None):
+                raise YamlError("YAML anchors (&name) are not allowed in rule files", line)
+            tag = getattr(event, "tag", None)
+            if tag is not None:
+                raise YamlError(f"YAML tags ({tag}) are not allowed in rule files", line)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", None) from None
+    out = Located(data=None)
+    if node is None:
+        out.data = None
+        return out
+    out.data = _build(node, (), out, [0])
+    return out
+
+
+def read_yaml(path: Path) -> Located:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlError(f"cannot read file: {exc.strerror}", None) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"file is not UTF-8 (byte {exc.start})", None) from None
+    return parse_yaml(text)
