@@ -102,6 +102,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
     cat: dict[str, dict] = {}
     src_model, _ = _read(root, SOURCES_FILE, SourceFile, errs)
     cat["sources"] = dict(src_model.sources) if src_model else {}
+    sources_ok = src_model is not None  # else every citation would be reported as unknown too
     cat_lines: dict[str, tuple[str, Located | None, list]] = {}
     for kind, (rel, model, key) in CATALOGUE_FILES.items():
         parsed, located = _read(root, rel, model, errs)
@@ -117,7 +118,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
         key = CATALOGUE_FILES[kind][2]
         for i, entry in enumerate(entries):
             for j, s in enumerate(entry.sources):
-                if s not in catalogue.sources:
+                if sources_ok and s not in catalogue.sources:
                     errs.add(rel, located.line_of((key, i, "sources", j)), f"{entry.code}: unknown source {s!r}")
             for j, s in enumerate(getattr(entry, "skills", [])):
                 if s not in catalogue.skills:
@@ -139,7 +140,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
                 errs.add(rel, located.line_of(at + ("id",)), f"duplicate rule id (first in {seen[spec.id]})", spec.id)
                 continue
             seen[spec.id] = f"{rel}:{line}"
-            rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs)
+            rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs, sources_ok)
             if rule is not None:
                 rules.append(rule)
     if len(rules) > MAX_RULES:
@@ -161,7 +162,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
 
 
 def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalogue: Catalogue,
-                errs: _Collector) -> Rule | None:
+                errs: _Collector, sources_ok: bool = True) -> Rule | None:
     before = len(errs.errors)
 
     def err(path: tuple, message: str) -> None:
@@ -183,7 +184,7 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
     if then.is_empty():
         err(("then",), "concludes nothing")
     for j, s in enumerate(spec.sources):
-        if s not in catalogue.sources:
+        if sources_ok and s not in catalogue.sources:
             err(("sources", j), f"unknown source {s!r} (add it to sources.yaml)")
     for j, code in enumerate(then.eliminate):
         if code not in approaches.BY_CODE:

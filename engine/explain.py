@@ -1,0 +1,88 @@
+"""Readable explanations of a recommendation: the text report.
+
+Works on the JSON form of a Recommendation so it can render stored
+decisions as well as fresh ones.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def _refs(because: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{b['rule']}#{b['firing']}" for b in because) or "-"
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    return "(not given)" if v is None else str(v)
+
+
+def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> str:
+    out: list[str] = []
+    w = out.append
+    title = (context or {}).get("project", {}).get("name")
+    w(f"cogov recommendation{f' for {title}' if title else ''}")
+    w(f"rule base {rec['rulebase']['version']} ({rec['rulebase']['rule_count']} rules), "
+      f"engine {rec['engine']['version']}")
+    w("")
+    a = rec["approach"]
+    w(f"APPROACH: {a['label']} ({a['code']}, Thomas {a['thomas']}), IAP2 level {a['iap2_level']}")
+    w(f"  {a['meaning']}")
+    w(f"  chosen by: {a['policy']}; because {_refs(a['because'])}")
+    w(f"  feasible: {', '.join(a['feasible'])}")
+    for e in a["eliminated"]:
+        w(f"  ruled out {e['code']}: {_refs(e['because'])}")
+    w("")
+    w("PARTICIPANTS")
+    for p in rec["participants"]:
+        if p["excluded"]:
+            w(f"  {p['name']} [{p['stakeholder']}]: excluded: {p['reason']} (because {_refs(p['because'])})")
+        elif p["role"] is None:
+            w(f"  {p['name']} [{p['stakeholder']}]: NO ROLE ASSIGNED (rule base gap)")
+        else:
+            w(f"  {p['name']} [{p['stakeholder']}]: {p['role_label']} at IAP2 level {p['iap2_level']} "
+              f"(because {_refs(p['because'])})")
+        for o in p["overridden"]:
+            w(f"      overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
+    for heading, key in (("TECHNIQUES", "techniques"), ("GOVERNANCE ARRANGEMENTS", "governance")):
+        w("")
+        w(heading)
+        for t in rec[key]:
+            extra = f" [{t['channel']}]" if "channel" in t else ""
+            w(f"  {t['label']} ({t['code']}){extra}: because {_refs(t['because'])}")
+    if rec["avoided_techniques"]:
+        w("  ruled out:")
+        for t in rec["avoided_techniques"]:
+            w(f"    {t['label']} ({t['code']}): because {_refs(t['because'])}")
+    w("")
+    w("SKILLS NEEDED")
+    for s in rec["skills"]:
+        flag = "  << LACKING (" + _refs(s["lacking_because"]) + ")" if s["lacking"] else ""
+        w(f"  {s['label']} ({s['code']}): because {_refs(s['because'])}{flag}")
+    w("")
+    w("WARNINGS")
+    for x in rec["warnings"]:
+        w(f"  {x['label']}: {x['message']} (because {_refs(x['because'])})")
+    if rec["gaps"]:
+        w("")
+        w("GAPS IN THE RULE BASE")
+        for g in rec["gaps"]:
+            w(f"  {g}")
+    w("")
+    w("HOW THE RULES FIRED (in firing order)")
+    for f in rec["explanation"]["firings"]:
+        who = f" for {f['subject']}" if f["subject"] else ""
+        w(f"  #{f['seq']} {f['rule']}{who}: {f['title']}  [{f['file']}:{f['line']}]")
+        matched = ", ".join(f"{k} = {_value(v)}" for k, v in f["matched"].items())
+        w(f"      matched: {matched}")
+        if f["uses"]:
+            w(f"      relied on: {', '.join('#' + str(u) for u in f['uses'])}")
+        concluded = "; ".join(f"{k}: {v}" for k, v in f["concluded"].items())
+        w(f"      concluded: {concluded}")
+        w(f"      sources: {', '.join(f['sources'])}")
+    w("")
+    w("SOURCES")
+    for key, citation in rec["explanation"]["sources"].items():
+        w(f"  [{key}] {citation}")
+    return "\n".join(out) + "\n"
