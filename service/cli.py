@@ -120,5 +120,24 @@ def rules_check(directory: Path | None) -> None:
     click.echo(f"{root}: {rb.rule_count} rules, {rb.strata} strata, version {rb.version}: OK")
 
 
+@main.group()
+def schema() -> None:
+    """The context schema, as JSON schema or as reference docs."""
+
+
+@schema.command("json")
+def schema_json() -> None:
+    """Print the context's JSON schema."""
+    from engine import ProjectContext
+    click.echo(json.dumps(ProjectContext.model_json_schema(), indent=2))
+
+
+@schema.command("docs")
+def schema_docs() -> None:
+    """Print docs/CONTEXT.md (the field reference) generated from the schema."""
+    from engine.schemadoc import context_reference
+    click.echo(context_reference(), nl=False)
+
+
 if __name__ == "__main__":
     main()
