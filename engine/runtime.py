@@ -5,9 +5,9 @@ Hazards it designs around (docs/DURABLE_RULES notes, reproduced in tests):
   whose dispatcher never starts, and run everything synchronously.
 - delete_state() after a session in which no action ran frees uninitialised
   memory: every session first asserts an opener fact whose rule does nothing.
-- exceptions inside actions are swallowed into session state: actions only
-  append to a buffer and never raise; engine errors from assert are raised
-  to the caller as EngineError with the rule base version.
+- exceptions inside actions are swallowed into session state: no Python
+  action runs at all; the driver reads triggered rules from the C API, and
+  engine errors are raised to the caller as EngineError.
 - sessions are capped per ruleset: one session is live at a time (a lock),
   always deleted in `finally`.
 - a registered ruleset can be neither replaced nor freed by dropping it:
@@ -18,6 +18,7 @@ Hazards it designs around (docs/DURABLE_RULES notes, reproduced in tests):
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from typing import Any
 
@@ -70,15 +71,13 @@ class DurableRuntime:
         self._ruleset = self._host.get_ruleset(self.name)
         self._closed = False
 
-    def _action(self, leaf_name: str):
-        buffer, errors = self._buffer, self._errors
-
-        def run(c: Any) -> None:
-            try:
-                if leaf_name != OPENER:
-                    buffer.append((leaf_name, c._m["f"]["sub"]))
-            except Exception as exc:  # never let durable_rules swallow it
-                errors.append(f"{leaf_name}: {exc!r}")
+    @staticmethod
+    def _action(leaf_name: str):
+        """durable_rules wants a callable per rule; ours never runs: `_assert`
+        reads each triggered rule from the C API and records it itself, so no
+        Python code runs inside the engine and nothing can be swallowed."""
+        def run(c: Any) -> None:  # pragma: no cover - never called
+            raise AssertionError(f"durable_rules dispatched {leaf_name} outside cogov's driver")
         return run
 
     def close(self) -> None:
@@ -160,12 +159,34 @@ class DurableRuntime:
         return [self._group_fact(wm, g, s, sid, next(versions)) for g, s in todo]
 
     def _assert(self, facts: list[dict]) -> None:
-        # One fact per call: a batch stops at the first fact that matches no
-        # rule, and a group fact often matches none.
+        """Assert facts one at a time and run the actions they trigger.
+
+        This drives durable_rules' C API directly, as Host.assert_fact does
+        but without its per-action Closure/Promise/state round trips (which
+        cost more than the matching itself). A batch assert would stop at
+        the first fact no rule handles, and a group fact often matches none.
+        """
+        handle = self._ruleset._handle
         for fact in facts:
             try:
-                self._host.assert_fact(self.name, fact)
-            except durable_engine.MessageNotHandledException:
-                continue
+                result = durable_rules_engine.assert_fact(handle, json.dumps(fact))
             except Exception as exc:
                 raise EngineError(f"durable_rules error on rule base {self.rb.version}: {exc}") from None
+            code, state_handle = result[0], result[1]
+            if code == 1:      # not handled: no rule's tests matched
+                continue
+            if code == 2:      # observed: an identical fact exists (cannot happen: versions differ)
+                raise EngineError(f"durable_rules saw fact {fact['t']}/{fact['v']} twice")
+            try:
+                pending = durable_rules_engine.start_action_for_state(handle, state_handle)
+                while pending:
+                    message = json.loads(pending[1])
+                    for leaf_name, aliases in message.items():
+                        if leaf_name != OPENER:
+                            self._buffer.append((leaf_name, aliases["f"]["sub"]))
+                    pending = durable_rules_engine.complete_and_start_action(handle, state_handle)
+                    if pending:
+                        pending = (None, pending)
+            except Exception as exc:
+                raise EngineError(f"durable_rules error running actions on rule base "
+                                  f"{self.rb.version}: {exc}") from None
