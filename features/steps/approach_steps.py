@@ -1,0 +1,98 @@
+"""Then steps about Thomas's approach: the choice, the feasible set, the eliminations."""
+from __future__ import annotations
+
+from pytest_bdd import parsers, then
+
+from .world import (APPROACHES, REASON, World, approach_code, approach_list, check_reasons, check_rules,
+                    parse_reasons, rule_ids, split_list)
+
+
+def _eliminated(world: World) -> dict[str, list[dict]]:
+    return {e["code"]: e["because"] for e in world.rec()["approach"]["eliminated"]}
+
+
+def _summary(world: World) -> str:
+    a = world.rec()["approach"]
+    lines = [f"cogov chose {a['code']} ({a['policy']}), because of {', '.join(rule_ids(a['because'])) or 'no rule'}",
+             f"  feasible: {', '.join(a['feasible'])}"]
+    for e in a["eliminated"]:
+        lines.append(f"  {e['code']} eliminated by {', '.join(rule_ids(e['because']))}")
+    return "\n".join(lines)
+
+
+@then(parsers.re(r"the approach is (?P<approach>[\w-]+)" + REASON))
+def _(world: World, approach: str, reason: str | None):
+    code = approach_code(approach)
+    a = world.rec()["approach"]
+    if a["code"] != code:
+        raise AssertionError(f"expected the approach {code}, but\n{_summary(world)}")
+    check_reasons(f"approach {code}", parse_reasons(reason), a["because"])
+
+
+@then(parsers.re(r"the approach's IAP2 level is (?P<level>\w+)"))
+def _(world: World, level: str):
+    actual = world.rec()["approach"]["iap2_level"]
+    assert actual == level, f"expected the approach's IAP2 level {level}, got {actual}\n{_summary(world)}"
+
+
+@then(parsers.re(r"the choice policy is (?P<policy>[\w ]+)"))
+def _(world: World, policy: str):
+    actual = world.rec()["approach"]["policy"]
+    assert actual.startswith(policy), f"expected the choice policy {policy!r}, got {actual!r}"
+
+
+@then(parsers.re(r"the feasible approaches are (?P<approaches>.+)"))
+def _(world: World, approaches: str):
+    expected = approach_list(approaches)
+    actual = world.rec()["approach"]["feasible"]
+    if sorted(expected, key=APPROACHES.index) != actual:
+        raise AssertionError(f"expected the feasible approaches {', '.join(expected) or '(none)'}, "
+                             f"got {', '.join(actual) or '(none)'}\n{_summary(world)}")
+
+
+@then(parsers.re(r"(?P<approach>[\w-]+) is eliminated" + REASON))
+def _(world: World, approach: str, reason: str | None):
+    code = approach_code(approach)
+    elim = _eliminated(world)
+    if code not in elim:
+        raise AssertionError(f"expected {code} to be eliminated, but it is feasible\n{_summary(world)}")
+    check_reasons(f"elimination of {code}", parse_reasons(reason), elim[code])
+
+
+@then(parsers.re(r"(?P<approach>[\w-]+) is (?:not eliminated|feasible)"))
+def _(world: World, approach: str):
+    code = approach_code(approach)
+    elim = _eliminated(world)
+    if code in elim:
+        raise AssertionError(f"expected {code} to be feasible, but it is eliminated by "
+                             f"{', '.join(rule_ids(elim[code]))}\n{_summary(world)}")
+
+
+@then(parsers.re(r"the rules eliminating (?P<approach>[\w-]+) are (?P<rules>.+)"))
+def _(world: World, approach: str, rules: str):
+    code = approach_code(approach)
+    actual = rule_ids(_eliminated(world).get(code, []))
+    check_rules(f"rules eliminating {code}", split_list(rules), actual, exact=True)
+
+
+@then("the choice is explained by its preference and the eliminations of the approaches passed over")
+def _(world: World):
+    a = world.rec()["approach"]
+    order = APPROACHES if "most_involving" not in a["policy"] else list(reversed(APPROACHES))
+    passed = order[:order.index(a["code"])]
+    elim = _eliminated(world)
+    expected = [r for code in passed for r in rule_ids(elim.get(code, []))]
+    winner = a["policy"].split("preference of ")[-1].rstrip(")") if "preference of" in a["policy"] else None
+    if winner:
+        expected.append(winner)
+    expected = list(dict.fromkeys(expected))
+    check_rules(f"reasons for choosing {a['code']} (passed over: {', '.join(passed) or 'nothing'})",
+                expected, rule_ids(a["because"]), exact=True)
+
+
+@then(parsers.re(r"the preference of rule (?P<rule>\S+) is overridden"))
+def _(world: World, rule: str):
+    over = world.rec()["approach"]["overridden"]
+    if not any(o["rule"] == rule for o in over):
+        raise AssertionError(f"expected the preference of {rule} to be overridden; overridden preferences: "
+                             f"{', '.join(o['rule'] for o in over) or '(none)'}")

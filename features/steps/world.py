@@ -1,0 +1,408 @@
+"""The state of one scenario and the helpers every step shares.
+
+A scenario builds a context (from the base context or a pilot file), evaluates
+it once, then checks the recommendation or the refusal. Assertion helpers
+raise AssertionError with messages written for policy authors: what was
+expected, what cogov actually said, and (for reasons) a diff of rule ids.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+RULES_DIR = REPO / "rules"
+PILOTS_DIR = REPO / "examples" / "pilots"
+
+APPROACHES = ["autonomous", "modified_autonomous", "segmented_consultation", "unitary_consultation",
+              "public_decision"]
+THOMAS_LETTERS = {"A": "autonomous", "A-II": "modified_autonomous", "AII": "modified_autonomous",
+                  "C-I": "segmented_consultation", "CI": "segmented_consultation",
+                  "C-II": "unitary_consultation", "CII": "unitary_consultation", "G": "public_decision"}
+IAP2 = ["inform", "consult", "involve", "collaborate", "empower"]
+
+# Thomas's seven questions: the codes of DOMAIN.md section 2 and the context's field names.
+QUESTIONS = {
+    "QR": "quality_requirement",
+    "INFO": "manager_has_information",
+    "STRUCT": "problem_structured",
+    "AR": "acceptance_critical",
+    "AP": "acceptance_likely_if_autonomous",
+    "GC": "public_shares_goals",
+    "CONF": "public_conflict_likely",
+}
+
+PILOTS = ["athens", "bremen", "genoa", "malmo", "milan", "palmela"]
+
+# The base context: a complete, valid, deliberately unremarkable project. Steps
+# then change only what a scenario is about. STEPS.md lists these values.
+BASE_CONTEXT: dict[str, Any] = {
+    "project": {"name": "Base project", "city": "Testville", "domain": "other", "objective": "efficiency"},
+    "decision": {
+        "quality_requirement": True,
+        "manager_has_information": True,
+        "problem_structured": True,
+        "acceptance_critical": False,
+        "acceptance_likely_if_autonomous": True,
+        "public_shares_goals": True,
+        "public_conflict_likely": False,
+    },
+    "public": {"size": "medium", "digital_access": "mixed", "organisation": "mixed",
+               "trust_in_authority": "medium", "hard_to_reach_groups": False},
+    "stakeholders": [
+        {"id": "residents", "name": "Residents", "kind": "citizens", "power": "low", "interest": "medium",
+         "affected": True},
+    ],
+    "capacity": {"facilitation_skills": "medium", "engagement_budget": "medium", "political_support": "medium",
+                 "digital_platform_available": False, "prior_coproduction_experience": False},
+}
+
+# Values a described stakeholder group gets when its table leaves them out.
+STAKEHOLDER_DEFAULTS = {"kind": "citizens", "power": "low", "interest": "low"}
+
+
+# ---------------------------------------------------------------- values
+
+def parse_value(text: str) -> Any:
+    """A value written in a step or a table cell.
+
+    "quoted" is that exact text; yes/no are booleans; anything JSON can read
+    (3, 2.5, true, null, ["a"], {"k": 1}) is that JSON value; the rest is text.
+    """
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1]
+    low = text.lower()
+    if low in ("yes", "true"):
+        return True
+    if low in ("no", "false"):
+        return False
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def show(value: Any) -> str:
+    """A value as an author writes it."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value is None:
+        return "(absent)"
+    return str(value)
+
+
+def split_list(text: str) -> list[str]:
+    """`a, b and c` / `a b c` / `none` -> a list of words."""
+    text = text.strip()
+    if text.lower() in ("none", "nothing", "-", ""):
+        return []
+    parts = re.split(r",|\band\b|\s+", text)
+    return [p.strip().strip('"') for p in parts if p.strip()]
+
+
+def approach_code(text: str) -> str:
+    """An approach written as its code (unitary_consultation) or Thomas letter (C-II)."""
+    text = text.strip()
+    if text in APPROACHES:
+        return text
+    code = THOMAS_LETTERS.get(text.upper())
+    if code is None:
+        raise AssertionError(f"unknown approach {text!r}: write one of {', '.join(APPROACHES)} "
+                             f"or a Thomas code ({', '.join(k for k in THOMAS_LETTERS if '-' in k or len(k) == 1)})")
+    return code
+
+
+def approach_list(text: str) -> list[str]:
+    return [approach_code(t) for t in split_list(text)]
+
+
+def slug(name: str) -> str:
+    """'Malmö' -> 'malmo'."""
+    norm = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", norm.lower()).strip("_")
+
+
+def table_pairs(datatable: list[list[str]]) -> list[tuple[str, str]]:
+    """A two-column `| field | value |` table (an optional header row is skipped)."""
+    rows = [r for r in datatable if r]
+    if rows and [c.strip().lower() for c in rows[0]] in (["field", "value"], ["question", "answer"]):
+        rows = rows[1:]
+    out = []
+    for row in rows:
+        if len(row) != 2:
+            raise AssertionError(f"expected a two-column table | field | value |, got the row {row}")
+        out.append((row[0].strip(), row[1].strip()))
+    return out
+
+
+def table_records(datatable: list[list[str]]) -> list[dict[str, str]]:
+    """A table with a header row: one dict per following row."""
+    header = [c.strip() for c in datatable[0]]
+    return [dict(zip(header, (c.strip() for c in row))) for row in datatable[1:]]
+
+
+# ---------------------------------------------------------------- context paths
+
+_PART = re.compile(r"([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def path_parts(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for name, index in _PART.findall(path):
+        if name:
+            parts.append(name)
+        else:
+            parts.append(int(index) if index.isdigit() else index)
+    return parts
+
+
+def _step_into(node: Any, part: str | int, path: str, create: bool) -> Any:
+    if isinstance(node, list):
+        if isinstance(part, int):
+            if part >= len(node):
+                raise AssertionError(f"{path}: there is no item {part} (the list has {len(node)})")
+            return node[part]
+        for item in node:  # stakeholders[residents]: by id
+            if isinstance(item, dict) and item.get("id") == part:
+                return item
+        raise AssertionError(f"{path}: no item with id {part!r}")
+    if not isinstance(node, dict):
+        raise AssertionError(f"{path}: cannot go inside {node!r}")
+    if part not in node:
+        if not create:
+            raise AssertionError(f"{path}: the context has no {part!r}")
+        node[part] = {}
+    return node[part]
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    parts = path_parts(path)
+    node = data
+    for part in parts[:-1]:
+        node = _step_into(node, part, path, create=True)
+    last = parts[-1]
+    if isinstance(node, list):
+        node[_index(node, last, path)] = value
+    else:
+        node[last] = value
+
+
+def remove_path(data: dict, path: str) -> None:
+    parts = path_parts(path)
+    node = data
+    for part in parts[:-1]:
+        node = _step_into(node, part, path, create=False)
+    last = parts[-1]
+    if isinstance(node, list):
+        del node[_index(node, last, path)]
+    elif last in node:
+        del node[last]
+    else:
+        raise AssertionError(f"{path}: the context has no such field to remove")
+
+
+def _index(items: list, part: str | int, path: str) -> int:
+    if isinstance(part, int):
+        if part >= len(items):
+            raise AssertionError(f"{path}: there is no item {part} (the list has {len(items)})")
+        return part
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("id") == part:
+            return i
+    raise AssertionError(f"{path}: no item with id {part!r}")
+
+
+# ---------------------------------------------------------------- reasons
+
+@dataclass
+class Reasons:
+    """A `because of rule(s) ...` clause: the rule ids and whether the list is exact."""
+
+    rules: list[str]
+    exact: bool
+
+    def describe(self) -> str:
+        return ("only " if self.exact else "") + "because of " + ", ".join(self.rules)
+
+
+_REASON = re.compile(r"^(?P<only>only )?because of (?:the )?(?:rules?|rule ids?) (?P<rules>.+)$")
+
+
+def parse_reasons(clause: str | None) -> Reasons | None:
+    if not clause:
+        return None
+    m = _REASON.match(clause.strip())
+    if not m:
+        raise AssertionError(f"cannot read the reasons {clause!r}: write 'because of rule RULE_ID', "
+                             "'because of rules ID1, ID2 and ID3' or 'only because of rules ...'")
+    return Reasons(split_list(m["rules"]), exact=bool(m["only"]))
+
+
+def rule_ids(because: list[dict]) -> list[str]:
+    """The distinct rule ids of a `because` list, in first-firing order."""
+    seen: list[str] = []
+    for b in because:
+        if b["rule"] not in seen:
+            seen.append(b["rule"])
+    return seen
+
+
+def diff_rules(expected: list[str], actual: list[str], exact: bool) -> str:
+    """A readable diff of rule ids: '-' expected but missing, '+' present but not expected."""
+    lines = []
+    for rid in sorted(set(expected) | set(actual)):
+        if rid in expected and rid in actual:
+            lines.append(f"      {rid}")
+        elif rid in expected:
+            lines.append(f"    - {rid}    (expected, not among cogov's reasons)")
+        elif exact:
+            lines.append(f"    + {rid}    (cogov's reason, not expected)")
+        else:
+            lines.append(f"      {rid}    (also a reason; fine)")
+    return "\n".join(lines) if lines else "      (no rule ids on either side)"
+
+
+def check_rules(what: str, expected: list[str], actual: list[str], exact: bool) -> None:
+    missing = [r for r in expected if r not in actual]
+    extra = [r for r in actual if r not in expected]
+    if missing or (exact and extra):
+        mode = "exactly" if exact else "at least"
+        raise AssertionError(
+            f"{what}: the reasons differ.\n"
+            f"  expected {mode}: {', '.join(expected) or '(none)'}\n"
+            f"  actual:          {', '.join(actual) or '(none)'}\n"
+            f"  diff (- expected but missing, + unexpected):\n{diff_rules(expected, actual, exact)}")
+
+
+def check_reasons(what: str, reasons: Reasons | None, because: list[dict]) -> None:
+    if reasons is not None:
+        check_rules(what, reasons.rules, rule_ids(because), reasons.exact)
+
+
+# ---------------------------------------------------------------- the scenario's state
+
+@dataclass
+class World:
+    engine: Any
+    context: dict | None = None
+    placeholder_group: bool = False
+    result: dict | None = None
+    refusal: Any = None          # the ContextError when the context was refused
+    failure: BaseException | None = None  # any other error raised by the engine
+    pilot_results: dict[str, dict] = field(default_factory=dict)
+
+    # -- building the context
+    def use_base(self) -> None:
+        self.context = copy.deepcopy(BASE_CONTEXT)
+        self.placeholder_group = True
+
+    def use_file(self, path: Path) -> None:
+        self.context = json.loads(path.read_text(encoding="utf-8"))
+        self.placeholder_group = False
+
+    def ctx(self) -> dict:
+        if self.context is None:
+            raise AssertionError("no context yet: start with 'Given a base project context' "
+                                 "or 'Given the Genoa pilot context'")
+        return self.context
+
+    def add_group(self, group: dict) -> None:
+        ctx = self.ctx()
+        if self.placeholder_group:
+            ctx["stakeholders"] = []
+            self.placeholder_group = False
+        ctx.setdefault("stakeholders", []).append(group)
+
+    def group(self, sid: str) -> dict:
+        for g in self.ctx().get("stakeholders", []):
+            if g.get("id") == sid:
+                return g
+        raise AssertionError(f"the context has no stakeholder group {sid!r}; it has: "
+                             f"{', '.join(str(g.get('id')) for g in self.ctx().get('stakeholders', []))}")
+
+    # -- evaluating
+    def evaluate(self) -> None:
+        from engine import ContextError
+        self.result = self.refusal = self.failure = None
+        try:
+            self.result = self.engine.evaluate(self.ctx())
+        except ContextError as exc:
+            self.refusal = exc
+        except Exception as exc:  # the engine or the rule base failed: report it in the Then step
+            self.failure = exc
+
+    # -- reading the outcome
+    def rec(self) -> dict:
+        if self.result is not None:
+            return self.result
+        if self.refusal is not None:
+            errs = "\n".join(f"  {e['field'] or '(top)'}: {e['message']}" for e in self.refusal.errors)
+            raise AssertionError(f"no recommendation: cogov refused the context:\n{errs}")
+        if self.failure is not None:
+            raise AssertionError(f"no recommendation: the engine failed: "
+                                 f"{type(self.failure).__name__}: {self.failure}")
+        raise AssertionError("the context has not been evaluated: add 'When the context is evaluated'")
+
+    def participant(self, sid: str) -> dict:
+        for p in self.rec()["participants"]:
+            if p["stakeholder"] == sid:
+                return p
+        raise AssertionError(f"stakeholder {sid!r} is not in the recommendation; its participants are: "
+                             f"{', '.join(p['stakeholder'] for p in self.rec()['participants'])}")
+
+    def firings(self, rule: str | None = None, subject: str | None = None, any_subject: bool = True) -> list[dict]:
+        out = []
+        for f in self.rec()["explanation"]["firings"]:
+            if rule is not None and f["rule"] != rule:
+                continue
+            if not any_subject and f["subject"] != subject:
+                continue
+            out.append(f)
+        return out
+
+    def firing_summary(self) -> str:
+        return ", ".join(sorted({f["rule"] for f in self.rec()["explanation"]["firings"]})) or "(none)"
+
+
+def describe_participant(p: dict) -> str:
+    if p["excluded"]:
+        state = f"excluded ({p['reason']})"
+    elif p["role"] is None:
+        state = "given no role by any rule"
+    else:
+        state = f"{p['role']} at level {p['iap2_level']}"
+    rules = ", ".join(rule_ids(p["because"])) or "no rule"
+    lines = [f"stakeholder {p['stakeholder']!r} is {state}, because of {rules}"]
+    for o in p.get("overridden", []):
+        lines.append(f"    overridden: {o['value']} from {o['rule']} ({o['reason']})")
+    return "\n".join(lines)
+
+
+def signature(rec: dict) -> tuple:
+    """What a manager reads in a recommendation, without its explanation.
+
+    Stakeholder ids are left out (each pilot names its own groups): two
+    recommendations are the same when approach, the roles and levels handed
+    out, techniques, arrangements, skills and warnings are.
+    """
+    return (
+        rec["approach"]["code"],
+        tuple(sorted((p["role"] or "-", p["iap2_level"] or "-", p["excluded"]) for p in rec["participants"])),
+        tuple(t["code"] for t in rec["techniques"]),
+        tuple(t["code"] for t in rec["avoided_techniques"]),
+        tuple(g["code"] for g in rec["governance"]),
+        tuple((s["code"], s["lacking"]) for s in rec["skills"]),
+        tuple(w["code"] for w in rec["warnings"]),
+    )
+
+
+# The optional reason clause every assertion about an item accepts.
+REASON = r"(?: (?P<reason>(?:only )?because of .+))?"

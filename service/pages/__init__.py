@@ -1,0 +1,92 @@
+"""cogov's web pages: server-rendered Jinja2, no build step, usable without JavaScript.
+
+``router`` is included by the app factory. Pages:
+
+=====================  ==============================  ==================
+path                   page                            roles
+=====================  ==============================  ==================
+GET  /                 start page                      anyone
+GET  /evaluate         the context form                manager
+POST /evaluate         add/remove a group, or evaluate manager
+GET  /decisions/{id}   the recommendation              manager, auditor
+GET  /log              the decision log                auditor
+GET  /log/{id}         the printable decision report   auditor
+GET  /rules            the rule browser                author
+GET  /login, POST      keep an API token in a cookie   anyone
+POST /logout           forget it                       anyone
+GET  /static/{name}    the stylesheet                  anyone
+=====================  ==============================  ==================
+"""
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.requests import Request as StarletteRequest
+
+from . import access, auditor, author, manager
+from .render import STATIC_DIR, error_page, path_for, render
+
+TOKEN_COOKIE = "cogov_token"
+
+router = APIRouter(include_in_schema=False)
+router.include_router(manager.router)
+router.include_router(auditor.router)
+router.include_router(author.router)
+
+_STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
+_STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                 ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+async def home(request: Request) -> Response:
+    return render(request, "home.html", examples=manager.example_names())
+
+
+@router.get("/static/{name}", name="static")
+async def static(name: str) -> Response:
+    path = STATIC_DIR / name
+    suffix = path.suffix.lower()
+    if not _STATIC_NAME.match(name) or ".." in name or suffix not in _STATIC_TYPES or not path.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    return FileResponse(path, media_type=_STATIC_TYPES[suffix],
+                        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+
+
+@router.get("/login", response_class=HTMLResponse, name="login_form")
+async def login_form(request: Request) -> Response:
+    return render(request, "login.html", error=None)
+
+
+@router.post("/login", response_class=HTMLResponse, name="login_submit")
+async def login_submit(request: Request) -> Response:
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    identity = _identity_for_token(request, token) if token else None
+    if identity is None:
+        return render(request, "login.html", status_code=401, error="That token is not valid.")
+    response = RedirectResponse(path_for(request, "home"), status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+                        path="/")
+    return response
+
+
+@router.post("/logout", name="logout")
+async def logout(request: Request) -> Response:
+    response = RedirectResponse(path_for(request, "home"), status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/")
+    return response
+
+
+def _identity_for_token(request: Request, token: str):
+    """Ask the backend who a token belongs to, as if it came in a Bearer header."""
+    scope = dict(request.scope)
+    scope["headers"] = [(b"authorization", f"Bearer {token}".encode("latin-1", "replace"))]
+    scope.pop("cogov.pages.identity", None)
+    probe = StarletteRequest(scope)
+    return access.get_identity(probe)
+
+
+__all__ = ["router", "error_page"]

@@ -1,0 +1,68 @@
+"""Jinja2 rendering for the pages: one environment, autoescape on everywhere."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from . import present
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = SERVICE_DIR / "templates"
+STATIC_DIR = SERVICE_DIR / "static"
+
+# Pages are documents with no inline script or style: the policy forbids both,
+# so even an escaping slip could not run injected code.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+                                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=True,                 # every template, whatever its name
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+env.filters["value"] = present.fmt_value
+env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, sort_keys=False)
+env.filters["humanize"] = present.humanize
+env.globals["answer_label"] = present.answer_label
+env.globals["answer_help"] = present.answer_help
+
+
+def static_version() -> str:
+    try:
+        return str(int((STATIC_DIR / "cogov.css").stat().st_mtime))
+    except OSError:
+        return "0"
+
+
+def path_for(request: Request, name: str, **params: Any) -> str:
+    root = request.scope.get("root_path", "") or ""
+    return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    from .access import page_context   # late: access imports render's helpers
+
+    ctx = page_context(request)
+    ctx.update(context)
+    ctx.setdefault("url", lambda name, **p: path_for(request, name, **p))
+    ctx.setdefault("static_url", lambda name: path_for(request, "static", name=name) + "?v=" + static_version())
+    html = env.get_template(template).render(**ctx)
+    return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
+
+
+def error_page(request: Request, status_code: int, heading: str, message: str,
+               details: list[str] | None = None) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, heading=heading, message=message,
+                  details=details or [])

@@ -1,0 +1,121 @@
+"""Shared helpers for the engine tests.
+
+Helpers are exposed through the session fixture `h` (not imported from this
+module: `import conftest` is ambiguous once other test directories add their
+own conftest.py).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+MINI = TESTS / "fixtures" / "mini"
+SHIPPED_RULES = REPO / "rules"
+VENV_PYTHON = REPO / ".venv" / "bin" / "python"
+VENV_COGOV = REPO / ".venv" / "bin" / "cogov"
+
+BASE_CONTEXT: dict[str, Any] = {
+    "project": {"name": "Test project", "domain": "mobility", "objective": "efficiency"},
+    "decision": {
+        "quality_requirement": False,
+        "manager_has_information": True,
+        "problem_structured": True,
+        "acceptance_critical": False,
+        "acceptance_likely_if_autonomous": True,
+        "public_shares_goals": True,
+        "public_conflict_likely": False,
+    },
+    "public": {"size": "large", "digital_access": "mixed", "organisation": "mixed",
+               "trust_in_authority": "medium", "hard_to_reach_groups": False},
+    "stakeholders": [
+        {"id": "alpha", "name": "Alpha", "kind": "citizens", "power": "high", "interest": "high"},
+        {"id": "beta", "name": "Beta", "kind": "business", "power": "low", "interest": "low"},
+    ],
+    "capacity": {"facilitation_skills": "high", "engagement_budget": "medium", "political_support": "medium"},
+}
+
+
+def make_context(**sections: Any) -> dict[str, Any]:
+    """BASE_CONTEXT with sections updated: make_context(decision={...}, stakeholders=[...])."""
+    ctx = copy.deepcopy(BASE_CONTEXT)
+    for name, value in sections.items():
+        if isinstance(value, dict) and isinstance(ctx.get(name), dict):
+            ctx[name].update(value)
+        else:
+            ctx[name] = copy.deepcopy(value)
+    return ctx
+
+
+def stakeholder(sid: str, **fields: Any) -> dict[str, Any]:
+    out = {"id": sid, "name": sid.title(), "kind": "citizens", "power": "low", "interest": "low"}
+    out.update(fields)
+    return out
+
+
+def copy_mini(tmp_path: Path, name: str = "rb", policy: bool = True) -> Path:
+    """A writable copy of tests/fixtures/mini; without its policy files if policy=False."""
+    dest = tmp_path / name
+    shutil.copytree(MINI, dest)
+    if not policy:
+        for f in (dest / "policy").iterdir():
+            f.unlink()
+    return dest
+
+
+def rule(rid: str, when: Any, then: Any, for_each: bool = False, priority: int | None = None,
+         sources: str = "[thomas1993]") -> str:
+    """One rule as block YAML (a list item under `rules:`), `when`/`then` given as flow YAML text
+    or Python data (dumped as JSON, which is valid flow YAML)."""
+    def flow(v: Any) -> str:
+        return v if isinstance(v, str) else json.dumps(v)
+    lines = [f"  - id: {rid}", f"    title: Rule {rid}", "    rationale: Test rule.", f"    sources: {sources}"]
+    if priority is not None:
+        lines.append(f"    priority: {priority}")
+    if for_each:
+        lines.append("    for_each: stakeholder")
+    lines.append(f"    when: {flow(when)}")
+    lines.append(f"    then: {flow(then)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_policy(root: Path, name: str, *rules: str, header: str = "rules:\n") -> Path:
+    path = root / "policy" / name
+    path.write_text(header + "".join(rules), encoding="utf-8")
+    return path
+
+
+def line_of(path: Path, needle: str, nth: int = 1) -> int:
+    """1-based line number of the nth line of `path` containing `needle`."""
+    seen = 0
+    for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in text:
+            seen += 1
+            if seen == nth:
+                return i
+    raise AssertionError(f"{needle!r} not found {nth} time(s) in {path}")
+
+
+def dedent(text: str) -> str:
+    return textwrap.dedent(text).lstrip("\n")
+
+
+def firing_keys(rec: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(f["rule"], f["subject"]) for f in rec["explanation"]["firings"]]
+
+
+@pytest.fixture(scope="session")
+def h() -> SimpleNamespace:
+    return SimpleNamespace(
+        TESTS=TESTS, REPO=REPO, MINI=MINI, SHIPPED_RULES=SHIPPED_RULES, VENV_PYTHON=VENV_PYTHON,
+        VENV_COGOV=VENV_COGOV, BASE_CONTEXT=BASE_CONTEXT, make_context=make_context, stakeholder=stakeholder,
+        copy_mini=copy_mini, rule=rule, write_policy=write_policy, line_of=line_of, dedent=dedent,
+        firing_keys=firing_keys)
