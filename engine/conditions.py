@@ -9,6 +9,7 @@ on those literals: `compiler` turns them into durable_rules tests and
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -137,6 +138,7 @@ def _field(path: str, where: tuple) -> FieldInfo:
     info = FIELDS.get(path)
     if info is None:
         close = [p for p in FIELDS if p.split(".")[-1] == path.split(".")[-1]]
+        close = close or difflib.get_close_matches(path, list(FIELDS), n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]}?)" if close else ""
         raise ConditionError(f"unknown field {path!r}{hint}", where)
     return info

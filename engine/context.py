@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class Ordinal(str, Enum):
@@ -217,14 +218,22 @@ class ProjectContext(BaseModel):
         default_factory=dict, max_length=200,
         description="Free notes keyed by field path, e.g. marking a value as assumed. Not read by rules.")
 
-    @model_validator(mode="after")
-    def _unique_stakeholder_ids(self) -> "ProjectContext":
+    @field_validator("stakeholders")
+    @classmethod
+    def _unique_stakeholder_ids(cls, groups: list[Stakeholder]) -> list[Stakeholder]:
+        """Ids name groups in the recommendation, so each must be unique; the
+        error points at the repeated id's own path (stakeholders[i].id)."""
         seen: set[str] = set()
-        for s in self.stakeholders:
+        errors = []
+        for i, s in enumerate(groups):
             if s.id in seen:
-                raise ValueError(f"stakeholder id {s.id!r} is used more than once")
+                errors.append(InitErrorDetails(
+                    type=PydanticCustomError("duplicate_id", "stakeholder id '{id}' is used more than once",
+                                             {"id": s.id}), loc=(i, "id"), input=s.id))
             seen.add(s.id)
-        return self
+        if errors:
+            raise ValidationError.from_exception_data("stakeholders", errors)
+        return groups
 
 
 SECTION_MODELS: dict[str, type[_Section]] = {
