@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError, field_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
@@ -133,26 +133,26 @@ class Project(_Section):
 class Decision(_Section):
     """Thomas's seven questions about the decision, plus optional qualifiers."""
 
-    quality_requirement: bool = Field(
+    quality_requirement: StrictBool = Field(
         description="QR: must the decision meet technical, legal or budgetary quality constraints?")
-    manager_has_information: bool = Field(
+    manager_has_information: StrictBool = Field(
         description="INFO: does the manager have enough information to make a high-quality decision alone?")
-    problem_structured: bool = Field(
+    problem_structured: StrictBool = Field(
         description="STRUCT: is the problem structured (alternatives known, not open to redefinition)?")
-    acceptance_critical: bool = Field(
+    acceptance_critical: StrictBool = Field(
         description="AR: is public acceptance critical to effective implementation?")
-    acceptance_likely_if_autonomous: bool = Field(
+    acceptance_likely_if_autonomous: StrictBool = Field(
         description="AP: if the manager decided alone, would the public reasonably certainly accept it?")
-    public_shares_goals: bool = Field(
+    public_shares_goals: StrictBool = Field(
         description="GC: does the relevant public share the agency's goals for this problem?")
-    public_conflict_likely: bool = Field(
+    public_conflict_likely: StrictBool = Field(
         description="CONF: is conflict within the public over the preferred solution likely?")
-    legally_mandated_consultation: bool = Field(
+    legally_mandated_consultation: StrictBool = Field(
         False, description="Does law or regulation require a formal public consultation?")
     urgency: Level | None = Field(None, description="How urgent the decision is; absent when not stated.")
     technical_complexity: Level | None = Field(
         None, description="How technical the issue is; absent when not stated.")
-    uses_personal_data: bool = Field(
+    uses_personal_data: StrictBool = Field(
         False, description="Does the service or the participation process process personal data?")
 
 
@@ -167,7 +167,7 @@ class Public(_Section):
     organisation: Organisation = Field(
         description="Is the public organised in groups, unorganised individuals, or mixed?")
     trust_in_authority: Level = Field(description="The public's trust in the authority.")
-    hard_to_reach_groups: bool = Field(
+    hard_to_reach_groups: StrictBool = Field(
         description="Does the public include hard-to-reach groups (elderly, migrants, isolated, low income)?")
 
 
@@ -180,13 +180,13 @@ class Stakeholder(_Section):
     kind: StakeholderKind = Field(description="What kind of group it is.")
     power: Level = Field(description="Power over the decision or its implementation (Mendelow).")
     interest: Level = Field(description="Interest in the decision (Mendelow).")
-    legitimate: bool = Field(False, description="Has a legitimate claim (Mitchell, Agle & Wood).")
-    urgent: bool = Field(False, description="Its claim calls for immediate attention (Mitchell, Agle & Wood).")
-    affected: bool = Field(False, description="Is directly affected by the decision.")
-    organised: bool = Field(False, description="Is represented by an organisation that can speak for it.")
-    hard_to_reach: bool = Field(False, description="Is hard to reach through ordinary channels.")
-    holds_information: bool = Field(False, description="Holds information the manager needs.")
-    can_obstruct: bool = Field(False, description="Can obstruct the decision or its implementation if left out.")
+    legitimate: StrictBool = Field(False, description="Has a legitimate claim (Mitchell, Agle & Wood).")
+    urgent: StrictBool = Field(False, description="Its claim calls for immediate attention (Mitchell, Agle & Wood).")
+    affected: StrictBool = Field(False, description="Is directly affected by the decision.")
+    organised: StrictBool = Field(False, description="Is represented by an organisation that can speak for it.")
+    hard_to_reach: StrictBool = Field(False, description="Is hard to reach through ordinary channels.")
+    holds_information: StrictBool = Field(False, description="Holds information the manager needs.")
+    can_obstruct: StrictBool = Field(False, description="Can obstruct the decision or its implementation if left out.")
 
 
 class Capacity(_Section):
@@ -195,8 +195,8 @@ class Capacity(_Section):
     facilitation_skills: Level = Field(description="Facilitation skills available to the team.")
     engagement_budget: Level = Field(description="Budget available for engagement.")
     political_support: Level = Field(description="Political support for sharing decisions with the public.")
-    digital_platform_available: bool = Field(False, description="A digital participation platform is available.")
-    prior_coproduction_experience: bool = Field(False, description="The team has co-produced services before.")
+    digital_platform_available: StrictBool = Field(False, description="A digital participation platform is available.")
+    prior_coproduction_experience: StrictBool = Field(False, description="The team has co-produced services before.")
 
 
 MAX_STAKEHOLDERS = 200

@@ -46,16 +46,16 @@ Feature: A context cogov cannot read is refused, and the error names the field
     And the only errors are on field "<field>"
 
     Examples:
-      | field                                  | value                   |
-      | decision.quality_requirement           | "perhaps"               |
-      | decision.public_conflict_likely        | ["yes"]                 |
-      | capacity.digital_platform_available    | 2                       |
-      | public.hard_to_reach_groups            | "some"                  |
-      | project.name                           | 42                      |
-      | public                                 | "large and mixed"       |
-      | stakeholders                           | {"id": "residents"}     |
-      | stakeholders[0].can_obstruct           | "if left out"           |
-      | notes                                  | ["assumed"]             |
+      | field                               | value               |
+      | decision.quality_requirement        | "perhaps"           |
+      | decision.public_conflict_likely     | ["yes"]             |
+      | capacity.digital_platform_available | 2                   |
+      | public.hard_to_reach_groups         | "some"              |
+      | project.name                        | 42                  |
+      | public                              | "large and mixed"   |
+      | stakeholders                        | {"id": "residents"} |
+      | stakeholders[0].can_obstruct        | "if left out"       |
+      | notes                               | ["assumed"]         |
 
   Scenario Outline: A value outside a field's list is refused, naming the field
     Given the context field "<field>" is <value>
@@ -64,20 +64,20 @@ Feature: A context cogov cannot read is refused, and the error names the field
     And the only errors are on field "<field>"
 
     Examples:
-      | field                   | value      | allowed       |
-      | public.size             | huge       | city_wide     |
-      | public.size             | 3          | city_wide     |
-      | public.digital_access   | none       | mixed         |
-      | public.organisation     | anarchic   | unorganised   |
-      | public.trust_in_authority | very_low | medium        |
-      | project.objective       | growth     | capacity_building |
-      | project.domain          | tourism    | culture_heritage |
-      | project.phase           | co_funding | co_design     |
-      | project.scope           | planet     | neighbourhood |
-      | decision.urgency        | critical   | high          |
-      | capacity.engagement_budget | none    | low           |
-      | stakeholders[0].power   | extreme    | high          |
-      | stakeholders[0].kind    | government | public_authority |
+      | field                      | value      | allowed           |
+      | public.size                | huge       | city_wide         |
+      | public.size                | 3          | city_wide         |
+      | public.digital_access      | none       | mixed             |
+      | public.organisation        | anarchic   | unorganised       |
+      | public.trust_in_authority  | very_low   | medium            |
+      | project.objective          | growth     | capacity_building |
+      | project.domain             | tourism    | culture_heritage  |
+      | project.phase              | co_funding | co_design         |
+      | project.scope              | planet     | neighbourhood     |
+      | decision.urgency           | critical   | high              |
+      | capacity.engagement_budget | none       | low               |
+      | stakeholders[0].power      | extreme    | high              |
+      | stakeholders[0].kind       | government | public_authority  |
 
   Scenario: A missing answer to one of Thomas's questions is refused
     Given the context field "decision.public_conflict_likely" is removed
@@ -101,10 +101,10 @@ Feature: A context cogov cannot read is refused, and the error names the field
 
   Scenario: Two stakeholder groups with the same id are refused, naming the second one
     Given the stakeholder groups:
-      | id        | name                  | kind     | power | interest |
-      | residents | Residents of the north | citizens | low   | high     |
-      | traders   | Local traders         | business | medium | high    |
-      | residents | Residents of the south | citizens | low   | high     |
+      | id        | name                   | kind     | power  | interest |
+      | residents | Residents of the north | citizens | low    | high     |
+      | traders   | Local traders          | business | medium | high     |
+      | residents | Residents of the south | citizens | low    | high     |
     When the context is evaluated
     Then the context is refused with an error on field "stakeholders[2].id" saying "residents"
     And the only errors are on field "stakeholders[2].id"

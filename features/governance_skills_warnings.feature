@@ -231,7 +231,7 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And technique citizen_survey is not recommended
     And every recommended technique suits a public of size small
 
-  Scenario: Building capacity never promises less than involvement
+  Scenario: Building capacity when the public does not share the goals warns against overpromising
     Given the objective is capacity_building
     And the decision answers:
       | QR  | INFO | STRUCT | AR | AP  | GC | CONF |
@@ -239,4 +239,13 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     When the context is evaluated
     Then the approach is unitary_consultation
     And the approach's IAP2 level is involve
+    And warning overpromising is given because of rule iap2.overpromising
+
+  Scenario: Building capacity with shared goals makes the public a partner, with no overpromising warning
+    Given the objective is capacity_building
+    And the decision answers:
+      | QR  | INFO | STRUCT | AR | AP  | GC  | CONF |
+      | yes | yes  | yes    | no | yes | yes | no   |
+    When the context is evaluated
+    Then the approach is public_decision
     And warning overpromising is not given

@@ -73,9 +73,9 @@ Feature: Hard-to-reach groups and low digital access get an offline or assisted 
     And the project:
       | scope | <scope> |
     And the public:
-      | digital_access       | low                  |
-      | size                 | <size>               |
-      | hard_to_reach_groups | <hard_to_reach>      |
+      | digital_access       | low             |
+      | size                 | <size>          |
+      | hard_to_reach_groups | <hard_to_reach> |
     And the capacity:
       | digital_platform_available | yes |
     When the context is evaluated

@@ -116,11 +116,11 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     Then the six pilot recommendations are all different
     And the six pilots get at least 3 different approaches
     And the pilots get these approaches:
-      | pilot   | approach               | because                    |
-      | Malmö   | public_decision        | thomas.choice_development  |
-      | Bremen  | unitary_consultation   | thomas.r5_conflict         |
-      | Athens  | public_decision        | thomas.r7_acceptance_priority |
-      | Genoa   | unitary_consultation   | thomas.r5_conflict         |
-      | Palmela | modified_autonomous    | thomas.r1_information      |
-      | Milan   | unitary_consultation   | thomas.r3_unstructured     |
+      | pilot   | approach             | because                       |
+      | Malmö   | public_decision      | thomas.choice_development     |
+      | Bremen  | unitary_consultation | thomas.r5_conflict            |
+      | Athens  | public_decision      | thomas.r7_acceptance_priority |
+      | Genoa   | unitary_consultation | thomas.r5_conflict            |
+      | Palmela | modified_autonomous  | thomas.r1_information         |
+      | Milan   | unitary_consultation | thomas.r3_unstructured        |
     And every pilot recommendation has no gaps

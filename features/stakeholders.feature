@@ -37,11 +37,11 @@ Feature: Who takes part, in which role and with how much power
       | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
       | yes | no   | no     | yes | no | no | yes  |
     And a stakeholder group:
-      | id        | traders              |
-      | kind      | business             |
-      | power     | high                 |
-      | interest  | high                 |
-      | organised | yes                  |
+      | id        | traders  |
+      | kind      | business |
+      | power     | high     |
+      | interest  | high     |
+      | organised | yes      |
     When the context is evaluated
     Then the approach is unitary_consultation
     And stakeholder "traders" is found to be a key_player because of rule stakeholders.grid_key_player
@@ -50,10 +50,10 @@ Feature: Who takes part, in which role and with how much power
 
   Scenario: A key player is only informed when the manager decides alone, and the manager is warned
     Given a stakeholder group:
-      | id        | traders  |
-      | kind      | business |
-      | power     | high     |
-      | interest  | high     |
+      | id       | traders  |
+      | kind     | business |
+      | power    | high     |
+      | interest | high     |
     When the context is evaluated
     Then the approach is autonomous
     And stakeholder "traders" takes part as informed_public at level inform because of rule stakeholders.approach_autonomous
@@ -91,12 +91,12 @@ Feature: Who takes part, in which role and with how much power
       | QR | INFO | STRUCT | AR  | AP | GC  | CONF |
       | no | yes  | yes    | yes | no | yes | no   |
     And a stakeholder group:
-      | id         | heritage_authority |
-      | kind       | public_authority   |
-      | power      | high               |
-      | interest   | low                |
-      | legitimate | yes                |
-      | can_obstruct | yes              |
+      | id           | heritage_authority |
+      | kind         | public_authority   |
+      | power        | high               |
+      | interest     | low                |
+      | legitimate   | yes                |
+      | can_obstruct | yes                |
     When the context is evaluated
     Then the approach is public_decision
     And stakeholder "heritage_authority" takes part as advisor at level consult because of rule stakeholders.authority_keep_satisfied
@@ -121,15 +121,15 @@ Feature: Who takes part, in which role and with how much power
     And the public:
       | hard_to_reach_groups | yes |
     And a stakeholder group:
-      | id            | migrant_residents       |
-      | name          | Migrant residents       |
-      | kind          | citizens                |
-      | power         | low                     |
-      | interest      | high                    |
-      | legitimate    | yes                     |
-      | urgent        | yes                     |
-      | affected      | yes                     |
-      | hard_to_reach | yes                     |
+      | id            | migrant_residents |
+      | name          | Migrant residents |
+      | kind          | citizens          |
+      | power         | low               |
+      | interest      | high              |
+      | legitimate    | yes               |
+      | urgent        | yes               |
+      | affected      | yes               |
+      | hard_to_reach | yes               |
     When the context is evaluated
     Then the approach is segmented_consultation
     And stakeholder "migrant_residents" is found to be a dependent_stakeholder because of rule stakeholders.salience_dependent
@@ -149,9 +149,9 @@ Feature: Who takes part, in which role and with how much power
       | size                 | large |
       | hard_to_reach_groups | yes   |
     And the stakeholder groups:
-      | id                | kind     | power | interest | affected | hard_to_reach |
-      | isolated_elderly  | citizens | low   | high     | yes      | yes           |
-      | residents         | citizens | low   | high     | yes      | no            |
+      | id               | kind     | power | interest | affected | hard_to_reach |
+      | isolated_elderly | citizens | low   | high     | yes      | yes           |
+      | residents        | citizens | low   | high     | yes      | no            |
     When the context is evaluated
     Then the approach is unitary_consultation
     And stakeholder "residents" takes part as citizen_evaluator at level involve because of rule stakeholders.renn_citizen_evaluators_involve
@@ -165,9 +165,9 @@ Feature: Who takes part, in which role and with how much power
       | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
       | yes | no   | no     | yes | no | no | yes  |
     And the stakeholder groups:
-      | id             | kind     | power | interest | can_obstruct |
-      | landowners     | business | low   | low      | yes          |
-      | passers_by     | citizens | low   | low      | no           |
+      | id         | kind     | power | interest | can_obstruct |
+      | landowners | business | low   | low      | yes          |
+      | passers_by | citizens | low   | low      | no           |
     When the context is evaluated
     Then the approach is unitary_consultation
     And stakeholder "landowners" is found to be acceptance_needed because of rule stakeholders.relevant_acceptance
@@ -213,12 +213,12 @@ Feature: Who takes part, in which role and with how much power
       | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
       | yes | no   | no     | yes | no | no | yes  |
     And a stakeholder group:
-      | id                | university       |
-      | kind              | research         |
-      | power             | medium           |
-      | interest          | high             |
-      | holds_information | yes              |
-      | organised         | yes              |
+      | id                | university |
+      | kind              | research   |
+      | power             | medium     |
+      | interest          | high       |
+      | holds_information | yes        |
+      | organised         | yes        |
     When the context is evaluated
     Then the approach is unitary_consultation
     And stakeholder "university" takes part as expert at level consult because of rule stakeholders.renn_experts
@@ -242,12 +242,12 @@ Feature: Who takes part, in which role and with how much power
     And every stakeholder group has a role or is excluded
 
     Examples:
-      | QR  | INFO | STRUCT | AR  | AP  | GC  | CONF | approach               | role               | level       | rule                                     |
-      | yes | yes  | yes    | no  | yes | yes | no   | autonomous             | informed_public    | inform      | stakeholders.approach_autonomous         |
+      | QR  | INFO | STRUCT | AR  | AP  | GC  | CONF | approach               | role               | level       | rule                                      |
+      | yes | yes  | yes    | no  | yes | yes | no   | autonomous             | informed_public    | inform      | stakeholders.approach_autonomous          |
       | yes | no   | yes    | no  | yes | yes | no   | modified_autonomous    | information_source | consult     | stakeholders.approach_modified_autonomous |
-      | yes | yes  | yes    | yes | no  | no  | no   | segmented_consultation | consulted_segment  | consult     | stakeholders.approach_segmented          |
-      | yes | no   | no     | yes | no  | no  | yes  | unitary_consultation   | assembled_public   | involve     | stakeholders.approach_unitary            |
-      | no  | yes  | yes    | yes | no  | yes | no   | public_decision        | decision_partner   | collaborate | stakeholders.approach_public_decision    |
+      | yes | yes  | yes    | yes | no  | no  | no   | segmented_consultation | consulted_segment  | consult     | stakeholders.approach_segmented           |
+      | yes | no   | no     | yes | no  | no  | yes  | unitary_consultation   | assembled_public   | involve     | stakeholders.approach_unitary             |
+      | no  | yes  | yes    | yes | no  | yes | no   | public_decision        | decision_partner   | collaborate | stakeholders.approach_public_decision     |
 
   Scenario Outline: In a co-production phase the relevant public takes the phase's role
     Given the objective is capacity_building
@@ -267,10 +267,10 @@ Feature: Who takes part, in which role and with how much power
     And stakeholder "residents" takes part as <role> at level <level> because of rule <rule>
 
     Examples:
-      | phase         | GC  | approach             | role                   | level       | rule                                       |
-      | co_design     | no  | unitary_consultation | co_designer            | involve     | stakeholders.phase_co_design_involve       |
-      | co_design     | yes | public_decision      | co_designer            | collaborate | stakeholders.phase_co_design_collaborate   |
-      | co_delivery   | no  | unitary_consultation | implementation_partner | involve     | stakeholders.phase_co_delivery_involve     |
-      | co_delivery   | yes | public_decision      | implementation_partner | collaborate | stakeholders.phase_co_delivery_collaborate |
-      | co_assessment | no  | unitary_consultation | co_assessor            | involve     | stakeholders.phase_co_assessment_involve   |
+      | phase         | GC  | approach             | role                   | level       | rule                                         |
+      | co_design     | no  | unitary_consultation | co_designer            | involve     | stakeholders.phase_co_design_involve         |
+      | co_design     | yes | public_decision      | co_designer            | collaborate | stakeholders.phase_co_design_collaborate     |
+      | co_delivery   | no  | unitary_consultation | implementation_partner | involve     | stakeholders.phase_co_delivery_involve       |
+      | co_delivery   | yes | public_decision      | implementation_partner | collaborate | stakeholders.phase_co_delivery_collaborate   |
+      | co_assessment | no  | unitary_consultation | co_assessor            | involve     | stakeholders.phase_co_assessment_involve     |
       | co_assessment | yes | public_decision      | co_assessor            | collaborate | stakeholders.phase_co_assessment_collaborate |

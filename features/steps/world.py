@@ -233,6 +233,9 @@ class Reasons:
         return ("only " if self.exact else "") + "because of " + ", ".join(self.rules)
 
 
+# The optional reason clause every assertion about an item accepts (see parse_reasons).
+REASON = r"(?: (?P<reason>(?:only )?because of .+))?"
+
 _REASON = re.compile(r"^(?P<only>only )?because of (?:the )?(?:rules?|rule ids?) (?P<rules>.+)$")
 
 
@@ -271,18 +274,20 @@ def diff_rules(expected: list[str], actual: list[str], exact: bool) -> str:
 
 
 def check_rules(what: str, expected: list[str], actual: list[str], exact: bool) -> None:
+    __tracebackhide__ = True
     missing = [r for r in expected if r not in actual]
     extra = [r for r in actual if r not in expected]
     if missing or (exact and extra):
-        mode = "exactly" if exact else "at least"
+        label = "expected exactly:" if exact else "expected at least:"
         raise AssertionError(
             f"{what}: the reasons differ.\n"
-            f"  expected {mode}: {', '.join(expected) or '(none)'}\n"
-            f"  actual:          {', '.join(actual) or '(none)'}\n"
+            f"  {label:<19}{', '.join(expected) or '(none)'}\n"
+            f"  {'actual:':<19}{', '.join(actual) or '(none)'}\n"
             f"  diff (- expected but missing, + unexpected):\n{diff_rules(expected, actual, exact)}")
 
 
 def check_reasons(what: str, reasons: Reasons | None, because: list[dict]) -> None:
+    __tracebackhide__ = True
     if reasons is not None:
         check_rules(what, reasons.rules, rule_ids(because), reasons.exact)
 
@@ -403,6 +408,3 @@ def signature(rec: dict) -> tuple:
         tuple(w["code"] for w in rec["warnings"]),
     )
 
-
-# The optional reason clause every assertion about an item accepts.
-REASON = r"(?: (?P<reason>(?:only )?because of .+))?"
