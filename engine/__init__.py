@@ -40,9 +40,12 @@ class Engine:
         self.rulebase = rulebase if isinstance(rulebase, RuleBase) else load_rulebase(rulebase)
         self.backend = backend
         self._runtime: DurableRuntime | None = DurableRuntime(self.rulebase) if backend == "durable" else None
+        self._closed = False
 
     def infer(self, context: Any):
         """Validate and run the rules; return the working memory (firings)."""
+        if self._closed:
+            raise EngineError("this engine was closed")
         ctx = validate_context(context)
         subj = subjects(ctx)
         if self._runtime is not None:
@@ -57,6 +60,7 @@ class Engine:
         return self.recommend(context).model_dump(mode="json")
 
     def close(self) -> None:
+        self._closed = True
         if self._runtime is not None:
             self._runtime.close()
             self._runtime = None

@@ -44,6 +44,7 @@ def run_python(rb: RuleBase, subj: Subjects) -> WorkingMemory:
                     if ti is not None:
                         wm.record(rule, ti, subject)
                         changed = True
+        wm.settle(stratum)
         if stratum == rb.approach_stratum:
             wm.decide_approach()
     if wm.approach is None:

@@ -76,7 +76,8 @@ def rulebase_files(root: Path) -> list[str]:
     rels = [SOURCES_FILE] + [spec[0] for spec in CATALOGUE_FILES.values()]
     policy = root / POLICY_DIR
     if policy.is_dir():
-        rels += sorted(f"{POLICY_DIR}/{p.name}" for p in policy.iterdir() if p.suffix in (".yaml", ".yml"))
+        rels += sorted(f"{POLICY_DIR}/{p.name}" for p in policy.iterdir()
+                       if p.suffix in (".yaml", ".yml") or p.is_dir())
     return rels
 
 
@@ -91,6 +92,9 @@ def load_rulebase(root: str | Path) -> RuleBase:
         raise RuleBaseError([LoadError(str(root), None, f"more than {MAX_FILES} rule files")])
     raw_files: dict[str, bytes] = {}
     for rel in rels:
+        if (root / rel).is_dir():
+            errs.add(rel, None, "rule files must sit directly in policy/: subfolders are not read")
+            continue
         try:
             raw_files[rel] = (root / rel).read_bytes()
         except OSError as exc:
@@ -104,8 +108,11 @@ def load_rulebase(root: str | Path) -> RuleBase:
     cat["sources"] = dict(src_model.sources) if src_model else {}
     sources_ok = src_model is not None  # else every citation would be reported as unknown too
     cat_lines: dict[str, tuple[str, Located | None, list]] = {}
+    broken: set[str] = set()  # catalogues that failed to load: no "unknown code" cascades
     for kind, (rel, model, key) in CATALOGUE_FILES.items():
         parsed, located = _read(root, rel, model, errs)
+        if parsed is None:
+            broken.add(kind)
         entries = getattr(parsed, key) if parsed else []
         cat_lines[kind] = (rel, located, entries)
         cat[kind] = {}
@@ -121,12 +128,13 @@ def load_rulebase(root: str | Path) -> RuleBase:
                 if sources_ok and s not in catalogue.sources:
                     errs.add(rel, located.line_of((key, i, "sources", j)), f"{entry.code}: unknown source {s!r}")
             for j, s in enumerate(getattr(entry, "skills", [])):
-                if s not in catalogue.skills:
+                if "skills" not in broken and s not in catalogue.skills:
                     errs.add(rel, located.line_of((key, i, "skills", j)), f"{entry.code}: unknown skill {s!r}")
 
     # --- rule files
     rules: list[Rule] = []
     seen: dict[str, str] = {}
+    declared: set[str] = set()   # facts derived by any rule, even one with errors (no cascades)
     for rel in rels:
         if not rel.startswith(POLICY_DIR + "/"):
             continue
@@ -134,19 +142,20 @@ def load_rulebase(root: str | Path) -> RuleBase:
         if parsed is None:
             continue
         for i, spec in enumerate(parsed.rules):
+            declared.update(spec.then.derive)
             at = ("rules", i)
             line = located.line_of(at)
             if spec.id in seen:
                 errs.add(rel, located.line_of(at + ("id",)), f"duplicate rule id (first in {seen[spec.id]})", spec.id)
                 continue
             seen[spec.id] = f"{rel}:{line}"
-            rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs, sources_ok)
+            rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs, sources_ok, broken)
             if rule is not None:
                 rules.append(rule)
     if len(rules) > MAX_RULES:
         errs.add(POLICY_DIR, None, f"{len(rules)} rules: durable_rules allows at most {MAX_RULES} per rule base")
 
-    fact_scope, derivers = _facts(rules, errs)
+    fact_scope, derivers = _facts(rules, errs, declared)
     strata, approach_stratum = _stratify(rules, derivers, errs)
     if errs.errors:
         raise RuleBaseError(errs.errors)
@@ -162,7 +171,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
 
 
 def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalogue: Catalogue,
-                errs: _Collector, sources_ok: bool = True) -> Rule | None:
+                errs: _Collector, sources_ok: bool = True, broken: frozenset | set = frozenset()) -> Rule | None:
     before = len(errs.errors)
 
     def err(path: tuple, message: str) -> None:
@@ -176,10 +185,10 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
         terms = to_terms(node, ("when",))
     except ConditionError as exc:
         err(exc.path, exc.message)
-    for term in terms:
-        for lit in term:
-            if isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope == "stakeholder" and scope != "stakeholder":
-                err(("when",), f"reads {lit.field} but has no 'for_each: stakeholder'")
+    misplaced = sorted({lit.field for term in terms for lit in term
+                        if isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope == "stakeholder"})
+    if misplaced and scope != "stakeholder":
+        err(("when",), f"reads {', '.join(misplaced)} but has no 'for_each: stakeholder'")
     then = spec.then
     if then.is_empty():
         err(("then",), "concludes nothing")
@@ -195,13 +204,13 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
         err(("then",), "participant and exclude need 'for_each: stakeholder'")
     if then.participant and then.exclude:
         err(("then",), "a rule cannot both give a participant role and exclude the group")
-    if then.participant and then.participant.role not in catalogue.roles:
+    if then.participant and "roles" not in broken and then.participant.role not in catalogue.roles:
         err(("then", "participant", "role"), f"unknown role {then.participant.role!r}")
     for key, kind in (("techniques", "techniques"), ("avoid_techniques", "techniques"),
                       ("arrangements", "arrangements"), ("skills", "skills"), ("skill_gaps", "skills"),
                       ("warnings", "warnings")):
         for j, code in enumerate(getattr(then, key)):
-            if code not in getattr(catalogue, kind):
+            if kind not in broken and code not in getattr(catalogue, kind):
                 err(("then", key, j), f"unknown {kind[:-1]} code {code!r} (not in the catalogue)")
     if len(errs.errors) > before or node is None:
         return None
@@ -217,7 +226,7 @@ def _where(rule: Rule) -> tuple[str, int]:
     return rule.file, rule.line
 
 
-def _facts(rules: list[Rule], errs: _Collector) -> tuple[dict[str, str], dict[str, list[int]]]:
+def _facts(rules: list[Rule], errs: _Collector, declared: set[str]) -> tuple[dict[str, str], dict[str, list[int]]]:
     scope: dict[str, str] = {}
     derivers: dict[str, list[int]] = {}
     for r in rules:
@@ -229,6 +238,8 @@ def _facts(rules: list[Rule], errs: _Collector) -> tuple[dict[str, str], dict[st
     for r in rules:
         for lit in r.derived_literals():
             if lit.name not in scope:
+                if lit.name in declared:
+                    continue  # its deriving rule has an error of its own, reported already
                 errs.add(r.file, r.line, f"derived.{lit.name} is never derived by any rule", r.id)
             elif scope[lit.name] == "stakeholder" and r.scope == "project":
                 errs.add(r.file, r.line, f"derived.{lit.name} belongs to stakeholder groups; "
@@ -237,33 +248,108 @@ def _facts(rules: list[Rule], errs: _Collector) -> tuple[dict[str, str], dict[st
 
 
 def _stratify(rules: list[Rule], derivers: dict[str, list[int]], errs: _Collector) -> tuple[int, int]:
-    """Assign strata so negation and approach reads see complete facts."""
-    limit = len(rules) + 1
-    changed = True
-    rounds = 0
-    while changed:
-        changed = False
-        rounds += 1
-        approach_stratum = max((r.stratum for r in rules if r.decides_approach), default=0)
-        for r in rules:
-            need = 0
-            for lit in r.derived_literals():
-                for d in derivers.get(lit.name, []):
-                    need = max(need, rules[d].stratum + (0 if lit.positive else 1))
-            if r.reads_approach:
-                need = max(need, approach_stratum + 1)
-            if need > r.stratum:
-                r.stratum = need
-                changed = True
-        if rounds > limit:
-            cyc = sorted({r.id for r in rules if r.stratum >= limit - 1})[:5]
-            for r in rules:
-                if r.id in cyc:
-                    errs.add(r.file, r.line, "depends on its own negation or on the approach it decides "
-                             "(through a chain of derived facts)", r.id)
-            return 1, 0
+    """Assign strata so negation and approach reads see complete facts.
+
+    Edges run from a rule to the rules that read what it concludes: weight 0
+    for a positive read of a derived fact, 1 for a negated read, and 1 from
+    every rule deciding the approach to every rule reading `approach.*`. A
+    strongly connected component holding a weight-1 edge is a cycle through
+    negation (or through the approach): each rule in it is reported, and
+    nobody else. Otherwise a rule's stratum is the heaviest path reaching it.
+    """
+    bad = [r for r in rules if r.decides_approach and r.reads_approach]
+    for r in bad:
+        errs.add(r.file, r.line, "a rule that eliminates or prefers approaches cannot read approach.*", r.id)
+    deciders = [r.order for r in rules if r.decides_approach and not r.reads_approach]
+    edges: dict[int, list[tuple[int, int]]] = {r.order: [] for r in rules}
     for r in rules:
-        if r.decides_approach and r.reads_approach:
-            errs.add(r.file, r.line, "a rule that eliminates or prefers approaches cannot read approach.*", r.id)
+        for lit in r.derived_literals():
+            for d in derivers.get(lit.name, []):
+                edges[d].append((r.order, 0 if lit.positive else 1))
+        if r.reads_approach and not r.decides_approach:
+            for d in deciders:
+                edges[d].append((r.order, 1))
+    comp = _components(len(rules), edges)
+    cyclic: set[int] = set()
+    for src, outs in edges.items():
+        for dst, weight in outs:
+            if weight and comp[src] == comp[dst]:
+                cyclic.add(comp[src])
+    if cyclic:
+        for r in rules:
+            if comp[r.order] in cyclic:
+                others = sorted(o.id for o in rules if comp[o.order] == comp[r.order] and o is not r)
+                errs.add(r.file, r.line, "depends on its own negation or on the approach it decides, through "
+                         f"a chain of derived facts with {', '.join(others) or 'itself'}", r.id)
+        return 1, 0
+    # heaviest path in the condensation, visiting rules in topological order
+    indegree = {o: 0 for o in edges}
+    for outs in edges.values():
+        for dst, _ in outs:
+            indegree[dst] += 1
+    ready = sorted(o for o, n in indegree.items() if n == 0)
+    stratum = {o: 0 for o in edges}
+    seen = 0
+    while ready:
+        o = ready.pop()
+        seen += 1
+        for dst, weight in edges[o]:
+            stratum[dst] = max(stratum[dst], stratum[o] + weight)
+            indegree[dst] -= 1
+            if indegree[dst] == 0:
+                ready.append(dst)
+    if seen < len(rules):  # positive cycles: iterate to a fixpoint within their components
+        for _ in range(len(rules)):
+            changed = False
+            for o, outs in edges.items():
+                for dst, weight in outs:
+                    if stratum[o] + weight > stratum[dst]:
+                        stratum[dst] = stratum[o] + weight
+                        changed = True
+            if not changed:
+                break
+    for r in rules:
+        r.stratum = stratum[r.order]
     approach_stratum = max((r.stratum for r in rules if r.decides_approach), default=0)
     return (max((r.stratum for r in rules), default=0) + 1), approach_stratum
+
+
+def _components(n: int, edges: dict[int, list[tuple[int, int]]]) -> dict[int, int]:
+    """Strongly connected components (iterative Tarjan): node -> component id."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    comp: dict[int, int] = {}
+    counter = 0
+    for root in range(n):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = counter
+                counter += 1
+                stack.append(node)
+                on_stack.add(node)
+            outs = edges.get(node, [])
+            if i < len(outs):
+                work.append((node, i + 1))
+                nxt = outs[i][0]
+                if nxt not in index:
+                    work.append((nxt, 0))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            if low[node] == index[node]:
+                while True:
+                    w = stack.pop()
+                    on_stack.discard(w)
+                    comp[w] = node
+                    if w == node:
+                        break
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    return comp

@@ -66,22 +66,8 @@ class WorkingMemory:
         """
         if (rule.id, subject) in self.fired:
             return []
-        term: Term = rule.terms[term_index]
-        state = self.state(subject)
-        matched: dict[str, Any] = {}
-        uses: list[int] = []
-        for lit in term:
-            name = literal_fields(lit)
-            if isinstance(lit, Derived):
-                matched[name] = lit.positive
-                if lit.positive:
-                    uses.extend(self.providers.get((lit.name, self.fact_owner(lit.name, subject)), [])[:1])
-            else:
-                matched[name] = state.get(lit.field)
-                if FIELDS[lit.field].scope == "approach" and self.approach is not None:
-                    uses.extend(self.approach.because)
-        firing = Firing(seq=len(self.firings) + 1, rule=rule, term=term_index, subject=subject,
-                        matched=matched, uses=sorted(set(uses)))
+        firing = Firing(seq=len(self.firings) + 1, rule=rule, term=term_index, subject=subject, matched={})
+        self._explain(firing)
         self.firings.append(firing)
         self.fired[firing.key] = firing
         new: list[tuple[str, str]] = []
@@ -93,6 +79,46 @@ class WorkingMemory:
                 self.derived[owner].add(name)
                 new.append((name, owner))
         return new
+
+    def _explain(self, firing: Firing) -> None:
+        """Fill in the values a firing matched and the firings it relied on."""
+        state = self.state(firing.subject)
+        matched: dict[str, Any] = {}
+        uses: set[int] = set()
+        for lit in firing.rule.terms[firing.term]:
+            name = literal_fields(lit)
+            if isinstance(lit, Derived):
+                matched[name] = lit.positive
+                if lit.positive:
+                    providers = self.providers.get((lit.name, self.fact_owner(lit.name, firing.subject)), [])
+                    if providers:  # the provider earliest in the rule base, whatever the firing order
+                        uses.add(min(providers, key=lambda seq: (self.firings[seq - 1].rule.order, seq)))
+            else:
+                matched[name] = state.get(lit.field)
+                if FIELDS[lit.field].scope == "approach" and self.approach is not None:
+                    uses.update(self.approach.because)
+        firing.matched, firing.uses = matched, sorted(uses)
+
+    def settle(self, stratum: int) -> None:
+        """Make the explanation of a finished stratum independent of firing order.
+
+        A rule with several alternatives (`any`) fires on whichever matched
+        first, and the two interpreters meet them in different orders. Once
+        the stratum is complete every alternative that matched still holds
+        (nothing in a stratum is ever retracted), so each firing reports the
+        first of its alternatives that holds, by the reference semantics of
+        `conditions.holds`, and the firings it used are chosen likewise.
+        """
+        from .conditions import holds
+        for firing in self.firings:
+            if firing.rule.stratum != stratum:
+                continue
+            state, derived = self.state(firing.subject), self.derived_for(firing.subject)
+            for i, term in enumerate(firing.rule.terms):
+                if all(holds(lit, state, derived) for lit in term):
+                    firing.term = i
+                    break
+            self._explain(firing)
 
     def decide_approach(self) -> None:
         from .resolve import select_approach

@@ -78,6 +78,8 @@ def select_approach(firings: list[Firing]) -> ApproachDecision:
         because.add(winner.seq)
         policy = f"{strategy} (preference of {winner.rule.id})" if strategy in approaches.STRATEGIES \
             else f"preferred approach (rule {winner.rule.id})"
+    elif overridden:
+        policy = "least_involving (default: every preferred approach was eliminated)"
     else:
         policy = "least_involving (default: no preference rule fired)"
     return ApproachDecision(code, approaches.BY_CODE[code].iap2_level, feasible, eliminated, sorted(because),

@@ -131,6 +131,7 @@ class DurableRuntime:
                                 changed.add((name, owner))
                         if changed:
                             batch = self._refresh(wm, groups, changed, sid, versions)
+                    wm.settle(stratum)
                     if stratum == self.rb.approach_stratum:
                         wm.decide_approach()
                 if wm.approach is None:

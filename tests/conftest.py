@@ -108,6 +108,40 @@ def dedent(text: str) -> str:
     return textwrap.dedent(text).lstrip("\n")
 
 
+ADVERSARIAL_CONTEXT: dict[str, Any] = dict(
+    project={"scope": "district", "phase": "co_design"},
+    public={"trust_in_authority": "medium", "size": "large", "digital_access": "mixed"},
+    decision={"quality_requirement": True, "urgency": "medium", "technical_complexity": "medium"},
+    capacity={"engagement_budget": "medium", "facilitation_skills": "medium", "political_support": "medium"})
+
+
+def adversarial_whens(n: int, seed: int = 3) -> list[list[str]]:
+    """`when` lists for n project rules over the same fields, made of non-equality tests that
+    all hold for make_context(**ADVERSARIAL_CONTEXT): about a hundred distinct true conditions
+    at one level of the alpha network, beyond durable_rules' 64-entry stack (error 303)
+    unless the compiler splits them into groups."""
+    import itertools
+    import random
+
+    from engine.conditions import FIELDS, holds, parse_line, to_terms
+    from engine.facts import subjects, validate_context
+    state = subjects(validate_context(make_context(**ADVERSARIAL_CONTEXT))).project
+    lits = []
+    for path, info in FIELDS.items():
+        if info.scope != "project" or info.kind == "bool":
+            continue
+        for op in (["<", "<=", ">", ">=", "!="] if info.kind == "ordinal" else ["!="]):
+            for v in info.values:
+                text = f"{path} {op} {v}"
+                if all(holds(lit, state, set()) for term in to_terms(parse_line(text, ())) for lit in term):
+                    lits.append(text)
+    assert len(lits) > 64
+    rnd = random.Random(seed)
+    pairs = list(itertools.combinations(lits, 2))
+    rnd.shuffle(pairs)
+    return [[lit] for lit in lits] + [list(p) for p in pairs[:n - len(lits)]]
+
+
 def firing_keys(rec: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(f["rule"], f["subject"]) for f in rec["explanation"]["firings"]]
 
@@ -118,4 +152,4 @@ def h() -> SimpleNamespace:
         TESTS=TESTS, REPO=REPO, MINI=MINI, SHIPPED_RULES=SHIPPED_RULES, VENV_PYTHON=VENV_PYTHON,
         VENV_COGOV=VENV_COGOV, BASE_CONTEXT=BASE_CONTEXT, make_context=make_context, stakeholder=stakeholder,
         copy_mini=copy_mini, rule=rule, write_policy=write_policy, line_of=line_of, dedent=dedent,
-        firing_keys=firing_keys)
+        firing_keys=firing_keys, ADVERSARIAL_CONTEXT=ADVERSARIAL_CONTEXT, adversarial_whens=adversarial_whens)

@@ -174,42 +174,25 @@ def test_groups_respect_group_properties(tmp_path, h):
             ["gen.deriver"] + [f"gen.reader{r}" for r in range(n_readers)])
 
 
-def _all_true_rules(n: int, seed: int) -> list[tuple]:
-    """n distinct project rules over the same six fields, all true when the fields are `medium`."""
-    fields = ["public.trust_in_authority", "capacity.engagement_budget", "capacity.facilitation_skills",
-              "capacity.political_support", "decision.urgency", "decision.technical_complexity"]
-    true_lits = [">= low", ">= medium", "<= medium", "<= high", "!= low", "!= high", "== medium", "> low", "< high",
-                 "in [medium, high]", "not in [low]"]
-    rnd = random.Random(seed)
-    combos: set = set()
-    while len(combos) < n:
-        combos.add(tuple(rnd.choice(true_lits) for _ in fields))
-    out = []
-    for i, combo in enumerate(sorted(combos)):
-        when = [f"{f} {lit}" for f, lit in zip(fields, combo)]
-        out.append((f"gen.true{i}", when, "{warnings: [conflict]}", False))
-    return out
-
-
-def test_thousand_rules_over_the_same_fields_evaluate_without_engine_errors(tmp_path, h):
-    root = h.copy_mini(tmp_path, policy=False)
-    rules = _all_true_rules(700, seed=7)
-    rules += [(f"gen.same{i}", "decision.quality_requirement", "{skills: [facilitation]}", False) for i in range(300)]
+@pytest.fixture(scope="module")
+def thousand(tmp_path_factory, h):
+    root = h.copy_mini(tmp_path_factory.mktemp("thousand"), policy=False)
+    rules = [(f"gen.true{i}", when, "{warnings: [conflict]}", False)
+             for i, when in enumerate(h.adversarial_whens(1000))]
+    rules += [(f"gen.same{i}", "decision.quality_requirement", "{skills: [facilitation]}", False) for i in range(100)]
     rules += [(f"gen.sh{i}", ["stakeholder.power >= low", f"stakeholder.kind in [{', '.join(KINDS[:1 + i % 8])}]"],
                "{warnings: [conflict]}", True) for i in range(200)]
     write_rules(root, "gen.yaml", rules)
-    rb = load_rulebase(root)
-    assert rb.rule_count == 1200
+    return root
+
+
+def test_thousand_rules_over_the_same_fields_evaluate_without_engine_errors(thousand, h):
+    rb = load_rulebase(thousand)
+    assert rb.rule_count == 1300
     p = plan(rb)
     check_invariants(rb, p)
-    assert len(p.leaf_by_name) > 1800
-    medium = {"trust_in_authority": "medium"}
-    ctx = h.make_context(public=medium, decision={"quality_requirement": True, "urgency": "medium",
-                                                   "technical_complexity": "medium"},
-                         capacity={"engagement_budget": "medium", "facilitation_skills": "medium",
-                                   "political_support": "medium"},
-                         stakeholders=[h.stakeholder("a1", kind="citizens"), h.stakeholder("b2", kind="other"),
-                                       h.stakeholder("c3", kind="media")])
+    ctx = h.make_context(**h.ADVERSARIAL_CONTEXT, stakeholders=[
+        h.stakeholder("a1", kind="citizens"), h.stakeholder("b2", kind="other"), h.stakeholder("c3", kind="media")])
     durable = Engine(rb)
     python = Engine(rb, backend="python")
     try:
@@ -218,14 +201,36 @@ def test_thousand_rules_over_the_same_fields_evaluate_without_engine_errors(tmp_
             want = python.evaluate(ctx)
             assert sorted(h.firing_keys(got)) == sorted(h.firing_keys(want))
         fired = {r for r, _ in h.firing_keys(got)}
-        assert {f"gen.true{i}" for i in range(700)} <= fired
-        assert {f"gen.same{i}" for i in range(300)} <= fired
+        assert {f"gen.true{i}" for i in range(1000)} <= fired
+        assert {f"gen.same{i}" for i in range(100)} <= fired
         sh = [k for k in h.firing_keys(got) if k[0].startswith("gen.sh")]
         # a1 citizens: all 200; c3 media (index 6): i % 8 >= 6 -> 50; b2 other: i % 8 == 7 -> 25
         assert len(sh) == 200 + 50 + 25
     finally:
         durable.close()
         python.close()
+
+
+def test_the_thousand_rule_base_really_needs_the_grouping(thousand, h, tmp_path):
+    """Sanity check of the test above: without the GROUP_LEAVES split the same rule base hits
+    durable_rules error 303. Run in a child process (error 303 can corrupt the engine)."""
+    import subprocess
+    ctx = tmp_path / "ctx.json"
+    ctx.write_text(json.dumps(h.make_context(**h.ADVERSARIAL_CONTEXT)))
+    script = (
+        "import json, sys\n"
+        "import engine.compiler as c\n"
+        "c.GROUP_LEAVES = 5000\n"
+        "from engine import Engine, EngineError\n"
+        "e = Engine(sys.argv[1])\n"
+        "try:\n"
+        "    e.evaluate(json.load(open(sys.argv[2])))\n"
+        "    print('NO ERROR')\n"
+        "except EngineError as exc:\n"
+        "    print('ENGINE ERROR', exc)\n")
+    out = subprocess.run([str(h.VENV_PYTHON), "-c", script, str(thousand), str(ctx)], capture_output=True,
+                         text=True, timeout=120, cwd=h.REPO)
+    assert "error code: 303" in out.stdout, (out.returncode, out.stdout, out.stderr[-2000:])
 
 
 def test_max_durable_rules_is_a_load_error(tmp_path, h):
