@@ -25,10 +25,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.requests import Request as StarletteRequest
 
+from service.deps import COOKIE
+
 from . import access, auditor, author, manager
 from .render import STATIC_DIR, error_page, path_for, render
 
-TOKEN_COOKIE = "cogov_token"
 
 router = APIRouter(include_in_schema=False)
 router.include_router(manager.router)
@@ -62,21 +63,25 @@ async def login_form(request: Request) -> Response:
 
 @router.post("/login", response_class=HTMLResponse, name="login_submit")
 async def login_submit(request: Request) -> Response:
+    if not access.same_origin(request):
+        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
     form = await request.form()
     token = str(form.get("token") or "").strip()
     identity = _identity_for_token(request, token) if token else None
     if identity is None:
         return render(request, "login.html", status_code=401, error="That token is not valid.")
     response = RedirectResponse(path_for(request, "home"), status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         path="/")
     return response
 
 
 @router.post("/logout", name="logout")
 async def logout(request: Request) -> Response:
+    if not access.same_origin(request):
+        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
     response = RedirectResponse(path_for(request, "home"), status_code=303)
-    response.delete_cookie(TOKEN_COOKIE, path="/")
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 

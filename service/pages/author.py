@@ -67,10 +67,16 @@ async def rule_browser(request: Request, by: str = "file", file: str = "", kind:
             if members:
                 groups.append({"title": k.replace("_", " ").capitalize(), "description": _KIND_HELP.get(k),
                                "rules": members})
+    seen: set[str] = set()
+    for g in groups:
+        marked = []
+        for r in g["rules"]:
+            marked.append({**r, "primary": r["id"] not in seen})
+            seen.add(r["id"])
+        g["rules"] = marked
     sources = {key: s.citation for key, s in getattr(rulebase.catalogue, "sources", {}).items()}
     return render(request, "rules.html", groups=groups, files=files, kinds=kinds, by=by, file=file, kind=kind,
-                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(request),
-                  counts_scope="in the log", sources=sources, catalogue_label=_catalogue_label(rulebase))
+                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(request), sources=sources, catalogue_label=_catalogue_label(rulebase))
 
 
 _KIND_HELP = {

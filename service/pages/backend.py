@@ -1,34 +1,17 @@
 """The pages' only contact with the backend: the evaluation pool, the decision
-store and the loaded rule base on ``request.app.state``.
+store (service.log) and the loaded rule base, all on ``request.app.state``.
 
-Everything the pages read from a stored record goes through :func:`field`, so
-records may be objects or mappings.
+The store is synchronous (SQLAlchemy); its calls run in the thread pool so a
+page never blocks the event loop.
 """
 from __future__ import annotations
 
-import inspect
-from typing import Any, Mapping
+from typing import Any
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-
-async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call a store method whether it is a coroutine or blocking."""
-    if inspect.iscoroutinefunction(fn):
-        return await fn(*args, **kwargs)
-    result = await run_in_threadpool(fn, *args, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-
-
-def field(obj: Any, name: str, default: Any = None) -> Any:
-    if obj is None:
-        return default
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
+from service.log import DecisionFilter, DecisionPage, DecisionRecord, VerifyResult
 
 
 def state(request: Request, name: str) -> Any:
@@ -36,49 +19,43 @@ def state(request: Request, name: str) -> Any:
 
 
 async def evaluate(request: Request, context: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation; raises ContextError (engine) or WorkerFailure."""
     return await state(request, "pool").evaluate(context)
 
 
-async def record(request: Request, identity: Any, context: dict[str, Any], rec: dict[str, Any]) -> Any:
+async def record(request: Request, identity: Any, context: dict[str, Any], rec: dict[str, Any]) -> DecisionRecord:
     store = state(request, "store")
-    return await call(store.record, identity=identity, context=context, recommendation=rec,
-                      rulebase_version=rec["rulebase"]["version"], engine_version=rec["engine"].get("version", ""))
+    # A form has no JSON text "as received": the log keeps the context the form built, as canonical JSON.
+    return await run_in_threadpool(
+        lambda: store.record(identity=identity, context=context, recommendation=rec,
+                             rulebase_version=rec["rulebase"]["version"], engine_version=rec["engine"]["version"]))
 
 
-async def get_record(request: Request, decision_id: str) -> Any | None:
+async def get_record(request: Request, decision_id: str) -> DecisionRecord | None:
     store = state(request, "store")
-    try:
-        return await call(store.get, decision_id)
-    except (KeyError, LookupError, ValueError):
-        return None
+    return await run_in_threadpool(store.get, decision_id)
 
 
-async def list_records(request: Request, filters: dict[str, Any], cursor: str | None,
-                       limit: int) -> tuple[list[Any], str | None]:
+async def list_records(request: Request, filters: DecisionFilter, cursor: str | None,
+                       limit: int) -> DecisionPage:
+    """A page of the log, newest first; ValueError for a bad cursor."""
     store = state(request, "store")
-    result = await call(store.list, filters, cursor, limit)
-    if isinstance(result, tuple):
-        items, next_cursor = result[0], (result[1] if len(result) > 1 else None)
-    else:
-        items = field(result, "items", None)
-        if items is None:
-            items = field(result, "records", [])
-        next_cursor = field(result, "next_cursor", None) or field(result, "cursor", None)
-    return list(items), (str(next_cursor) if next_cursor not in (None, "") else None)
+    return await run_in_threadpool(lambda: store.list(filters, cursor, limit))
 
 
 async def verify(request: Request) -> dict[str, Any]:
     store = state(request, "store")
     try:
-        result = await call(store.verify)
-    except Exception as exc:  # noqa: BLE001 - a report must still render
-        return {"ok": None, "count": 0, "first_bad_id": None, "reason": f"verification failed: {exc}"}
-    return {"ok": bool(field(result, "ok")), "count": field(result, "count", 0),
-            "first_bad_id": field(result, "first_bad_id"), "reason": field(result, "reason")}
+        result: VerifyResult = await run_in_threadpool(store.verify)
+    except Exception as exc:  # noqa: BLE001 - a report must still render, saying why it could not check
+        return {"ok": None, "count": 0, "first_bad_id": None, "first_bad_seq": None,
+                "reason": f"verification failed: {type(exc).__name__}: {exc}"}
+    return result.as_dict()
 
 
 async def fire_counts(request: Request) -> dict[str, int]:
+    """Decisions each rule fired in."""
     store = state(request, "store")
     if store is None:
         return {}
-    return dict(await call(store.rule_fire_counts))
+    return await run_in_threadpool(store.rule_fire_counts)

@@ -21,7 +21,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
+
+from pydantic import BaseModel
 
 from engine.context import ProjectContext
 
@@ -59,10 +61,6 @@ class Spec:
     children: list["Spec"] = field(default_factory=list)   # object properties
     item: "Spec | None" = None                              # list item (an object)
     item_label: str | None = None
-
-    @property
-    def optional(self) -> bool:
-        return not self.required
 
 
 def humanize(name: str) -> str:
@@ -136,24 +134,31 @@ def _spec(name: str, node: dict[str, Any], defs: Mapping[str, Any], required: bo
     return spec
 
 
-@lru_cache(maxsize=1)
-def context_spec() -> Spec:
-    """The form spec of ProjectContext, derived from its JSON schema."""
-    schema = ProjectContext.model_json_schema()
+def spec_from_model(model: type[BaseModel]) -> Spec:
+    """The form spec of a pydantic model, derived from its JSON schema."""
+    schema = model.model_json_schema()
     return _spec("", schema, schema.get("$defs", {}), True)
 
 
-def iter_leaf_paths(spec: Spec | None = None, prefix: str = "") -> Iterable[tuple[str, Spec]]:
-    """Every leaf field as (path, spec); list items use index 0."""
-    spec = spec or context_spec()
+def max_controls(spec: Spec) -> int:
+    """How many form fields a full form can submit (for the form parser's limit)."""
+    total = 0
     for child in spec.children:
-        path = f"{prefix}.{child.name}" if prefix else child.name
         if child.kind == "object":
-            yield from iter_leaf_paths(child, path)
+            total += max_controls(child)
         elif child.kind == "list" and child.item is not None:
-            yield from iter_leaf_paths(child.item, f"{path}[0]")
+            total += 1 + (child.max_items or 200) * max_controls(child.item)
+        elif child.kind == "enum_list":
+            total += len(child.options)
         else:
-            yield path, child
+            total += 1
+    return total
+
+
+@lru_cache(maxsize=1)
+def context_spec() -> Spec:
+    """The form spec of ProjectContext."""
+    return spec_from_model(ProjectContext)
 
 
 # ---------------------------------------------------------------------- raw tree
@@ -353,6 +358,8 @@ _OMIT = _Omit()
 
 
 def _convert(spec: Spec, text: str) -> tuple[Any, str | None]:
+    if text.strip() == "" and spec.nullable and spec.required and not spec.has_default:
+        return None, None                 # a required key whose value may be null: "not stated" is null
     if spec.kind == "string":
         if text.strip() == "" and (spec.nullable or spec.has_default):
             return _OMIT, None
@@ -556,9 +563,10 @@ def _list_group(spec: Spec, items: list, path: str) -> Group:
     return group
 
 
-def build_form(raw: Mapping[str, Any] | None = None, errors: list[dict[str, Any]] | None = None) -> Form:
+def build_form(raw: Mapping[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
+               spec: Spec | None = None) -> Form:
     """The form to render: every section, with values and errors placed."""
-    spec = context_spec()
+    spec = spec or context_spec()
     raw = raw if raw is not None else default_raw(spec)
     sections: list[Group] = []
     for child in spec.children:
@@ -579,44 +587,44 @@ def build_form(raw: Mapping[str, Any] | None = None, errors: list[dict[str, Any]
 
 
 def _place_errors(form: Form, errors: list[dict[str, Any]]) -> None:
-    targets: dict[str, Any] = {}
+    targets: dict[str, tuple[Any, str]] = {}     # path -> (field or group, readable place)
 
-    def walk(group: Group) -> None:
+    def walk(group: Group, trail: list[str]) -> None:
+        here = trail + [group.title] if group.title else trail
         if group.path:
-            targets[group.path] = group
+            targets[group.path] = (group, " › ".join(here))
         for f in group.fields:
             if isinstance(f, Group):
-                walk(f)
+                walk(f, here)
             else:
-                targets[f.path] = f
+                targets[f.path] = (f, " › ".join(here + ([f.label] if here[-1:] != [f.label] else [])))
         for item in group.items:
-            walk(item)
+            walk(item, [t for t in here if t != group.title] if group.kind == "list" else here)
     for section in form.sections:
-        walk(section)
+        walk(section, [])
     for err in errors:
         path = str(err.get("field") or "")
         message = str(err.get("message") or "invalid")
-        target = None
+        found = None
         probe = path
         while probe:
             if probe in targets:
-                target = targets[probe]
+                found = targets[probe]
                 break
             cut = max(probe.rfind("."), probe.rfind("["))
             probe = probe[:cut] if cut > 0 else ""
-        if target is None:
+        if found is None:
             form.unplaced.append(f"{path}: {message}" if path else message)
-            form.errors.append({"field": path, "message": message, "anchor": "form-errors"})
+            form.errors.append({"field": path, "message": message, "anchor": "form-errors", "where": path})
             continue
+        target, where = found
         shown = message if target.path == path else f"{path[len(target.path):].lstrip('.')}: {message}"
         target.errors.append(shown)
-        anchor = target.id
-        form.errors.append({"field": path, "message": message, "anchor": anchor,
-                            "label": getattr(target, "label", None) or getattr(target, "title", path)})
+        form.errors.append({"field": path, "message": message, "anchor": target.id, "where": where})
 
 
-def parse_submission(form: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+def parse_submission(form: Mapping[str, Any], spec: Spec | None = None) -> tuple[dict[str, Any], str]:
     """(raw tree, action) from a submitted form."""
-    raw = raw_from_form(form)
+    raw = raw_from_form(form, spec)
     action = _get(form, "action") or ACTION_EVALUATE
     return raw, action

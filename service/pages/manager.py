@@ -3,13 +3,18 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from engine import ContextError, validate_context
+from engine import ContextError, EngineError, ResolutionError, validate_context
+from sqlalchemy.exc import SQLAlchemyError
+
+from service.log import DatabaseError, DecisionRecord, LogError
+from service.workers import WorkerFailure
 
 from . import access, backend, forms, present
 from .render import error_page, path_for, render
@@ -40,10 +45,7 @@ def load_example(name: str) -> dict[str, Any] | None:
 def _form_page(request: Request, raw: dict[str, Any], errors: list[dict[str, Any]] | None = None,
                status_code: int = 200, notice: str | None = None) -> HTMLResponse:
     form = forms.build_form(raw, errors)
-    if notice:
-        form.unplaced.insert(0, notice)
-        form.errors.insert(0, {"field": "", "message": notice, "anchor": "form-errors"})
-    return render(request, "evaluate.html", status_code=status_code, form=form,
+    return render(request, "evaluate.html", status_code=status_code, form=form, notice=notice,
                   form_action=path_for(request, "evaluate_submit"), examples=example_names())
 
 
@@ -61,13 +63,11 @@ async def evaluate_form(request: Request, example: str | None = None) -> Respons
             return error_page(request, 404, "No such example", "There is no pilot example of that name.")
         raw = forms.raw_from_context(data)
     elif source:
-        if not access.allowed(request, access.READ_DECISION):
-            return error_page(request, 403, "Not allowed", "You may not read that decision.")
-        rec = await backend.get_record(request, source)
-        if rec is None:
+        stored = await readable_record(request, source)
+        if stored is None:
             return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
-        context = backend.field(rec, "context") or {}
-        raw = forms.raw_from_context(context if isinstance(context, dict) else {})
+        context = _context_of(stored)
+        raw = forms.raw_from_context(context)
     return _form_page(request, raw)
 
 
@@ -77,7 +77,10 @@ async def evaluate_submit(request: Request) -> Response:
         identity = access.require(request, access.MANAGE)
     except access.PageDenied as denied:
         return error_page(request, denied.status_code, "Not allowed", denied.message)
-    submitted = await request.form()
+    if not access.same_origin(request):
+        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+    # a full form (200 stakeholder groups) has more fields than the parser's default limit of 1000
+    submitted = await request.form(max_fields=forms.max_controls(forms.context_spec()) + 10, max_files=0)
     raw, action = forms.parse_submission(submitted)
     if action != forms.ACTION_EVALUATE:
         forms.apply_action(raw, action)
@@ -94,14 +97,43 @@ async def evaluate_submit(request: Request) -> Response:
         rec = await backend.evaluate(request, context)
     except ContextError as exc:
         return _form_page(request, raw, list(exc.errors), status_code=422)
-    except Exception as exc:  # WorkerFailure and the engine's evaluation errors
-        name = type(exc).__name__
+    except WorkerFailure as exc:
         return _form_page(request, raw, status_code=503,
-                          notice=f"The recommendation could not be computed ({name}: {exc}). "
-                                 "Your answers are kept: try again.")
-    stored = await backend.record(request, identity, context, rec)
-    decision_id = backend.field(stored, "id", stored)
-    return RedirectResponse(path_for(request, "recommendation_page", decision_id=decision_id), status_code=303)
+                          notice=f"The engine is unavailable ({exc.kind}): your answers are kept, try again.")
+    except ResolutionError as exc:
+        return _form_page(request, raw, status_code=422,
+                          notice=f"The rule base cannot make a recommendation for these answers: {exc}")
+    except EngineError as exc:
+        return _form_page(request, raw, status_code=500, notice=f"The rules engine failed on these answers: {exc}")
+    try:
+        stored = await backend.record(request, identity, context, rec)
+    except (SQLAlchemyError, DatabaseError, LogError):
+        # a recommendation is never shown unlogged
+        return _form_page(request, raw, status_code=503,
+                          notice="The decision could not be written to the decision log, so no recommendation "
+                                 "is shown: your answers are kept, try again later.")
+    return RedirectResponse(path_for(request, "recommendation_page", decision_id=stored.id), status_code=303)
+
+
+async def readable_record(request: Request, decision_id: str) -> DecisionRecord | None:
+    """The decision, if this caller may read it: auditors read all, managers their own."""
+    identity = access.get_identity(request)
+    if identity is None or len(decision_id) > 100:
+        return None
+    stored = await backend.get_record(request, decision_id)
+    if stored is None:
+        return None
+    if identity.has(access.AUDITOR) or stored.caller_name == identity.name:
+        return stored
+    return None
+
+
+def _context_of(stored: DecisionRecord) -> dict[str, Any]:
+    try:
+        context = stored.context
+    except ValueError:
+        return {}
+    return context if isinstance(context, dict) else {}
 
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse, name="recommendation_page")
@@ -110,29 +142,25 @@ async def recommendation_page(request: Request, decision_id: str) -> Response:
         access.require(request, access.READ_DECISION)
     except access.PageDenied as denied:
         return error_page(request, denied.status_code, "Not allowed", denied.message)
-    stored = await backend.get_record(request, decision_id)
+    stored = await readable_record(request, decision_id)
     if stored is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
-    rec = backend.field(stored, "recommendation") or {}
-    context = backend.field(stored, "context") or {}
-    project = context.get("project") if isinstance(context, dict) else None
-    return render(request, "recommendation.html", record=_record_view(stored), rec=rec,
-                  project_name=(project or {}).get("name") or "(unnamed project)",
-                  city=(project or {}).get("city"),
+        return error_page(request, 404, "No such decision", "The decision log has no decision with that id "
+                                                             "that you may read.")
+    rec = stored.recommendation
+    context = _context_of(stored)
+    project = context.get("project") if isinstance(context.get("project"), dict) else {}
+    return render(request, "recommendation.html", record=record_view(stored), rec=rec,
+                  project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context))
 
 
-def _record_view(stored: Any) -> dict[str, Any]:
-    f = backend.field
-    created = f(stored, "created_at")
-    return {"id": str(f(stored, "id")), "created_at": _fmt_time(created), "context": f(stored, "context") or {},
-            "rulebase_version": f(stored, "rulebase_version"), "engine_version": f(stored, "engine_version"),
-            "hash": f(stored, "hash"), "prev_hash": f(stored, "prev_hash"), "identity": f(stored, "identity")}
+def record_view(stored: DecisionRecord) -> dict[str, Any]:
+    return {"id": stored.id, "seq": stored.seq, "created_at": fmt_time(stored.created_at),
+            "caller": f"{stored.caller_name} ({stored.caller_role})",
+            "rulebase_version": stored.rulebase_version, "rulebase_digest": stored.rulebase_digest,
+            "engine_version": stored.engine_version, "hash": stored.hash, "prev_hash": stored.prev_hash,
+            "context_raw": stored.context_raw}
 
 
-def _fmt_time(value: Any) -> str:
-    if value is None:
-        return ""
-    iso = getattr(value, "isoformat", None)
-    text = iso(timespec="seconds") if callable(iso) else str(value)
-    return text.replace("T", " ").replace("+00:00", " UTC")
+def fmt_time(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

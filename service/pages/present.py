@@ -48,6 +48,13 @@ def answer_label(key: str) -> str:
     return key
 
 
+def approach_label(code: str) -> str:
+    from engine.approaches import BY_CODE
+
+    approach = BY_CODE.get(code)
+    return approach.label if approach else code
+
+
 def answer_help(key: str) -> str | None:
     spec = leaves().get(key)
     return spec.description if spec is not None else None
@@ -111,7 +118,7 @@ def context_sections(context: Mapping[str, Any]) -> list[dict[str, Any]]:
                 rows = [(c.label, c.name, item.get(c.name), c.name in item) for c in section.item.children
                         if c.name not in ("id", "name")]
                 items.append({"id": item.get("id"), "name": item.get("name"), "rows": rows})
-            out.append({"name": section.name, "title": section.label, "kind": "list", "items": items})
+            out.append({"name": section.name, "title": section.label, "kind": "list", "members": items})
         elif section.kind == "map":
             out.append({"name": section.name, "title": section.label, "kind": "map",
                         "entries": list((value or {}).items()) if isinstance(value, Mapping) else []})

@@ -1,7 +1,6 @@
 """Jinja2 rendering for the pages: one environment, autoescape on everywhere."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +32,10 @@ env = Environment(
     lstrip_blocks=True,
 )
 env.filters["value"] = present.fmt_value
-env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, sort_keys=False)
 env.filters["humanize"] = present.humanize
 env.globals["answer_label"] = present.answer_label
 env.globals["answer_help"] = present.answer_help
+env.globals["approach_label"] = present.approach_label
 
 
 def static_version() -> str:
@@ -46,9 +45,9 @@ def static_version() -> str:
         return "0"
 
 
-def path_for(request: Request, name: str, **params: Any) -> str:
+def path_for(request: Request, route: str, /, **params: Any) -> str:
     root = request.scope.get("root_path", "") or ""
-    return root + str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+    return root + str(request.app.url_path_for(route, **{k: str(v) for k, v in params.items()}))
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
@@ -56,7 +55,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 
     ctx = page_context(request)
     ctx.update(context)
-    ctx.setdefault("url", lambda name, **p: path_for(request, name, **p))
+    ctx.setdefault("url", lambda route, /, **p: path_for(request, route, **p))
     ctx.setdefault("static_url", lambda name: path_for(request, "static", name=name) + "?v=" + static_version())
     html = env.get_template(template).render(**ctx)
     return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))

@@ -1,0 +1,123 @@
+"""The app factory: everything `cogov serve` runs, assembled from Settings.
+
+Order matters and fails early: tokens, then the rule base (loaded and
+validated once: errors stop startup with file:line), then the decision log
+(migrated, and the rule base version stored). Engine workers start with the
+app's lifespan, so building an app in a test costs no processes until used.
+"""
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from engine import ENGINE_VERSION, ProjectContext, load_rulebase
+from service import api
+from service.auth import TokenRegistry
+from service.http import BodyLimitMiddleware, LocalModeMiddleware, install_error_handlers
+from service.log import DecisionStore
+from service.settings import Settings
+from service.workers import EnginePool, WorkerTarget
+
+log = logging.getLogger("cogov.app")
+
+LOCAL_MODE_BANNER = ("LOCAL MODE: no API tokens are configured (COGOV_TOKENS / COGOV_TOKENS_FILE), so every "
+                     "caller has every role. The service only binds to loopback in this mode.")
+
+
+class LocalModeError(RuntimeError):
+    """Local mode (no tokens) was asked to listen beyond loopback."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _lifespan(app: FastAPI):
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if app.state.tokens.local_mode:
+            log.warning(LOCAL_MODE_BANNER)
+        await app.state.pool.start()
+        try:
+            yield
+        finally:
+            await app.state.pool.close()
+            app.state.store.close()
+    return lifespan
+
+
+def _openapi(app: FastAPI):
+    """OpenAPI with the context schema in components (the POST body is read raw, so FastAPI cannot see it)."""
+    def build() -> dict:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            context = ProjectContext.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in context.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components["ProjectContext"] = context
+            app.openapi_schema = schema
+        return app.openapi_schema
+    return build
+
+
+def _include_pages(app: FastAPI) -> None:
+    """The HTML pages live in service.pages (built separately); serve them when present."""
+    try:
+        from service import pages
+    except ModuleNotFoundError as exc:
+        if exc.name != "service.pages":
+            raise
+        return
+    app.include_router(pages.router)
+
+
+def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget | None = None) -> FastAPI:
+    """Build the service. Raises TokenConfigError, LocalModeError, RuleBaseError or DatabaseError.
+
+    `worker_target` replaces the engine worker's entry point (tests use it to
+    slow or crash workers on purpose).
+    """
+    settings = settings or Settings.from_env()
+    tokens = TokenRegistry.from_settings(settings.tokens_file, settings.tokens)
+    if tokens.local_mode and not is_loopback(settings.host):
+        raise LocalModeError(f"refusing to listen on {settings.host} in local mode (no API tokens configured): "
+                             "configure COGOV_TOKENS or COGOV_TOKENS_FILE, or bind to 127.0.0.1")
+    rulebase = load_rulebase(settings.rules_dir)
+    store = DecisionStore(settings.database_url)
+    try:
+        store.store_rulebase(rulebase.version, rulebase.files)
+    except Exception:
+        store.close()
+        raise
+    pool = EnginePool(rulebase.files, rulebase.version, size=settings.workers, timeout=settings.eval_timeout,
+                      start_timeout=settings.worker_start_timeout, target=worker_target)
+
+    app = FastAPI(title="cogov", version=ENGINE_VERSION, docs_url="/docs", redoc_url=None,
+                  description="Who should take part in which decision, with how much power, and why. "
+                              "Every recommendation is written to a hash-chained decision log.")
+    app.router.lifespan_context = _lifespan(app)
+    app.state.settings = settings
+    app.state.tokens = tokens
+    app.state.rulebase = rulebase
+    app.state.store = store
+    app.state.pool = pool
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    if tokens.local_mode:
+        app.add_middleware(LocalModeMiddleware)
+    app.include_router(api.health)
+    app.include_router(api.router)
+    _include_pages(app)
+    app.openapi = _openapi(app)
+    return app

@@ -1,0 +1,122 @@
+"""API tokens: who is calling, and in which role.
+
+Tokens are configured hashed (sha256 of the token) so a leaked configuration
+file or environment dump does not hand out working credentials. A token maps
+to exactly one role; a person who needs two roles gets two tokens.
+With no token configured at all the service runs in local mode (see deps.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+MANAGER, AUDITOR, AUTHOR = "manager", "auditor", "author"
+ROLES: tuple[str, ...] = (MANAGER, AUDITOR, AUTHOR)
+LOCAL = "local"
+
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+
+
+class TokenConfigError(ValueError):
+    """The token configuration is unusable; the message says where and why."""
+
+
+def hash_token(token: str) -> str:
+    """The hex sha256 of a token, as it is written in the configuration."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random token (256 bits, URL-safe)."""
+    return "cgv_" + secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class TokenEntry:
+    name: str
+    role: str
+    sha256: str
+
+
+def _entry(name: object, role: object, digest: object, where: str) -> TokenEntry:
+    if not isinstance(name, str) or not _NAME.match(name):
+        raise TokenConfigError(f"{where}: name must be 1-100 letters, digits or _.@- (got {name!r})")
+    if role not in ROLES:
+        raise TokenConfigError(f"{where}: role must be one of {', '.join(ROLES)} (got {role!r})")
+    digest = str(digest or "").strip().lower().removeprefix("sha256:")
+    if not _HEX64.match(digest):
+        raise TokenConfigError(f"{where}: sha256 must be 64 hex digits (the hash of the token, "
+                               "not the token itself)")
+    return TokenEntry(name, str(role), digest)
+
+
+def parse_env_tokens(spec: str) -> list[TokenEntry]:
+    """Entries of COGOV_TOKENS: 'name:role:sha256hex', separated by commas or whitespace."""
+    entries = []
+    for i, item in enumerate(re.split(r"[,\s]+", spec.strip()), start=1):
+        if not item:
+            continue
+        parts = item.split(":", 2)
+        if len(parts) != 3:
+            raise TokenConfigError(f"COGOV_TOKENS entry {i}: expected name:role:sha256hex")
+        entries.append(_entry(*parts, where=f"COGOV_TOKENS entry {i}"))
+    return entries
+
+
+def read_tokens_file(path: Path) -> list[TokenEntry]:
+    """Entries of a tokens file: YAML or JSON, `tokens: [{name, role, sha256}, ...]`."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise TokenConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise TokenConfigError(f"{path}: not valid YAML/JSON: {exc}") from None
+    items = data.get("tokens") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise TokenConfigError(f"{path}: expected a mapping with a 'tokens' list")
+    entries = []
+    for i, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise TokenConfigError(f"{path}: tokens entry {i}: expected a mapping with name, role, sha256")
+        entries.append(_entry(item.get("name"), item.get("role"), item.get("sha256"), f"{path}: tokens entry {i}"))
+    return entries
+
+
+class TokenRegistry:
+    """Looks up a presented token by its hash."""
+
+    def __init__(self, entries: list[TokenEntry]):
+        self._by_hash: dict[str, TokenEntry] = {}
+        for entry in entries:
+            if entry.sha256 in self._by_hash:
+                raise TokenConfigError(f"the same token hash is configured twice ({entry.name} and "
+                                       f"{self._by_hash[entry.sha256].name})")
+            self._by_hash[entry.sha256] = entry
+
+    @classmethod
+    def from_settings(cls, tokens_file: Path | None, tokens: str | None) -> "TokenRegistry":
+        entries: list[TokenEntry] = []
+        if tokens_file is not None:
+            entries += read_tokens_file(tokens_file)
+        if tokens:
+            entries += parse_env_tokens(tokens)
+        return cls(entries)
+
+    @property
+    def local_mode(self) -> bool:
+        """No tokens configured: the service trusts every caller (loopback only)."""
+        return not self._by_hash
+
+    def __len__(self) -> int:
+        return len(self._by_hash)
+
+    def lookup(self, token: str) -> TokenEntry | None:
+        # The dict is keyed by a hash of the secret, so lookup time reveals
+        # nothing useful about the token itself.
+        return self._by_hash.get(hash_token(token))

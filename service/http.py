@@ -1,0 +1,136 @@
+"""HTTP plumbing shared by every route: the body size limit, error bodies,
+and the local-mode marker.
+
+Error bodies have one shape everywhere: {"detail": message} and, for 422,
+"errors": [{"field": path, "message": ..., "type": ...}] with one entry per
+bad field, so a client can point at each mistake.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+LOCAL_MODE_HEADER = (b"x-cogov-mode", b"local")
+
+
+def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def unprocessable(detail: str, errors: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(error_body(detail, errors), status_code=422)
+
+
+def field_path(loc: tuple | list) -> str:
+    """('query', 'limit') -> 'query.limit'; ('body', 'files', 'a.yaml') -> 'body.files.a.yaml'; [i] for indexes."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", "invalid"))
+    return message.removeprefix("Value error, ")   # our own validators' messages stand alone
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = [{"field": field_path(e.get("loc", ())), "message": _message(e), "type": e.get("type", "")}
+              for e in exc.errors()]
+    return unprocessable("invalid request", errors)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+class BodyLimitMiddleware:
+    """Answer 413 to any request whose body exceeds `limit` bytes.
+
+    Checks Content-Length up front and counts chunked bodies as they arrive,
+    buffering at most `limit` bytes before the application sees them.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.limit
+            except ValueError:
+                await self._reject(send, 400, "invalid Content-Length header")
+                return
+            if too_big:
+                await self._reject(send, 413, self._message())
+                return
+        if scope.get("method") in ("GET", "HEAD", "OPTIONS", "DELETE") and length is None:
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await self._reject(send, 413, self._message())
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _message(self) -> str:
+        return f"request body is larger than the limit of {self.limit} bytes"
+
+    @staticmethod
+    async def _reject(send: Send, status: int, detail: str) -> None:
+        payload = json.dumps(error_body(detail)).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": payload})
+
+
+class LocalModeMiddleware:
+    """Mark every response of a service running without tokens (X-Cogov-Mode: local)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def marked(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), LOCAL_MODE_HEADER]}
+            await send(message)
+
+        await self.app(scope, receive, marked)

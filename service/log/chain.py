@@ -1,0 +1,70 @@
+"""What a decision record's hash covers, and what can be re-derived from it.
+
+Kept apart from the store so the rules of the chain are in one short file:
+the hash covers every field an auditor relies on (id, time, caller, the
+context exactly as received, the recommendation, the rule base version and
+the digest of its files, the engine version) plus the previous record's hash.
+Changing this file changes every hash: bump FORMAT and keep the old rules for
+old records if that is ever needed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Any
+
+FORMAT = 1
+
+
+def canonical_json(data: Any) -> str:
+    """One text for one value: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def utc_naive(moment: datetime) -> datetime:
+    """Timestamps are stored naive in UTC, so SQLite and PostgreSQL return the same value."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
+
+
+def timestamp(moment: datetime) -> str:
+    """The ISO 8601 form (UTC, microseconds, 'Z') used in hashes and in the API."""
+    return utc_naive(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def rulebase_digest(files: dict[str, str]) -> str:
+    """sha256 over a rule base's files: a decision's hash covers it, so the stored rules cannot drift."""
+    return hashlib.sha256(canonical_json(files).encode("utf-8")).hexdigest()
+
+
+def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, caller_role: str,
+                context_raw: str, recommendation: str, rulebase_version: str, rulebase_digest: str,
+                engine_version: str, prev_hash: str) -> str:
+    content = {
+        "format": FORMAT, "seq": seq, "id": id, "created_at": timestamp(created_at),
+        "caller": {"name": caller_name, "role": caller_role},
+        "context_raw": context_raw, "recommendation": recommendation,
+        "rulebase": {"version": rulebase_version, "digest": rulebase_digest},
+        "engine_version": engine_version, "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def _text(value: Any) -> str | None:
+    return value.strip()[:200] if isinstance(value, str) else None
+
+
+def derive_index(context: dict[str, Any], recommendation: dict[str, Any]) -> dict[str, Any]:
+    """The searchable columns of a record, computed from its hashed content."""
+    project = context.get("project") if isinstance(context.get("project"), dict) else {}
+    approach = recommendation.get("approach") or {}
+    firings = (recommendation.get("explanation") or {}).get("firings") or []
+    return {
+        "approach": approach.get("code"),
+        "city": _text(project.get("city")),
+        "project_name": _text(project.get("name")),
+        "rules": dict(sorted(Counter(f["rule"] for f in firings).items())),
+    }

@@ -1,0 +1,80 @@
+"""Tables of the decision log.
+
+`decisions` is append-only and hash-chained: `seq` is the chain position,
+`hash` covers the record's content and `prev_hash`. `log_head` is a single
+row that writers lock to serialise appends and that remembers the last seq
+and hash, so a deleted tail is detected too. `rulebases` keeps every rule
+base version's files, so a decision can be traced to the exact rules that
+made it. `decision_rules` indexes which rules fired in which decision (for
+filtering and statistics); it is derived data and verify re-derives it.
+The schema itself is created by the Alembic migrations in service/migrations;
+these models must stay in step with them.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class LogHead(Base):
+    __tablename__ = "log_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class RuleBaseVersion(Base):
+    __tablename__ = "rulebases"
+
+    version: Mapped[str] = mapped_column(String(100), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False)   # sha256 over `files`, see chain.py
+    files: Mapped[str] = mapped_column(Text, nullable=False)          # canonical JSON {relpath: text}
+    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    id: Mapped[str] = mapped_column(String(36), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)  # naive UTC
+    caller_name: Mapped[str] = mapped_column(String(100), nullable=False, index=True)
+    caller_role: Mapped[str] = mapped_column(String(20), nullable=False)
+    context_raw: Mapped[str] = mapped_column(Text, nullable=False)
+    recommendation: Mapped[str] = mapped_column(Text, nullable=False)   # canonical JSON
+    rulebase_version: Mapped[str] = mapped_column(String(100), ForeignKey("rulebases.version"), nullable=False,
+                                                  index=True)
+    rulebase_digest: Mapped[str] = mapped_column(String(64), nullable=False)
+    engine_version: Mapped[str] = mapped_column(String(40), nullable=False)
+    # derived from the content, for filters and lists; verify re-derives them
+    approach: Mapped[str | None] = mapped_column(String(64), index=True)
+    city: Mapped[str | None] = mapped_column(String(200), index=True)
+    project_name: Mapped[str | None] = mapped_column(String(200))
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class DecisionRule(Base):
+    __tablename__ = "decision_rules"
+    __table_args__ = (Index("ix_decision_rules_rule_seq", "rule_id", "decision_seq"),)
+
+    decision_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("decisions.seq"), primary_key=True)
+    rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    firings: Mapped[int] = mapped_column(Integer, nullable=False)

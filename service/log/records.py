@@ -1,0 +1,171 @@
+"""Plain values the decision store hands out: records, filters, pages, verdicts.
+
+They carry no database session, so routers, pages and the CLI can use them
+after the connection is gone.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from service.log.chain import timestamp
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One decision as the log holds it (the full audit record)."""
+
+    seq: int
+    id: str
+    created_at: datetime              # aware, UTC
+    caller_name: str
+    caller_role: str
+    context_raw: str                  # exactly as the caller sent it
+    recommendation: dict[str, Any]
+    rulebase_version: str
+    rulebase_digest: str
+    engine_version: str
+    approach: str | None
+    city: str | None
+    project_name: str | None
+    prev_hash: str
+    hash: str
+    fired_rules: dict[str, int] = field(default_factory=dict)   # rule id -> firings
+
+    @property
+    def context(self) -> Any:
+        return json.loads(self.context_raw)
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """Who made the decision, as logged."""
+        return {"name": self.caller_name, "role": self.caller_role}
+
+    def summary(self) -> dict[str, Any]:
+        """The fields a list of decisions shows."""
+        return {
+            "decision_id": self.id, "seq": self.seq, "created_at": timestamp(self.created_at),
+            "caller": {"name": self.caller_name, "role": self.caller_role},
+            "project_name": self.project_name, "city": self.city, "approach": self.approach,
+            "rulebase_version": self.rulebase_version, "engine_version": self.engine_version, "hash": self.hash,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        """The full audit record: everything logged, the context both parsed and verbatim."""
+        return {
+            **self.summary(),
+            "context": self.context, "context_raw": self.context_raw,
+            "recommendation": self.recommendation, "fired_rules": self.fired_rules,
+            "rulebase_digest": self.rulebase_digest, "prev_hash": self.prev_hash,
+        }
+
+
+@dataclass(frozen=True)
+class DecisionFilter:
+    """Which decisions to list; every given criterion must hold.
+
+    date_from and date_to are inclusive; a plain date means the whole UTC day,
+    so date_from=date_to=2026-11-26 lists that day's decisions.
+    """
+
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
+    approach: str | None = None
+    rulebase_version: str | None = None
+    city: str | None = None             # case-insensitive
+    rule: str | None = None             # this rule fired in the decision
+    caller: str | None = None           # made by this caller (a manager's own decisions)
+
+    @classmethod
+    def of(cls, value: "DecisionFilter | Mapping[str, Any] | None") -> "DecisionFilter":
+        """A filter from itself, a mapping of its field names, or None (everything)."""
+        if value is None:
+            return cls()
+        if isinstance(value, DecisionFilter):
+            return value
+        unknown = set(value) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown decision filter(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: v for k, v in value.items() if v not in (None, "")})
+
+    def start(self) -> datetime | None:
+        """Earliest created_at included (UTC)."""
+        return _moment(self.date_from)
+
+    def end(self) -> tuple[datetime, bool] | None:
+        """(bound, inclusive) for the latest created_at (UTC)."""
+        if self.date_to is None:
+            return None
+        if isinstance(self.date_to, datetime):
+            return _moment(self.date_to), True
+        return _moment(self.date_to + timedelta(days=1)), False
+
+
+def _moment(value: date | datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.min)
+    return utc_aware(value)
+
+
+@dataclass(frozen=True)
+class DecisionPage:
+    items: list[DecisionRecord]
+    next_cursor: str | None
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The seq a cursor points before; ValueError for anything not made by encode_cursor."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        kind, _, value = text.partition(":")
+        seq = int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise ValueError("invalid cursor") from None
+    if kind != "seq" or seq < 1:
+        raise ValueError("invalid cursor")
+    return seq
+
+
+@dataclass(frozen=True)
+class StoredRuleBase:
+    version: str
+    digest: str
+    files: dict[str, str]
+    stored_at: datetime
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """The outcome of walking the hash chain."""
+
+    ok: bool
+    count: int                          # records that verified before the first bad one (all, when ok)
+    first_bad_id: str | None = None
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: all {self.count} records verify"
+        who = f"record {self.first_bad_id} (seq {self.first_bad_seq})" if self.first_bad_id else \
+            f"seq {self.first_bad_seq}"
+        return f"FAILED at {who}: {self.reason} ({self.count} records before it verify)"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "count": self.count, "first_bad_id": self.first_bad_id,
+                "first_bad_seq": self.first_bad_seq, "reason": self.reason}
+
+
+def utc_aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)

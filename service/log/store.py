@@ -1,0 +1,299 @@
+"""DecisionStore: append to, read and verify the hash-chained decision log.
+
+Appends are serialised so the chain stays linear with concurrent writers,
+also across processes and replicas: the writer locks the single `log_head`
+row (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite, which
+takes the database write lock), reads the last seq and hash, inserts the
+record and moves the head, all in one transaction. Nothing here updates or
+deletes a decision.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from service.log.chain import canonical_json, derive_index, record_hash, rulebase_digest, utc_naive
+from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
+from service.log.models import GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseVersion
+from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, StoredRuleBase, VerifyResult,
+                                 decode_cursor, encode_cursor, utc_aware)
+
+DECISIONS = Decision.__table__
+RULES = DecisionRule.__table__
+HEAD = LogHead.__table__
+RULEBASES = RuleBaseVersion.__table__
+MAX_PAGE = 200
+
+
+class LogError(RuntimeError):
+    """The log refused an operation (e.g. a decision for a rule base it does not hold)."""
+
+
+class DecisionStore:
+    """The decision log on one database (SQLite or PostgreSQL, by URL)."""
+
+    def __init__(self, url: str, *, migrate_schema: bool = True):
+        """Open the log at `url`; migrate_schema=False (for read-only tools) refuses
+        a database that holds no log instead of creating one."""
+        self.url = url
+        path = sqlite_file(url)
+        if not migrate_schema and path is not None and not path.is_file():
+            raise DatabaseError(f"no decision log at {path}: no such file")
+        self.engine: Engine = make_engine(url)
+        try:
+            if migrate_schema:
+                migrate(self.engine)
+            else:
+                check_schema(self.engine)
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            raise DatabaseError(f"cannot open the decision log at {self.engine.url!r}: {exc}") from None
+        except DatabaseError:
+            self.engine.dispose()
+            raise
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ping(self) -> None:
+        """Raise DatabaseError unless the database answers."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"decision log database unreachable: {exc}") from None
+
+    # -- rule bases --------------------------------------------------------------
+    def store_rulebase(self, version: str, files: dict[str, str]) -> str:
+        """Keep a rule base version's files (idempotent); returns their digest."""
+        digest = rulebase_digest(files)
+        existing = self.get_rulebase(version)
+        if existing is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(RULEBASES).values(version=version, digest=digest, files=canonical_json(files),
+                                                          stored_at=utc_naive(datetime.now(timezone.utc))))
+                return digest
+            except IntegrityError:   # another replica stored it first
+                existing = self.get_rulebase(version)
+        if existing is None or existing.digest != digest:
+            raise LogError(f"rule base {version} is already stored with different files")
+        return digest
+
+    def get_rulebase(self, version: str) -> StoredRuleBase | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(RULEBASES).where(RULEBASES.c.version == version)).first()
+        if row is None:
+            return None
+        return StoredRuleBase(row.version, row.digest, json.loads(row.files), utc_aware(row.stored_at))
+
+    def list_rulebases(self) -> list[dict[str, Any]]:
+        """Every stored version, newest first, with how many decisions it made."""
+        used = (select(DECISIONS.c.rulebase_version, func.count().label("n"))
+                .group_by(DECISIONS.c.rulebase_version).subquery())
+        query = (select(RULEBASES.c.version, RULEBASES.c.digest, RULEBASES.c.stored_at, used.c.n)
+                 .outerjoin(used, used.c.rulebase_version == RULEBASES.c.version)
+                 .order_by(RULEBASES.c.stored_at.desc()))
+        with self.engine.connect() as conn:
+            return [{"version": r.version, "digest": r.digest, "stored_at": utc_aware(r.stored_at),
+                     "decisions": r.n or 0} for r in conn.execute(query)]
+
+    # -- appending ---------------------------------------------------------------
+    def record(self, *, identity: Any, recommendation: dict[str, Any], rulebase_version: str,
+               engine_version: str, context: Any = None, context_raw: str | None = None) -> DecisionRecord:
+        """Append one decision; returns it with its id, time, seq and hash.
+
+        `identity` has .name and .role (service.deps.Identity). Give the
+        context as received (`context_raw`, logged verbatim), or parsed only
+        (`context`, e.g. from a form: logged as canonical JSON), or both.
+        The rule base version must have been stored with store_rulebase.
+        """
+        if context_raw is None:
+            if context is None:
+                raise ValueError("record() needs the context: context_raw, context or both")
+            context_raw = canonical_json(context)
+        if context is None:
+            context = json.loads(context_raw)
+        caller_name, caller_role = str(identity.name), str(identity.role)
+        rec_text = canonical_json(recommendation)
+        index = derive_index(context, recommendation)
+        decision_id = str(uuid.uuid4())
+        with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
+            head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID).with_for_update()).one()
+            digest = conn.execute(select(RULEBASES.c.digest)
+                                  .where(RULEBASES.c.version == rulebase_version)).scalar_one_or_none()
+            if digest is None:
+                raise LogError(f"rule base {rulebase_version} is not stored: call store_rulebase first")
+            seq = head.seq + 1
+            created_at = utc_naive(datetime.now(timezone.utc))
+            values = dict(seq=seq, id=decision_id, created_at=created_at, caller_name=caller_name,
+                          caller_role=caller_role, context_raw=context_raw, recommendation=rec_text,
+                          rulebase_version=rulebase_version, rulebase_digest=digest, engine_version=engine_version,
+                          prev_hash=head.hash)
+            values["hash"] = record_hash(**values)
+            conn.execute(insert(DECISIONS).values(approach=index["approach"], city=index["city"],
+                                                  project_name=index["project_name"], **values))
+            if index["rules"]:
+                conn.execute(insert(RULES), [{"decision_seq": seq, "rule_id": rule, "firings": n}
+                                             for rule, n in index["rules"].items()])
+            conn.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=values["hash"]))
+        return self._record(values | index, recommendation, index["rules"])
+
+    # -- reading -----------------------------------------------------------------
+    @staticmethod
+    def _record(row: Any, recommendation: dict[str, Any] | None = None,
+                rules: dict[str, int] | None = None) -> DecisionRecord:
+        get = row.get if isinstance(row, dict) else row._mapping.get
+        return DecisionRecord(
+            seq=get("seq"), id=get("id"), created_at=utc_aware(get("created_at")), caller_name=get("caller_name"),
+            caller_role=get("caller_role"), context_raw=get("context_raw"),
+            recommendation=recommendation if recommendation is not None else json.loads(get("recommendation")),
+            rulebase_version=get("rulebase_version"), rulebase_digest=get("rulebase_digest"),
+            engine_version=get("engine_version"), approach=get("approach"), city=get("city"),
+            project_name=get("project_name"), prev_hash=get("prev_hash"), hash=get("hash"),
+            fired_rules=rules or {})
+
+    def _rules_of(self, conn, seqs: list[int]) -> dict[int, dict[str, int]]:
+        out: dict[int, dict[str, int]] = {s: {} for s in seqs}
+        if seqs:
+            query = select(RULES).where(RULES.c.decision_seq.in_(seqs)).order_by(RULES.c.rule_id)
+            for r in conn.execute(query):
+                out[r.decision_seq][r.rule_id] = r.firings
+        return out
+
+    def get(self, decision_id: str) -> DecisionRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(DECISIONS).where(DECISIONS.c.id == decision_id)).first()
+            if row is None:
+                return None
+            return self._record(row, rules=self._rules_of(conn, [row.seq])[row.seq])
+
+    @staticmethod
+    def _where(filters: DecisionFilter) -> list:
+        c = DECISIONS.c
+        where = []
+        if (start := filters.start()) is not None:
+            where.append(c.created_at >= utc_naive(start))
+        if (end := filters.end()) is not None:
+            bound, inclusive = end
+            where.append(c.created_at <= utc_naive(bound) if inclusive else c.created_at < utc_naive(bound))
+        if filters.approach:
+            where.append(c.approach == filters.approach)
+        if filters.rulebase_version:
+            where.append(c.rulebase_version == filters.rulebase_version)
+        if filters.city:
+            where.append(func.lower(c.city) == filters.city.strip().lower())
+        if filters.caller:
+            where.append(c.caller_name == filters.caller)
+        if filters.rule:
+            where.append(c.seq.in_(select(RULES.c.decision_seq).where(RULES.c.rule_id == filters.rule)))
+        return where
+
+    def list(self, filters: DecisionFilter | Mapping[str, Any] | None = None, cursor: str | None = None,
+             limit: int = 50) -> DecisionPage:
+        """Decisions newest first; pass the page's next_cursor to get the next (older) page.
+
+        `filters` may be a mapping of DecisionFilter's field names. Raises
+        ValueError for an unknown filter or a cursor this store did not make.
+        """
+        limit = max(1, min(limit, MAX_PAGE))
+        where = self._where(DecisionFilter.of(filters))
+        if cursor:
+            where.append(DECISIONS.c.seq < decode_cursor(cursor))
+        query = select(DECISIONS).where(*where).order_by(DECISIONS.c.seq.desc()).limit(limit + 1)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            more = len(rows) > limit
+            rows = rows[:limit]
+            rules = self._rules_of(conn, [r.seq for r in rows])
+        items = [self._record(r, rules=rules[r.seq]) for r in rows]
+        return DecisionPage(items, encode_cursor(items[-1].seq) if more else None)
+
+    def count(self, filters: DecisionFilter | Mapping[str, Any] | None = None) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(DECISIONS)
+                                .where(*self._where(DecisionFilter.of(filters)))).scalar_one()
+
+    def rule_fire_counts(self, since: datetime | None = None) -> dict[str, int]:
+        """How many decisions each rule fired in (rules that never fired are absent)."""
+        query = select(RULES.c.rule_id, func.count().label("n")).group_by(RULES.c.rule_id)
+        if since is not None:
+            query = query.join(DECISIONS, DECISIONS.c.seq == RULES.c.decision_seq) \
+                .where(DECISIONS.c.created_at >= utc_naive(since))
+        with self.engine.connect() as conn:
+            return {r.rule_id: r.n for r in conn.execute(query.order_by(RULES.c.rule_id))}
+
+    # -- verifying ---------------------------------------------------------------
+    def _batches(self, size: int) -> Iterator[tuple[list[Row], dict[int, dict[str, int]]]]:
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(select(DECISIONS).where(DECISIONS.c.seq > last)
+                                    .order_by(DECISIONS.c.seq).limit(size)).all()
+                if not rows:
+                    return
+                yield rows, self._rules_of(conn, [r.seq for r in rows])
+            last = rows[-1].seq
+
+    def verify(self, batch: int = 500) -> VerifyResult:
+        """Walk the chain from the start; stop at the first record that does not verify."""
+        with self.engine.connect() as conn:
+            head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
+        if head is None:
+            return VerifyResult(False, 0, reason="the log head row is missing")
+        digests: dict[str, str | None] = {}
+        prev_hash, expected, count = GENESIS_HASH, 1, 0
+        for rows, rules in self._batches(batch):
+            for row in rows:
+                problem = self._check(row, rules[row.seq], expected, prev_hash, digests)
+                if problem:
+                    return VerifyResult(False, count, row.id, row.seq, problem)
+                prev_hash, expected, count = row.hash, expected + 1, count + 1
+        if head.seq > count:
+            missing = f"{count + 1}" if head.seq == count + 1 else f"{count + 1}..{head.seq}"
+            return VerifyResult(False, count, None, count + 1,
+                                f"the log ends at seq {count} but its head says {head.seq}: "
+                                f"record(s) {missing} were deleted")
+        if head.seq != count or head.hash != prev_hash:
+            return VerifyResult(False, count, None, head.seq,
+                                "the log head does not match the last record (head or last record altered)")
+        return VerifyResult(True, count)
+
+    def _check(self, row: Row, rules: dict[str, int], expected: int, prev_hash: str,
+               digests: dict[str, str | None]) -> str | None:
+        """Why this record does not verify, or None."""
+        if row.seq != expected:
+            missing = f"{expected}" if row.seq == expected + 1 else f"{expected}..{row.seq - 1}"
+            return f"seq {row.seq} follows seq {expected - 1}: record(s) {missing} are missing (deleted)"
+        if row.prev_hash != prev_hash:
+            return "its prev_hash does not match the previous record's hash (the previous record was altered " \
+                   "or replaced)"
+        content = {k: getattr(row, k) for k in ("seq", "id", "created_at", "caller_name", "caller_role",
+                                                "context_raw", "recommendation", "rulebase_version",
+                                                "rulebase_digest", "engine_version", "prev_hash")}
+        if record_hash(**content) != row.hash:
+            return "its content does not match its hash (the record was altered)"
+        if row.rulebase_version not in digests:
+            stored = self.get_rulebase(row.rulebase_version)
+            digests[row.rulebase_version] = rulebase_digest(stored.files) if stored else None
+        actual = digests[row.rulebase_version]
+        if actual is None:
+            return f"rule base {row.rulebase_version} it was made with is not stored"
+        if actual != row.rulebase_digest:
+            return f"the stored files of rule base {row.rulebase_version} were altered since this decision"
+        try:
+            index = derive_index(json.loads(row.context_raw), json.loads(row.recommendation))
+        except (ValueError, TypeError, AttributeError, KeyError):
+            return "its context or recommendation is not the JSON it was recorded as"
+        for name in ("approach", "city", "project_name"):
+            if index[name] != getattr(row, name):
+                return f"its {name} column does not match its content (index altered)"
+        if index["rules"] != rules:
+            return "its fired-rules index does not match its explanation (index altered)"
+        return None

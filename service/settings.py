@@ -1,0 +1,98 @@
+"""The service's configuration: one typed object, read from the environment.
+
+Every knob lives here so the app, the CLI and the tests agree on names and
+defaults, and a bad value is refused at startup naming its variable instead
+of failing later inside a request.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/cogov.db"
+DEFAULT_MAX_BODY_BYTES = 256 * 1024
+
+# environment variable -> Settings field
+ENV_VARS: dict[str, str] = {
+    "COGOV_DATABASE_URL": "database_url",
+    "COGOV_RULES_DIR": "rules_dir",
+    "COGOV_TOKENS_FILE": "tokens_file",
+    "COGOV_TOKENS": "tokens",
+    "COGOV_MAX_BODY_BYTES": "max_body_bytes",
+    "COGOV_EVAL_TIMEOUT": "eval_timeout",
+    "COGOV_WORKERS": "workers",
+}
+FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with; names the variable."""
+
+
+def _default_workers() -> int:
+    # One engine process per core, capped: each holds its own durable_rules
+    # network and a few of them saturate a small machine.
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _default_rules_dir() -> Path:
+    from service.cli import default_rules_dir  # the CLI owns the shipped default
+    return default_rules_dir()
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (psycopg2 is not a dependency)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class Settings(BaseModel):
+    """Everything `cogov serve` can be told; see ENV_VARS for the variables."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the decision log.")
+    rules_dir: Path = Field(default_factory=_default_rules_dir, description="Rule base directory.")
+    tokens_file: Path | None = Field(None, description="YAML/JSON file of hashed API tokens.")
+    tokens: str | None = Field(None, description="Hashed API tokens, 'name:role:sha256hex' separated by commas.")
+    max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Largest request body accepted.")
+    eval_timeout: float = Field(10.0, gt=0, le=600, description="Seconds one evaluation may take in a worker.")
+    workers: int = Field(default_factory=_default_workers, ge=1, le=64, description="Engine worker processes.")
+    worker_start_timeout: float = Field(60.0, gt=0, description="Seconds a new worker may take to become ready.")
+    host: str = Field("127.0.0.1", description="Interface to bind.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port to bind.")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        """Settings from COGOV_* variables, then explicit overrides (None = not given)."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for var, field in ENV_VARS.items():
+            raw = env.get(var)
+            if raw is not None and raw.strip() != "":
+                values[field] = raw.strip()
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            settings = cls(**values)
+        except ValidationError as exc:
+            problems = []
+            for err in exc.errors(include_url=False):
+                field = str(err["loc"][0]) if err["loc"] else "?"
+                problems.append(f"{FIELD_ENV.get(field, field)}: {err['msg']}")
+            raise SettingsError("invalid settings: " + "; ".join(problems)) from None
+        return settings
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return normalise_database_url(value.strip())
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

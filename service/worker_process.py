@@ -1,0 +1,124 @@
+"""The engine worker: the code that runs inside each supervised child process.
+
+durable_rules holds the GIL, is not thread-safe and can take its process down
+with it, so it never runs in the web process. Each worker owns one Engine,
+answers one job at a time over a pipe, and exits when the pipe closes (so an
+orphaned worker never outlives the service). It rebuilds the rule base from
+the files the service loaded, not from disk, so every worker, including a
+replacement started hours later, runs exactly the version the service logs.
+
+Protocol (tuples over a multiprocessing Connection):
+  worker -> service at start: ("ready", pid) or ("fatal", message)
+  service -> worker: ("evaluate", context_dict), or None to stop
+  worker -> service:  ("ok", result) | ("invalid", errors) | ("unresolvable", message)
+                      | ("engine_error", message) | ("error", message)
+Checking a candidate rule base (check_main) runs in a one-shot process of its
+own, so foreign rules never enter a serving worker's durable_rules host.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase
+
+
+def write_rulebase(root: Path, files: dict[str, str]) -> None:
+    """Lay out rule base files under `root`, refusing paths that would leave it."""
+    for rel, content in files.items():
+        path = PurePosixPath(rel)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            raise ValueError(f"{rel}: rule base paths must be relative and stay inside the rule base")
+        target = root.joinpath(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+
+
+def load_engine(files: dict[str, str], version: str) -> Engine:
+    with tempfile.TemporaryDirectory(prefix="cogov-rules-") as tmp:
+        write_rulebase(Path(tmp), files)
+        rulebase = load_rulebase(tmp)
+    if rulebase.version != version:
+        raise RuntimeError(f"rule base files give version {rulebase.version}, expected {version}")
+    return Engine(rulebase, backend="durable")
+
+
+def check_candidate(files: dict[str, str]) -> dict[str, Any]:
+    """Load a candidate rule base and register it with durable_rules; report every error."""
+    with tempfile.TemporaryDirectory(prefix="cogov-check-") as tmp:
+        try:
+            write_rulebase(Path(tmp), files)
+            rulebase = load_rulebase(tmp)
+        except ValueError as exc:
+            return {"ok": False, "errors": [{"file": "", "line": None, "rule": None, "message": str(exc),
+                                             "text": str(exc)}]}
+        except RuleBaseError as exc:
+            return {"ok": False, "errors": [{**e.as_dict(), "text": str(e)} for e in exc.errors]}
+    try:
+        Engine(rulebase, backend="durable").close()
+    except Exception as exc:  # noqa: BLE001 - any refusal by durable_rules is the author's answer
+        message = f"durable_rules refused the compiled rule base: {exc}"
+        return {"ok": False, "errors": [{"file": "policy", "line": None, "rule": None, "message": message,
+                                         "text": message}]}
+    return {"ok": True, "version": rulebase.version, "rule_count": rulebase.rule_count,
+            "strata": rulebase.strata, "errors": []}
+
+
+def handle(engine: Engine, kind: str, payload: Any) -> tuple[str, Any]:
+    """Answer one job; never raises for anything a job can cause."""
+    try:
+        if kind == "evaluate":
+            return "ok", engine.evaluate(payload)
+        return "error", f"unknown job kind {kind!r}"
+    except ContextError as exc:
+        return "invalid", exc.errors
+    except ResolutionError as exc:
+        return "unresolvable", str(exc)
+    except EngineError as exc:
+        return "engine_error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - reported to the service, which logs it
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def serve(conn: Any, engine: Engine) -> None:
+    """Answer jobs until the service closes the pipe."""
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        kind, payload = job
+        conn.send(handle(engine, kind, payload))
+
+
+def worker_main(conn: Any, files: dict[str, str], version: str) -> None:
+    """Entry point of a worker process (multiprocessing target)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the service's to handle
+    try:
+        engine = load_engine(files, version)
+    except Exception as exc:  # noqa: BLE001 - the service reports why the worker could not start
+        conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+        conn.close()
+        return
+    conn.send(("ready", os.getpid()))
+    try:
+        serve(conn, engine)
+    finally:
+        engine.close()
+        conn.close()
+
+
+def check_main(conn: Any, files: dict[str, str]) -> None:
+    """Entry point of a one-shot rule base check process."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        conn.send(("ok", check_candidate(files)))
+    except Exception as exc:  # noqa: BLE001 - reported to the service
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()

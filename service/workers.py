@@ -1,0 +1,337 @@
+"""EnginePool: the web process's supervisor of engine worker processes.
+
+Why processes: durable_rules holds the GIL (threads give no parallelism), is
+not thread-safe, and can crash its process. Each worker is a separate
+process started with "spawn" (never fork: the web process has threads), runs
+one job at a time, and is killed and replaced when it crashes or overruns the
+time limit. The request it was serving fails with WorkerFailure (the API
+answers 503); the other workers and requests are untouched.
+
+The pipe round trip runs in a small thread pool so the event loop never
+blocks; a worker is only returned to the idle queue once its job is over.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from engine import ContextError, EngineError, ResolutionError
+from service.worker_process import check_main, worker_main
+
+log = logging.getLogger("cogov.workers")
+
+WorkerTarget = Callable[[Connection, dict[str, str], str], None]
+
+
+class WorkerFailure(RuntimeError):
+    """A job could not be completed by a worker: `kind` is crash, timeout, busy, error or closed."""
+
+    def __init__(self, message: str, kind: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+class WorkerStartError(RuntimeError):
+    """A worker process could not be started (the message says why)."""
+
+
+class _Timeout(Exception):
+    pass
+
+
+@dataclass(eq=False)
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    number: int
+    started: float = field(default_factory=time.monotonic)
+    jobs: int = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+
+def _roundtrip(worker: _Worker, job: tuple[str, Any], timeout: float) -> tuple[str, Any]:
+    """Send one job and wait for its answer (runs in a thread)."""
+    worker.conn.send(job)
+    if not worker.conn.poll(timeout):
+        raise _Timeout
+    return worker.conn.recv()   # EOFError when the worker died mid-job
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class EnginePool:
+    """N engine worker processes evaluating contexts in parallel, plus rule base checks."""
+
+    def __init__(self, files: dict[str, str], version: str, *, size: int, timeout: float,
+                 start_timeout: float = 60.0, target: WorkerTarget | None = None):
+        if size < 1:
+            raise ValueError("an engine pool needs at least one worker")
+        self.files, self.version = files, version
+        self.size, self.timeout, self.start_timeout = size, timeout, start_timeout
+        self._target = target or worker_main
+        self._mp = multiprocessing.get_context("spawn")
+        self._callers = ThreadPoolExecutor(max_workers=size, thread_name_prefix="cogov-engine-call")
+        self._spawner = ThreadPoolExecutor(max_workers=size, thread_name_prefix="cogov-engine-spawn")
+        self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cogov-rules-check")  # one at a time
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: set[_Worker] = set()
+        self._busy: set[_Worker] = set()
+        self._tasks: set[asyncio.Task] = set()
+        self._numbers = iter(range(1, 1 << 62))
+        self.replaced = 0
+        self.failures: dict[str, int] = {}
+        self._closed = False
+
+    # -- lifecycle ---------------------------------------------------------------
+    def _spawn(self) -> _Worker:
+        """Start one worker and wait until it has loaded the rule base (blocking)."""
+        number = next(self._numbers)
+        parent, child = self._mp.Pipe()
+        process = self._mp.Process(target=self._target, args=(child, self.files, self.version),
+                                   name=f"cogov-engine-{number}", daemon=True)
+        process.start()
+        child.close()
+        try:
+            self._await_ready(process, parent)
+        except WorkerStartError:
+            if process.is_alive():
+                process.kill()
+            process.join(2)
+            parent.close()
+            raise
+        return _Worker(process, parent, number)
+
+    def _await_ready(self, process: BaseProcess, parent: Connection) -> None:
+        """Wait for the worker's "ready"; raise WorkerStartError saying why it never came."""
+        try:
+            if not parent.poll(self.start_timeout):
+                raise WorkerStartError(f"engine worker did not become ready within {self.start_timeout:g} s")
+            message = parent.recv()
+        except (EOFError, OSError):
+            process.join(2)
+            raise WorkerStartError(f"engine worker exited while starting ({_exit_text(process.exitcode)})") from None
+        if message[0] != "ready":
+            raise WorkerStartError(f"engine worker could not start: {message[1]}")
+
+    async def start(self) -> None:
+        """Start every worker; raises WorkerStartError (and stops them all) if any fails."""
+        loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        results = await asyncio.gather(*(loop.run_in_executor(self._spawner, self._spawn) for _ in range(self.size)),
+                                       return_exceptions=True)
+        started = [w for w in results if isinstance(w, _Worker)]
+        self._workers.update(started)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            await self.close()
+            raise errors[0]
+        for worker in started:
+            self._idle.put_nowait(worker)
+        log.info("engine pool: %d worker(s) ready (pids %s), rule base %s", len(started),
+                 ", ".join(str(w.pid) for w in started), self.version)
+
+    async def close(self) -> None:
+        """Stop every worker; jobs still running fail."""
+        self._closed = True
+        for task in list(self._tasks):
+            task.cancel()
+        loop = asyncio.get_running_loop()
+        workers = list(self._workers)
+        self._workers.clear()
+        if workers:
+            await loop.run_in_executor(None, self._stop_all, workers)
+        for executor in (self._callers, self._spawner, self._checker):
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _stop_all(workers: list[_Worker]) -> None:
+        for w in workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        deadline = time.monotonic() + 3
+        for w in workers:
+            w.process.join(max(0.0, deadline - time.monotonic()))
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(2)
+            w.conn.close()
+
+    # -- status ------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Counts and pids for /readyz and the tests (safe to call from another thread)."""
+        workers, busy = list(self._workers), list(self._busy)   # snapshots: the loop thread mutates the sets
+        alive = [w for w in workers if w.process.is_alive()]
+        return {"size": self.size, "alive": len(alive), "busy": len(busy),
+                "idle": self._idle.qsize() if self._idle else 0, "replaced": self.replaced,
+                "failures": dict(self.failures), "timeout_s": self.timeout,
+                "pids": sorted(w.pid for w in alive if w.pid), "busy_pids": sorted(w.pid for w in busy if w.pid)}
+
+    @property
+    def ready(self) -> bool:
+        return not self._closed and any(w.process.is_alive() for w in list(self._workers))
+
+    # -- jobs --------------------------------------------------------------------
+    async def evaluate(self, context: dict[str, Any]) -> dict[str, Any]:
+        """The explained recommendation for a (validated) context.
+
+        Raises ContextError, ResolutionError or EngineError as the engine
+        would, and WorkerFailure when no worker could complete the job.
+        """
+        return await self._run(("evaluate", context))
+
+    async def check(self, files: dict[str, str]) -> dict[str, Any]:
+        """Check a candidate rule base in a one-shot process, never in a serving worker:
+        registering it may hang or crash durable_rules. Checks run one at a time."""
+        if self._closed:
+            raise WorkerFailure("the engine pool is not running", "closed")
+        kind, payload = await asyncio.get_running_loop().run_in_executor(self._checker, self._check_once, files)
+        if kind != "ok":
+            raise WorkerFailure(f"the rule base check failed unexpectedly: {payload}", "error")
+        return payload
+
+    def _check_once(self, files: dict[str, str]) -> tuple[str, Any]:
+        parent, child = self._mp.Pipe()
+        process = self._mp.Process(target=check_main, args=(child, files), name="cogov-rules-check", daemon=True)
+        process.start()
+        child.close()
+        try:
+            if not parent.poll(self.start_timeout):
+                process.kill()
+                log.error("rule base check (pid %s) exceeded %g s; killed", process.pid, self.start_timeout)
+                raise WorkerFailure(f"the rule base check exceeded {self.start_timeout:g} s (a rule base that "
+                                    "makes durable_rules loop?) and was stopped", "timeout")
+            try:
+                return parent.recv()
+            except EOFError:
+                process.join(2)
+                log.error("rule base check (pid %s) crashed: %s", process.pid, _exit_text(process.exitcode))
+                raise WorkerFailure(f"the rule base check crashed ({_exit_text(process.exitcode)})", "crash") \
+                    from None
+        finally:
+            process.join(5)
+            parent.close()
+
+    async def _acquire(self) -> _Worker:
+        if self._closed or self._idle is None:
+            raise WorkerFailure("the engine pool is not running", "closed")
+        deadline = time.monotonic() + self.timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), max(remaining, 0.001))
+            except TimeoutError:
+                raise WorkerFailure(f"all {self.size} engine workers stayed busy for {self.timeout:g} s; "
+                                    "try again shortly", "busy") from None
+            if worker.process.is_alive():
+                return worker
+            self._fail(worker, "crash", "died while idle")
+
+    async def _run(self, job: tuple[str, Any]) -> Any:
+        worker = await self._acquire()
+        self._busy.add(worker)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._callers, _roundtrip, worker, job, self.timeout)
+        try:
+            kind, payload = await asyncio.shield(future)
+        except asyncio.CancelledError:   # the client went away: settle the worker when the job ends
+            future.add_done_callback(lambda f: self._settle(worker, f))
+            raise
+        except _Timeout:
+            self._fail(worker, "timeout", f"{job[0]} exceeded {self.timeout:g} s")
+            raise WorkerFailure(f"the evaluation exceeded the time limit of {self.timeout:g} s; the engine worker "
+                                "was stopped and is being replaced", "timeout") from None
+        except (EOFError, OSError) as exc:
+            self._fail(worker, "crash", f"died during {job[0]} ({type(exc).__name__})")
+            raise WorkerFailure("the engine worker handling this request crashed; it is being replaced, "
+                                "please retry", "crash") from None
+        worker.jobs += 1
+        if kind in ("engine_error", "error"):   # durable_rules' state is suspect after an error: start afresh
+            self._fail(worker, kind, f"after {job[0]}: {payload}")
+        else:
+            self._release(worker)
+        return self._answer(kind, payload)
+
+    @staticmethod
+    def _answer(kind: str, payload: Any) -> Any:
+        if kind == "ok":
+            return payload
+        if kind == "invalid":
+            raise ContextError(payload)
+        if kind == "unresolvable":
+            raise ResolutionError(payload)
+        if kind == "engine_error":
+            raise EngineError(payload)
+        raise WorkerFailure(f"the engine worker failed unexpectedly: {payload}", "error")
+
+    def _settle(self, worker: _Worker, future: asyncio.Future) -> None:
+        """After a cancelled request: keep the worker if its job ended cleanly, else replace it."""
+        if future.cancelled() or future.exception() is not None:
+            self._fail(worker, "abandoned", "job abandoned by its caller", quiet=True)
+        else:
+            self._release(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        self._busy.discard(worker)
+        if self._closed or self._idle is None:
+            return
+        self._idle.put_nowait(worker)
+
+    def _fail(self, worker: _Worker, kind: str, detail: str, quiet: bool = False) -> None:
+        """Take a worker out of service and start its replacement in the background."""
+        self._busy.discard(worker)
+        self._workers.discard(worker)
+        if not quiet:
+            self.failures[kind] = self.failures.get(kind, 0) + 1
+            log.error("engine worker %s (pid %s) %s: %s; replacing it", worker.number, worker.pid, kind, detail)
+        if worker.process.is_alive():
+            worker.process.kill()
+        if not self._closed:
+            task = asyncio.get_running_loop().create_task(self._replace(worker))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _replace(self, old: _Worker) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._spawner, old.process.join, 5)
+        old.conn.close()
+        delay = 0.5
+        while not self._closed:
+            try:
+                new = await loop.run_in_executor(self._spawner, self._spawn)
+            except (WorkerStartError, OSError, RuntimeError) as exc:
+                log.error("engine worker replacement failed: %s; retrying in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
+            if self._closed:
+                await loop.run_in_executor(None, self._stop_all, [new])
+                return
+            self.replaced += 1
+            self._workers.add(new)
+            self._idle.put_nowait(new)
+            log.warning("engine worker %s (pid %s, %s) replaced by worker %s (pid %s)", old.number, old.pid,
+                        _exit_text(old.process.exitcode), new.number, new.pid)
+            return

@@ -1,0 +1,174 @@
+"""Engine workers: parallel, supervised, replaced when they crash or overrun.
+
+The test worker (svc_slow_worker.slow_main) is the real one except that a
+project named "sleep:<seconds>" sleeps first, so a request can be caught in
+flight.
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+
+def _run(coro):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the main thread, where asyncio.run would refuse."""
+    with concurrent.futures.ThreadPoolExecutor(1) as ex:
+        return ex.submit(asyncio.run, coro).result()
+import os
+import signal
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from engine import load_rulebase
+from service.app import create_app
+from service.workers import EnginePool, WorkerFailure, WorkerStartError
+from svc_helpers import MINI, TOKENS_SPEC, auth, pilot, settings_for
+from svc_slow_worker import failing_main, slow_main
+
+
+def sleepy(seconds: float, base: str = "athens") -> dict:
+    context = pilot(base)
+    context["project"]["name"] = f"sleep:{seconds}"
+    return context
+
+
+def wait_for(predicate, timeout: float = 15.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def slow_app(tmp_path_factory):
+    app = create_app(settings_for(tmp_path_factory.mktemp("workers"), tokens=TOKENS_SPEC, eval_timeout=3),
+                     worker_target=slow_main)
+    with TestClient(app) as client:
+        yield app, client
+
+
+def test_worker_killed_mid_request_gives_503_and_is_replaced(slow_app, caplog):
+    app, client = slow_app
+    pool, store = app.state.pool, app.state.store
+    before_pids, before_count, replaced = set(pool.status()["pids"]), store.count(), pool.replaced
+    answer: dict = {}
+    thread = threading.Thread(target=lambda: answer.setdefault(
+        "r", client.post("/api/v1/recommendations", json=sleepy(2.5), headers=auth("alice"))))
+    thread.start()
+    victim = wait_for(lambda: pool.status()["busy_pids"], what="a busy worker")[0]
+    ok = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))   # the other worker
+    assert ok.status_code == 201
+    os.kill(victim, signal.SIGKILL)
+    thread.join(10)
+    r = answer["r"]
+    assert r.status_code == 503
+    assert "crashed" in r.json()["detail"] and r.headers["retry-after"] == "1"
+    wait_for(lambda: pool.replaced == replaced + 1 and pool.status()["alive"] == 2, what="the replacement")
+    after = set(pool.status()["pids"])
+    assert victim not in after and len(after - before_pids) == 1
+    assert store.count() == before_count + 1              # only the genoa decision was logged
+    assert client.post("/api/v1/recommendations", json=pilot(), headers=auth("alice")).status_code == 201
+    assert any("crash" in rec.message and str(victim) in rec.message for rec in caplog.records)
+    assert pool.status()["failures"].get("crash", 0) >= 1
+
+
+def test_worker_over_the_time_limit_gives_503_and_is_replaced(slow_app):
+    app, client = slow_app
+    pool = app.state.pool
+    wait_for(lambda: pool.status()["alive"] == 2 and pool.status()["idle"] == 2, what="a full pool")
+    replaced = pool.replaced
+    started = time.monotonic()
+    r = client.post("/api/v1/recommendations", json=sleepy(8), headers=auth("alice"))
+    elapsed = time.monotonic() - started
+    assert r.status_code == 503 and "time limit of 3 s" in r.json()["detail"]
+    assert 2.5 < elapsed < 6
+    wait_for(lambda: pool.replaced == replaced + 1 and pool.status()["alive"] == 2, what="the replacement")
+    assert client.post("/api/v1/recommendations", json=pilot(), headers=auth("alice")).status_code == 201
+
+
+def test_workers_evaluate_in_parallel(slow_app):
+    app, client = slow_app
+    pool = app.state.pool
+    wait_for(lambda: pool.status()["idle"] == 2, what="two idle workers")
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(
+        client.post("/api/v1/recommendations", json=sleepy(1.0), headers=auth("alice")).status_code))
+        for _ in range(2)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [201, 201]
+    assert time.monotonic() - started < 1.9             # serially it would take 2 s or more
+
+
+# -- the pool on its own -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def rulebase():
+    return load_rulebase(MINI)
+
+
+def test_a_worker_dying_while_idle_is_replaced_without_failing_a_request(rulebase):
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=10, target=slow_main)
+        await pool.start()
+        try:
+            pid = pool.status()["pids"][0]
+            os.kill(pid, signal.SIGKILL)
+            await asyncio.sleep(0.3)
+            rec = await pool.evaluate(pilot())
+            assert rec["rulebase"]["version"] == rulebase.version
+            assert pool.replaced == 1 and pid not in pool.status()["pids"]
+        finally:
+            await pool.close()
+    _run(scenario())
+
+
+def test_all_workers_busy_is_a_failure_not_a_hang(rulebase):
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=1, target=slow_main)
+        await pool.start()
+        try:
+            slow = asyncio.create_task(pool.evaluate(sleepy(3)))
+            await asyncio.sleep(0.05)
+            with pytest.raises(WorkerFailure) as busy:
+                await pool.evaluate(pilot())
+            assert busy.value.kind == "busy"
+            with pytest.raises(WorkerFailure) as overran:
+                await slow
+            assert overran.value.kind == "timeout"
+        finally:
+            await pool.close()
+    _run(scenario())
+
+
+def test_a_worker_that_cannot_start_fails_startup(rulebase):
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=2, timeout=5, target=failing_main)
+        with pytest.raises(WorkerStartError, match="this worker never starts"):
+            await pool.start()
+    _run(scenario())
+
+
+def test_closed_pool_refuses_work(rulebase):
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=5)
+        await pool.start()
+        pids = pool.status()["pids"]
+        await pool.close()
+        with pytest.raises(WorkerFailure) as closed:
+            await pool.evaluate(pilot())
+        assert closed.value.kind == "closed"
+        return pids
+    pids = _run(scenario())
+    for pid in pids:   # the worker exited (reaped by close): signalling it fails
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
