@@ -38,7 +38,7 @@ class _Collector:
                 rules = (located.data or {}).get("rules") or []
                 if loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
                     rule = rules[loc[1]].get("id") if isinstance(rules[loc[1]].get("id"), str) else None
-            field = ".".join(str(p) for p in loc if not isinstance(p, int) or True)
+            field = ".".join(str(p) for p in loc)
             msg = err["msg"]
             if err["type"] == "extra_forbidden":
                 msg = "unknown key (not part of the rule-file schema)"
@@ -220,10 +220,6 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
                 priority=spec.priority, scope=scope, when_raw=spec.when, when=node, then=then, file=rel,
                 line=located.line_of(at) or 1, order=order, terms=terms, reads_approach=reads_approach,
                 decides_approach=bool(then.eliminate or then.prefer))
-
-
-def _where(rule: Rule) -> tuple[str, int]:
-    return rule.file, rule.line
 
 
 def _facts(rules: list[Rule], errs: _Collector, declared: set[str]) -> tuple[dict[str, str], dict[str, list[int]]]:

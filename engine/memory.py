@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .conditions import FIELDS, Cmp, Derived, Exists, Term, literal_fields
+from .conditions import FIELDS, Derived, literal_fields
 from .facts import PROJECT, Subjects
 from .rulebase import Rule, RuleBase
 
@@ -109,15 +109,13 @@ class WorkingMemory:
         first of its alternatives that holds, by the reference semantics of
         `conditions.holds`, and the firings it used are chosen likewise.
         """
-        from .conditions import holds
+        from .evaluator import first_matching_term
         for firing in self.firings:
             if firing.rule.stratum != stratum:
                 continue
-            state, derived = self.state(firing.subject), self.derived_for(firing.subject)
-            for i, term in enumerate(firing.rule.terms):
-                if all(holds(lit, state, derived) for lit in term):
-                    firing.term = i
-                    break
+            term = first_matching_term(self, firing.rule, firing.subject)
+            if term is not None:
+                firing.term = term
             self._explain(firing)
 
     def decide_approach(self) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import durable.engine as durable_engine
 import durable_rules_engine
 
+from .conditions import FIELDS
 from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
 from .facts import PROJECT, Subjects
 from .memory import WorkingMemory
@@ -98,9 +99,9 @@ class DurableRuntime:
         derived = wm.derived_for(subject)
         fact: dict[str, Any] = {"sid": sid, "t": group.name, "sub": subject, "v": version}
         for path, value in state.items():
-            info_key = path.replace(".", "__")
-            if info_key in group.keys:
-                fact[info_key] = encode(path, value)
+            key = FIELDS[path].key
+            if key in group.keys:
+                fact[key] = encode(path, value)
         for name in group.derived:
             fact[derived_key(name)] = name in derived
         return fact
