@@ -1,0 +1,23 @@
+"""The JSON API, versioned under /api/v1, plus /healthz and /readyz.
+
+Who may call what (401 without a valid token, 403 with the wrong role):
+  POST /recommendations              manager
+  GET  /decisions, /decisions/{id}   manager (own decisions), auditor (all)
+  GET  /audit/verify, /rulebases...  auditor (rule base files: author too)
+  GET  /rules, /rules/{id}           author, auditor
+  POST /rules/check                  author
+  GET  /catalogue, /schema/context   any role
+Nothing here updates or deletes a decision.
+"""
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api import decisions, health as _health, recommendations, rules
+
+router = APIRouter(prefix="/api/v1")
+for _module in (recommendations, decisions, rules, _health):
+    router.include_router(_module.router)
+health = _health.health
+
+__all__ = ["router", "health"]

@@ -1,0 +1,59 @@
+"""POST /recommendations: evaluate a context in an engine worker and log the decision."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+
+from engine import ENGINE_VERSION, ContextError, EngineError, ResolutionError
+from service.api.common import CONTEXT_BODY, ERRORS, Manager, parse_context, unavailable
+from service.http import error_body, unprocessable
+from service.log import DatabaseError, LogError
+from service.log.chain import timestamp
+from service.schemas import ErrorOut, RecommendationOut
+from service.workers import WorkerFailure
+
+log = logging.getLogger("cogov.api")
+
+router = APIRouter()
+
+
+@router.post("/recommendations", status_code=201, response_model=RecommendationOut, openapi_extra=CONTEXT_BODY,
+             responses={**ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
+                        503: {"model": ErrorOut, "description": "No engine worker could answer; retry"}},
+             summary="Evaluate a project context and log the decision")
+async def recommend(request: Request, identity: Manager) -> JSONResponse:
+    """Validate the context, evaluate it in an engine worker, write the decision
+    to the log, then answer. A recommendation is never returned unlogged."""
+    parsed = parse_context(await request.body())
+    if isinstance(parsed, JSONResponse):
+        return parsed
+    text, context = parsed
+    state = request.app.state
+    try:
+        rec = await state.pool.evaluate(context)
+    except WorkerFailure as exc:
+        return unavailable(str(exc))
+    except ContextError as exc:
+        return unprocessable("invalid context", exc.errors)
+    except ResolutionError as exc:
+        return unprocessable(f"the rule base cannot make a recommendation for this context: {exc}", [])
+    except EngineError as exc:
+        log.error("engine error on a valid context: %s", exc)
+        return JSONResponse(error_body(f"the rules engine failed on this context: {exc}"), status_code=500)
+    try:
+        record = await run_in_threadpool(
+            state.store.record, identity=identity, context_raw=text, context=context, recommendation=rec,
+            rulebase_version=rec.get("rulebase", {}).get("version", state.rulebase.version),
+            engine_version=rec.get("engine", {}).get("version", ENGINE_VERSION))
+    except (SQLAlchemyError, DatabaseError, LogError) as exc:
+        log.error("decision log write failed: %s", exc)
+        return unavailable("the decision could not be written to the decision log, so no recommendation "
+                            "is returned; retry later")
+    body = {"decision_id": record.id, "created_at": timestamp(record.created_at), **rec}
+    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/decisions/{record.id}"})
+
+

@@ -1,0 +1,40 @@
+"""The `cogov` command group and what its commands share (the default rule base, JSON output)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from engine import Engine, RuleBaseError
+
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+def default_rules_dir() -> Path:
+    return Path(os.environ.get("COGOV_RULES_DIR", DEFAULT_RULES))
+
+
+def dump_json(data: Any, pretty: bool) -> str:
+    if pretty:
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_engine(rules: Path | None, backend: str) -> Engine:
+    try:
+        return Engine(rules or default_rules_dir(), backend=backend)
+    except RuleBaseError as exc:
+        for err in exc.errors:
+            click.echo(str(err), err=True)
+        raise SystemExit(1) from None
+
+
+@click.group()
+@click.version_option(package_name="cogov")
+def main() -> None:
+    """cogov: who should take part in which decision, with how much power, and why."""
+
+

@@ -1,0 +1,29 @@
+"""`cogov schema ...`: the context schema as JSON schema or reference docs."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from service.cli.base import main
+
+
+@main.group()
+def schema() -> None:
+    """The context schema, as JSON schema or as reference docs."""
+
+
+@schema.command("json")
+def schema_json() -> None:
+    """Print the context's JSON schema."""
+    from engine import ProjectContext
+    click.echo(json.dumps(ProjectContext.model_json_schema(), indent=2))
+
+
+@schema.command("docs")
+def schema_docs() -> None:
+    """Print docs/CONTEXT.md (the field reference) generated from the schema."""
+    from engine.schemadoc import context_reference
+    click.echo(context_reference(), nl=False)
+
+
