@@ -5,7 +5,8 @@
 row that writers lock to serialise appends and that remembers the last seq
 and hash, so a deleted tail is detected too. `rulebases` keeps every rule
 base version's files, so a decision can be traced to the exact rules that
-made it. `decision_rules` indexes which rules fired in which decision (for
+made it; `rulebase_activations` records when each version started serving
+and who switched it. `decision_rules` indexes which rules fired in which decision (for
 filtering and statistics); it is derived data and verify re-derives it.
 The schema itself is created by the Alembic migrations in service/migrations;
 these models must stay in step with them.
@@ -47,6 +48,18 @@ class RuleBaseVersion(Base):
     digest: Mapped[str] = mapped_column(String(64), nullable=False)   # sha256 over `files`, see chain.py
     files: Mapped[str] = mapped_column(Text, nullable=False)          # canonical JSON {relpath: text}
     stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
+class RuleBaseActivation(Base):
+    """One switch of the served rule base (action: startup, activate or rollback); append-only."""
+    __tablename__ = "rulebase_activations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version: Mapped[str] = mapped_column(String(100), ForeignKey("rulebases.version"), nullable=False)
+    activated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)  # naive UTC
+    activated_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class Decision(Base):
