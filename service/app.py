@@ -18,7 +18,8 @@ from fastapi.openapi.utils import get_openapi
 from engine import ENGINE_VERSION, ProjectContext, load_rulebase
 from service import api
 from service.auth import TokenRegistry
-from service.http import BodyLimitMiddleware, LocalModeMiddleware, install_error_handlers
+from service.http import (BodyLimitMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
+                          install_error_handlers)
 from service.log import DecisionStore
 from service.settings import Settings
 from service.workers import EnginePool, WorkerTarget
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
         raise LocalModeError(f"refusing to listen on {settings.host} in local mode (no API tokens configured): "
                              "configure COGOV_TOKENS or COGOV_TOKENS_FILE, or bind to 127.0.0.1")
     rulebase = load_rulebase(settings.rules_dir)
-    store = DecisionStore(settings.database_url)
+    store = DecisionStore(settings.database_url, privacy=settings.privacy)
     try:
         store.store_rulebase(rulebase.version, rulebase.files)
     except Exception:
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     app.state.pool = pool
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     if tokens.local_mode:
         app.add_middleware(LocalModeMiddleware)
     app.include_router(api.health)

@@ -3,7 +3,11 @@
 Tokens are configured hashed (sha256 of the token) so a leaked configuration
 file or environment dump does not hand out working credentials. A token maps
 to exactly one role; a person who needs two roles gets two tokens.
-With no token configured at all the service runs in local mode (see deps.py).
+A token may carry an expiry (`expires`, an ISO 8601 date or time, UTC unless
+it says otherwise; a date means 00:00 UTC that day): from then on it is
+refused with 401 "expired API token", so a leaked or forgotten token stops
+working on its own. With no token configured at all the service runs in
+local mode (see deps.py).
 """
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import yaml
@@ -42,9 +47,31 @@ class TokenEntry:
     name: str
     role: str
     sha256: str
+    expires: datetime | None = None     # aware, UTC
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires is not None and (now or datetime.now(timezone.utc)) >= self.expires
 
 
-def _entry(name: object, role: object, digest: object, where: str) -> TokenEntry:
+def parse_expiry(value: object, where: str) -> datetime | None:
+    """An `expires` value (ISO date or datetime, or what YAML made of one) as an aware UTC datetime."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if "T" in value or " " in \
+                value.strip() else date.fromisoformat(value.strip())
+        except ValueError:
+            raise TokenConfigError(f"{where}: expires must be an ISO 8601 date or time such as 2027-01-31 or "
+                                   f"2027-01-31T18:00:00Z (got {value!r})") from None
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time.min, tzinfo=timezone.utc)
+    raise TokenConfigError(f"{where}: expires must be an ISO 8601 date or time (got {value!r})")
+
+
+def _entry(name: object, role: object, digest: object, where: str, expires: object = None) -> TokenEntry:
     if not isinstance(name, str) or not _NAME.match(name):
         raise TokenConfigError(f"{where}: name must be 1-100 letters, digits or _.@- (got {name!r})")
     if role not in ROLES:
@@ -53,24 +80,25 @@ def _entry(name: object, role: object, digest: object, where: str) -> TokenEntry
     if not _HEX64.match(digest):
         raise TokenConfigError(f"{where}: sha256 must be 64 hex digits (the hash of the token, "
                                "not the token itself)")
-    return TokenEntry(name, str(role), digest)
+    return TokenEntry(name, str(role), digest, parse_expiry(expires, where))
 
 
 def parse_env_tokens(spec: str) -> list[TokenEntry]:
-    """Entries of COGOV_TOKENS: 'name:role:sha256hex', separated by commas or whitespace."""
+    """Entries of COGOV_TOKENS: 'name:role:sha256hex[:expires]', separated by commas or whitespace."""
     entries = []
     for i, item in enumerate(re.split(r"[,\s]+", spec.strip()), start=1):
         if not item:
             continue
-        parts = item.split(":", 2)
-        if len(parts) != 3:
-            raise TokenConfigError(f"COGOV_TOKENS entry {i}: expected name:role:sha256hex")
-        entries.append(_entry(*parts, where=f"COGOV_TOKENS entry {i}"))
+        parts = item.split(":", 3)
+        if len(parts) < 3:
+            raise TokenConfigError(f"COGOV_TOKENS entry {i}: expected name:role:sha256hex[:expires]")
+        entries.append(_entry(*parts[:3], where=f"COGOV_TOKENS entry {i}",
+                              expires=parts[3] if len(parts) == 4 else None))
     return entries
 
 
 def read_tokens_file(path: Path) -> list[TokenEntry]:
-    """Entries of a tokens file: YAML or JSON, `tokens: [{name, role, sha256}, ...]`."""
+    """Entries of a tokens file: YAML or JSON, `tokens: [{name, role, sha256, expires?}, ...]`."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -84,7 +112,8 @@ def read_tokens_file(path: Path) -> list[TokenEntry]:
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise TokenConfigError(f"{path}: tokens entry {i}: expected a mapping with name, role, sha256")
-        entries.append(_entry(item.get("name"), item.get("role"), item.get("sha256"), f"{path}: tokens entry {i}"))
+        entries.append(_entry(item.get("name"), item.get("role"), item.get("sha256"), f"{path}: tokens entry {i}",
+                              item.get("expires")))
     return entries
 
 

@@ -69,6 +69,8 @@ def identity_from_request(request: Request) -> Identity:
     entry = registry.lookup(token)
     if entry is None:
         raise AuthError("unknown API token")
+    if entry.expired():
+        raise AuthError("expired API token")
     return Identity(name=entry.name, role=entry.role)
 
 

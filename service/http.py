@@ -134,3 +134,38 @@ class LocalModeMiddleware:
             await send(message)
 
         await self.app(scope, receive, marked)
+
+
+# Headers every response carries unless its route set its own (pages set a full CSP in pages/render.py).
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+# JSON needs no script, style or frame: a browser rendering an API answer runs nothing.
+JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+
+
+class SecurityHeadersMiddleware:
+    """Add SECURITY_HEADERS (and, to JSON, a deny-all CSP) to every response that lacks them."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+                content_type = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+                if content_type.startswith(b"application/json") and JSON_CSP[0] not in present:
+                    extra.append(JSON_CSP)
+                message = {**message, "headers": headers + extra}
+            await send(message)
+
+        await self.app(scope, receive, secured)

@@ -25,6 +25,9 @@ ENV_VARS: dict[str, str] = {
     "COGOV_MAX_BODY_BYTES": "max_body_bytes",
     "COGOV_EVAL_TIMEOUT": "eval_timeout",
     "COGOV_WORKERS": "workers",
+    "COGOV_PERSONAL_FIELDS": "personal_fields",
+    "COGOV_REDACT": "redact",
+    "COGOV_RETENTION_DAYS": "retention_days",
 }
 FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
 
@@ -65,6 +68,11 @@ class Settings(BaseModel):
     eval_timeout: float = Field(10.0, gt=0, le=600, description="Seconds one evaluation may take in a worker.")
     workers: int = Field(default_factory=_default_workers, ge=1, le=64, description="Engine worker processes.")
     worker_start_timeout: float = Field(60.0, gt=0, description="Seconds a new worker may take to become ready.")
+    personal_fields: str | None = Field(None, description="JSON pointers (comma-separated, * matches any item) "
+                                        "of personal fields: committed in the log, removable by retention.")
+    redact: str | None = Field(None, description="JSON pointers of fields never stored: only their commitment is.")
+    retention_days: int | None = Field(None, ge=1, description="Days after which `cogov audit retention` removes "
+                                       "a decision's personal fields.")
     host: str = Field("127.0.0.1", description="Interface to bind.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port to bind.")
 
@@ -92,6 +100,20 @@ class Settings(BaseModel):
     @classmethod
     def _url(cls, value: str) -> str:
         return normalise_database_url(value.strip())
+
+    @field_validator("personal_fields", "redact")
+    @classmethod
+    def _pointers(cls, value: str | None) -> str | None:
+        from service.log.privacy import parse_pointer, split_pointers
+        for pointer in split_pointers(value):
+            parse_pointer(pointer)   # PointerError is a ValueError: reported naming the variable
+        return value
+
+    @property
+    def privacy(self):
+        """The decision log's PrivacyPolicy from personal_fields and redact."""
+        from service.log.privacy import PrivacyPolicy, split_pointers
+        return PrivacyPolicy(split_pointers(self.personal_fields), split_pointers(self.redact))
 
     @property
     def is_sqlite(self) -> bool:

@@ -35,3 +35,37 @@ def audit_verify(database_url: str | None) -> None:
         raise SystemExit(1)
 
 
+
+@audit.command("retention")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Remove personal fields of decisions older than this (default $COGOV_RETENTION_DAYS).")
+@click.option("--database-url", default=None, help="Decision log URL (default $COGOV_DATABASE_URL or ./var/cogov.db).")
+def audit_retention(days: int | None, database_url: str | None) -> None:
+    """Replace old decisions' personal fields by their commitments; the chain still verifies."""
+    from datetime import datetime, timedelta, timezone
+
+    from service.log import DatabaseError, DecisionStore
+    from service.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_env(database_url=database_url)
+    except SettingsError as exc:
+        click.echo(f"cogov audit retention: {exc}", err=True)
+        raise SystemExit(2) from None
+    days = days if days is not None else settings.retention_days
+    if days is None:
+        click.echo("cogov audit retention: give --days or set COGOV_RETENTION_DAYS", err=True)
+        raise SystemExit(2)
+    try:
+        store = DecisionStore(settings.database_url, migrate_schema=False)
+    except DatabaseError as exc:
+        click.echo(f"cogov audit retention: {exc}", err=True)
+        raise SystemExit(2) from None
+    try:
+        changed = store.apply_retention(datetime.now(timezone.utc) - timedelta(days=days))
+        result = store.verify()
+    finally:
+        store.close()
+    click.echo(f"removed the personal fields of {changed} decision(s) older than {days} day(s); {result}")
+    if not result.ok:
+        raise SystemExit(1)

@@ -5,7 +5,13 @@ the hash covers every field an auditor relies on (id, time, caller, the
 context exactly as received, the recommendation, the rule base version and
 the digest of its files, the engine version) plus the previous record's hash.
 Changing this file changes every hash: bump FORMAT and keep the old rules for
-old records if that is ever needed.
+old records (each record stores the format it was hashed with).
+
+Format 2 (personal fields, see privacy.py): the hash covers the committed
+form of the context and recommendation, in which each personal value is a
+salted commitment, plus the list of committed pointers; a record with no
+personal field is hashed over the context exactly as received, as before.
+Format 1 records (made before) keep verifying under format 1.
 """
 from __future__ import annotations
 
@@ -15,7 +21,8 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
+FORMATS = (1, 2)
 
 
 def canonical_json(data: Any) -> str:
@@ -42,14 +49,20 @@ def rulebase_digest(files: dict[str, str]) -> str:
 
 def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, caller_role: str,
                 context_raw: str, recommendation: str, rulebase_version: str, rulebase_digest: str,
-                engine_version: str, prev_hash: str) -> str:
+                engine_version: str, prev_hash: str, format: int = FORMAT,
+                personal: list[str] | None = None) -> str:
+    """The record's hash. For format 2, give the committed texts and the committed pointers."""
+    if format not in FORMATS:
+        raise ValueError(f"unknown record format {format}")
     content = {
-        "format": FORMAT, "seq": seq, "id": id, "created_at": timestamp(created_at),
+        "format": format, "seq": seq, "id": id, "created_at": timestamp(created_at),
         "caller": {"name": caller_name, "role": caller_role},
         "context_raw": context_raw, "recommendation": recommendation,
         "rulebase": {"version": rulebase_version, "digest": rulebase_digest},
         "engine_version": engine_version, "prev_hash": prev_hash,
     }
+    if format >= 2:
+        content["personal"] = sorted(personal or [])
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 

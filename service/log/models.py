@@ -82,6 +82,10 @@ class Decision(Base):
     project_name: Mapped[str | None] = mapped_column(String(200))
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # hash format (chain.FORMATS) and, when some fields are personal, canonical JSON
+    # {JSON pointer: salt or null once removed}: see privacy.py (migration 0003)
+    format: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
+    personal: Mapped[str | None] = mapped_column(Text)
 
 
 class DecisionRule(Base):

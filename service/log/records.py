@@ -36,6 +36,8 @@ class DecisionRecord:
     prev_hash: str
     hash: str
     fired_rules: dict[str, int] = field(default_factory=dict)   # rule id -> firings
+    format: int = 1                                             # hash format (chain.FORMATS)
+    personal: dict[str, str | None] = field(default_factory=dict)   # pointer -> salt, None once removed
 
     @property
     def context(self) -> Any:

@@ -4,8 +4,9 @@ Appends are serialised so the chain stays linear with concurrent writers,
 also across processes and replicas: the writer locks the single `log_head`
 row (SELECT ... FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite, which
 takes the database write lock), reads the last seq and hash, inserts the
-record and moves the head, all in one transaction. Nothing here updates or
-deletes a decision.
+record and moves the head, all in one transaction. Nothing here deletes a
+decision, and the only update is `apply_retention`, which replaces personal
+values by the commitments the hash already covers (privacy.py).
 """
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from service.log.chain import canonical_json, derive_index, record_hash, rulebase_digest, utc_naive
+from service.log.chain import FORMAT, canonical_json, derive_index, record_hash, rulebase_digest, utc_naive
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
 from service.log.models import GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseVersion
+from service.log.privacy import PrivacyPolicy, committed_texts, erase
 from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, StoredRuleBase, VerifyResult,
                                  decode_cursor, encode_cursor, utc_aware)
 
@@ -38,10 +40,12 @@ class LogError(RuntimeError):
 class DecisionStore:
     """The decision log on one database (SQLite or PostgreSQL, by URL)."""
 
-    def __init__(self, url: str, *, migrate_schema: bool = True):
+    def __init__(self, url: str, *, migrate_schema: bool = True, privacy: PrivacyPolicy | None = None):
         """Open the log at `url`; migrate_schema=False (for read-only tools) refuses
-        a database that holds no log instead of creating one."""
+        a database that holds no log instead of creating one. `privacy` says which
+        fields of new records are personal or never stored."""
         self.url = url
+        self.privacy = privacy or PrivacyPolicy()
         path = sqlite_file(url)
         if not migrate_schema and path is not None and not path.is_file():
             raise DatabaseError(f"no decision log at {path}: no such file")
@@ -121,7 +125,14 @@ class DecisionStore:
         if context is None:
             context = json.loads(context_raw)
         caller_name, caller_role = str(identity.name), str(identity.role)
+        personal: dict[str, str | None] = {}
+        if self.privacy.active:
+            stored, personal = self.privacy.prepare({"context": context, "recommendation": recommendation})
+            if personal:
+                context, recommendation = stored["context"], stored["recommendation"]
+                context_raw = canonical_json(context)
         rec_text = canonical_json(recommendation)
+        hashed_context, hashed_rec = committed_texts(context_raw, rec_text, personal)
         index = derive_index(context, recommendation)
         decision_id = str(uuid.uuid4())
         with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
@@ -136,7 +147,9 @@ class DecisionStore:
                           caller_role=caller_role, context_raw=context_raw, recommendation=rec_text,
                           rulebase_version=rulebase_version, rulebase_digest=digest, engine_version=engine_version,
                           prev_hash=head.hash)
-            values["hash"] = record_hash(**values)
+            values["hash"] = record_hash(**{**values, "context_raw": hashed_context, "recommendation": hashed_rec},
+                                         format=FORMAT, personal=list(personal))
+            values.update(format=FORMAT, personal=canonical_json(personal) if personal else None)
             conn.execute(insert(DECISIONS).values(approach=index["approach"], city=index["city"],
                                                   project_name=index["project_name"], **values))
             if index["rules"]:
@@ -157,7 +170,8 @@ class DecisionStore:
             rulebase_version=get("rulebase_version"), rulebase_digest=get("rulebase_digest"),
             engine_version=get("engine_version"), approach=get("approach"), city=get("city"),
             project_name=get("project_name"), prev_hash=get("prev_hash"), hash=get("hash"),
-            fired_rules=rules or {})
+            fired_rules=rules or {}, format=get("format") or 1,
+            personal=json.loads(get("personal")) if get("personal") else {})
 
     def _rules_of(self, conn, seqs: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {s: {} for s in seqs}
@@ -229,6 +243,42 @@ class DecisionStore:
         with self.engine.connect() as conn:
             return {r.rule_id: r.n for r in conn.execute(query.order_by(RULES.c.rule_id))}
 
+    # -- retention ---------------------------------------------------------------
+    def apply_retention(self, before: datetime, batch: int = 200) -> int:
+        """Remove the personal values of decisions made before `before`; returns how many changed.
+
+        Each value is replaced by its commitment and its salt dropped, so the
+        record's hash and the chain still verify (privacy.py). The searchable
+        columns are re-derived from what remains.
+        """
+        changed, last = 0, 0
+        while True:
+            with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
+                rows = conn.execute(select(DECISIONS.c.seq, DECISIONS.c.context_raw, DECISIONS.c.recommendation,
+                                           DECISIONS.c.personal)
+                                    .where(DECISIONS.c.seq > last, DECISIONS.c.created_at < utc_naive(before),
+                                           DECISIONS.c.personal.is_not(None))
+                                    .order_by(DECISIONS.c.seq).limit(batch).with_for_update()).all()
+                if not rows:
+                    return changed
+                last = rows[-1].seq
+                for row in rows:
+                    personal = json.loads(row.personal)
+                    if all(salt is None for salt in personal.values()):
+                        continue
+                    doc, personal = erase({"context": json.loads(row.context_raw),
+                                           "recommendation": json.loads(row.recommendation)}, personal)
+                    index = derive_index(doc["context"], doc["recommendation"])
+                    conn.execute(update(DECISIONS).where(DECISIONS.c.seq == row.seq).values(
+                        context_raw=canonical_json(doc["context"]), recommendation=canonical_json(doc["recommendation"]),
+                        personal=canonical_json(personal), approach=index["approach"], city=index["city"],
+                        project_name=index["project_name"]))
+                    conn.execute(RULES.delete().where(RULES.c.decision_seq == row.seq))
+                    if index["rules"]:
+                        conn.execute(insert(RULES), [{"decision_seq": row.seq, "rule_id": rule, "firings": n}
+                                                     for rule, n in index["rules"].items()])
+                    changed += 1
+
     # -- verifying ---------------------------------------------------------------
     def _batches(self, size: int) -> Iterator[tuple[list[Row], dict[int, dict[str, int]]]]:
         last = 0
@@ -277,7 +327,16 @@ class DecisionStore:
         content = {k: getattr(row, k) for k in ("seq", "id", "created_at", "caller_name", "caller_role",
                                                 "context_raw", "recommendation", "rulebase_version",
                                                 "rulebase_digest", "engine_version", "prev_hash")}
-        if record_hash(**content) != row.hash:
+        try:
+            personal = json.loads(row.personal) if row.personal else {}
+            if not isinstance(personal, dict):
+                raise ValueError("personal is not a mapping")
+            content["context_raw"], content["recommendation"] = committed_texts(
+                row.context_raw, row.recommendation, personal)
+            expected_hash = record_hash(**content, format=row.format, personal=list(personal))
+        except (ValueError, TypeError, AttributeError) as exc:
+            return f"its personal fields do not fit its content ({exc}): the record was altered"
+        if expected_hash != row.hash:
             return "its content does not match its hash (the record was altered)"
         if row.rulebase_version not in digests:
             stored = self.get_rulebase(row.rulebase_version)
