@@ -16,13 +16,15 @@ from .recommendation import Recommendation
 from .resolve import ResolutionError, resolve
 from .rulebase import LoadError, RuleBase, RuleBaseError
 from .runtime import DurableRuntime, EngineError
+from .whatif import ChangeError, WhatIf, apply_changes, what_if
+from .whynot import ItemError, WhyNot, why_not
 
 ENGINE_VERSION = "0.1.0"
 BACKENDS = ("durable", "python")
 
 __all__ = ["ENGINE_VERSION", "ContextError", "Engine", "EngineError", "LoadError", "ProjectContext",
            "Recommendation", "ResolutionError", "RuleBase", "RuleBaseError", "check_rulebase", "load_rulebase",
-           "validate_context"]
+           "validate_context", "ChangeError", "ItemError", "WhatIf", "WhyNot", "apply_changes", "what_if", "why_not"]
 
 
 class Engine:
@@ -58,6 +60,16 @@ class Engine:
     def evaluate(self, context: Any) -> dict[str, Any]:
         """The explained recommendation as JSON-ready data."""
         return self.recommend(context).model_dump(mode="json")
+
+    def why_not(self, context: Any, item: str) -> "WhyNot":
+        """Why `item` (e.g. 'approach:public_decision') is not in the recommendation: see engine.whynot."""
+        return why_not(self.rulebase, context, item)
+
+    def what_if(self, context: Any, item: str | None = None, **bounds: Any) -> "WhatIf":
+        """The smallest answer changes that change the approach (or `item`), each checked by this engine's
+        backend: see engine.whatif."""
+        check = self.evaluate if self.backend == "durable" else None
+        return what_if(self.rulebase, context, item=item, reevaluate=check, checker=self.backend, **bounds)
 
     def close(self) -> None:
         self._closed = True
