@@ -1,0 +1,97 @@
+"""What the linter reports: findings, their kinds, and how each kind is checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info", "off")
+
+# kind -> (default severity, how it is checked, what it means)
+KINDS: dict[str, tuple[str, str, str]] = {
+    "unreachable": ("error", "complete",
+                    "no valid context makes the rule fire"),
+    "unreachable_alternative": ("warning", "complete",
+                                "one alternative (an `any` branch) of the condition can never hold"),
+    "contradiction_participant": ("error", "complete",
+                                  "two rules of equal priority can give one group different roles or levels; "
+                                  "only the tie-break (higher level, then rule order) settles it"),
+    "contradiction_approach": ("warning", "complete",
+                               "a rule prefers an approach that another rule can eliminate in the same context"),
+    "contradiction_technique": ("info", "complete",
+                                "a technique can be recommended and avoided in the same context "
+                                "(avoiding wins)"),
+    "shadowed": ("warning", "complete",
+                 "a conclusion of the rule never takes effect: it is always overridden"),
+    "redundant": ("warning", "complete",
+                  "whenever the rule fires, other rules already produce everything it concludes"),
+    "gap_role": ("error", "complete",
+                 "a valid context leaves a stakeholder group with no role and no exclusion"),
+    "gap_technique": ("error", "complete",
+                      "a valid context gets no technique recommended"),
+    "gap_approach": ("error", "complete",
+                     "a valid context has every approach eliminated (the evaluation fails)"),
+    "chaining_cycle": ("warning", "complete",
+                       "derived facts support each other in a loop (positive cycle)"),
+    "unused_fact": ("warning", "complete",
+                    "a derived fact that no rule reads"),
+    "weak_rationale": ("warning", "complete",
+                       "the rationale is a placeholder, repeats the title, or is too short to explain the rule"),
+}
+
+
+@dataclass
+class Finding:
+    kind: str
+    file: str
+    line: int
+    message: str
+    rule: str | None = None
+    related: list[str] = field(default_factory=list)
+    example: dict[str, Any] | None = None   # a valid context showing it, confirmed by the engine
+    example_text: str | None = None
+    confirmed: bool | None = None            # None: no example applies (e.g. unreachable)
+    severity: str = "warning"
+    ignored_because: str | None = None       # suppressed in lint.yaml, with the author's reason
+
+    @property
+    def method(self) -> str:
+        return KINDS[self.kind][1]
+
+    def __str__(self) -> str:
+        who = f" [{self.rule}]" if self.rule else ""
+        return f"{self.file}:{self.line}: {self.severity}: {self.kind}{who} {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "severity": self.severity, "file": self.file, "line": self.line,
+                "rule": self.rule, "related": self.related, "message": self.message, "method": self.method,
+                "example": self.example, "example_text": self.example_text, "confirmed": self.confirmed,
+                "ignored_because": self.ignored_because}
+
+
+@dataclass
+class LintReport:
+    findings: list[Finding]
+    groups: int                   # stakeholder groups in the symbolic model
+    seconds: float = 0.0
+
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "off" and f.ignored_because is None]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.active() if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.active() if f.severity == "warning"]
+
+    def by_kind(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for f in self.active():
+            out.setdefault(f.kind, []).append(f)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"findings": [f.as_dict() for f in self.findings], "groups": self.groups,
+                "errors": len(self.errors), "warnings": len(self.warnings),
+                "checks": {k: {"method": m, "meaning": d, "default": s} for k, (s, m, d) in KINDS.items()}}
