@@ -2,8 +2,10 @@
 
 Order matters and fails early: tokens, then the rule base (loaded and
 validated once: errors stop startup with file:line), then the decision log
-(migrated, and the rule base version stored). Engine workers start with the
-app's lifespan, so building an app in a test costs no processes until used.
+(migrated, and the rule base version stored), then the served snapshot
+(service.serving; what serves after a restart is COGOV_RULES_AT_START).
+Engine workers start with the app's lifespan, so building an app in a test
+costs no processes until used.
 """
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from service.http import (BodyLimitMiddleware, LocalModeMiddleware, SecurityHead
                           install_error_handlers)
 from service.log import DecisionStore
 from service.settings import Settings
-from service.workers import EnginePool, WorkerTarget
+from service.serving import Activator, startup_rulebase
+from service.workers import CheckTarget, WorkerTarget
 
 log = logging.getLogger("cogov.app")
 
@@ -48,11 +51,11 @@ def _lifespan(app: FastAPI):
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if app.state.tokens.local_mode:
             log.warning(LOCAL_MODE_BANNER)
-        await app.state.pool.start()
+        await app.state.activator.start()
         try:
             yield
         finally:
-            await app.state.pool.close()
+            await app.state.activator.close()
             app.state.store.close()
     return lifespan
 
@@ -83,26 +86,28 @@ def _include_pages(app: FastAPI) -> None:
     app.include_router(pages.router)
 
 
-def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget | None = None,
+               check_target: CheckTarget | None = None) -> FastAPI:
     """Build the service. Raises TokenConfigError, LocalModeError, RuleBaseError or DatabaseError.
 
     `worker_target` replaces the engine worker's entry point (tests use it to
-    slow or crash workers on purpose).
+    slow or crash workers on purpose); `check_target` replaces the rule base
+    check's (tests use it to make a check hang).
     """
     settings = settings or Settings.from_env()
     tokens = TokenRegistry.from_settings(settings.tokens_file, settings.tokens)
     if tokens.local_mode and not is_loopback(settings.host):
         raise LocalModeError(f"refusing to listen on {settings.host} in local mode (no API tokens configured): "
                              "configure COGOV_TOKENS or COGOV_TOKENS_FILE, or bind to 127.0.0.1")
-    rulebase = load_rulebase(settings.rules_dir)
+    # rule errors in the directory stop startup before the log is opened
+    directory = load_rulebase(settings.rules_dir) if settings.rules_at_start == "directory" else None
     store = DecisionStore(settings.database_url, privacy=settings.privacy)
     try:
+        rulebase, note = startup_rulebase(settings, store, directory)
         store.store_rulebase(rulebase.version, rulebase.files)
     except Exception:
         store.close()
         raise
-    pool = EnginePool(rulebase.files, rulebase.version, size=settings.workers, timeout=settings.eval_timeout,
-                      start_timeout=settings.worker_start_timeout, target=worker_target)
 
     app = FastAPI(title="cogov", version=ENGINE_VERSION, docs_url="/docs", redoc_url=None,
                   description="Who should take part in which decision, with how much power, and why. "
@@ -110,9 +115,15 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     app.router.lifespan_context = _lifespan(app)
     app.state.settings = settings
     app.state.tokens = tokens
-    app.state.rulebase = rulebase
     app.state.store = store
-    app.state.pool = pool
+    # app.state.serving is the current (rule base, pool) snapshot; .rulebase and .pool follow it
+    app.state.activator = Activator(app.state, store, settings, worker_target=worker_target,
+                                    check_target=check_target)
+    try:
+        app.state.activator.prepare(rulebase, note)
+    except Exception:
+        store.close()
+        raise
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, PlainValidator, StringConstraints, WithJsonSchema
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema,
+                      model_validator)
 
 from engine import Recommendation
 
@@ -156,3 +157,71 @@ class IdentityOut(BaseModel):
     role: str
     roles: list[str]
     local_mode: bool
+
+
+# -- rule base activation (service/api/rulebase.py, service/serving.py) ---------------------------
+class ActivateRuleBase(BaseModel):
+    """A rule base to activate: its files, or the configured rules directory as it is on disk now."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[RelPath, str] | None = Field(None, min_length=1, max_length=500,
+                                             description="e.g. {'sources.yaml': ..., 'policy/thomas.yaml': ...}")
+    from_directory: bool = Field(False, description="Activate the service's rules directory (COGOV_RULES_DIR).")
+    note: str | None = Field(None, max_length=500, description="Why, for the activation history.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ActivateRuleBase":
+        if (self.files is None) == (not self.from_directory):
+            raise ValueError("give either files or from_directory: true (exactly one)")
+        return self
+
+
+class RollbackRuleBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: str = Field(min_length=1, max_length=100, description="A stored version (GET /api/v1/rulebases).")
+    note: str | None = Field(None, max_length=500)
+
+
+class ActivationOut(BaseModel):
+    id: int
+    version: str
+    activated_at: datetime
+    activated_by: str
+    action: Literal["startup", "activate", "rollback"]
+    note: str | None = None
+
+
+class ActivateOut(BaseModel):
+    changed: bool = Field(description="False when the rule base given is the one already serving.")
+    version: str
+    previous: str
+    rule_count: int
+    activation: ActivationOut | None
+
+
+class ActiveRuleBaseOut(BaseModel):
+    version: str
+    rule_count: int
+    activation: ActivationOut | None
+    history: list[ActivationOut] = Field(description="Activations, newest first.")
+    versions: list[RuleBaseVersionOut] = Field(description="Every stored version, newest first.")
+
+
+class RefusalOut(BaseModel):
+    detail: str
+    kind: Literal["invalid", "timeout", "crash", "start", "unknown"]
+    errors: list[LoadErrorOut]
+
+
+class FileDiffOut(BaseModel):
+    path: str
+    status: Literal["added", "removed", "changed", "same"]
+    diff: str = Field(description="Unified diff from a to b ('' when the file is the same).")
+
+
+class RuleBaseDiffOut(BaseModel):
+    a: str
+    b: str
+    files: list[FileDiffOut]

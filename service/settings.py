@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -28,6 +28,8 @@ ENV_VARS: dict[str, str] = {
     "COGOV_PERSONAL_FIELDS": "personal_fields",
     "COGOV_REDACT": "redact",
     "COGOV_RETENTION_DAYS": "retention_days",
+    "COGOV_RULES_CHECK_TIMEOUT": "rules_check_timeout",
+    "COGOV_RULES_AT_START": "rules_at_start",
 }
 FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
 
@@ -68,6 +70,11 @@ class Settings(BaseModel):
     eval_timeout: float = Field(10.0, gt=0, le=600, description="Seconds one evaluation may take in a worker.")
     workers: int = Field(default_factory=_default_workers, ge=1, le=64, description="Engine worker processes.")
     worker_start_timeout: float = Field(60.0, gt=0, description="Seconds a new worker may take to become ready.")
+    rules_check_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a candidate rule base may take "
+                                       "to validate and compile (in a separate process) before it is refused.")
+    rules_at_start: Literal["directory", "last"] = Field(
+        "directory", description="What serves after a (re)start: the rules directory, or the last version "
+                                 "activated through the API (falling back to the directory when there is none).")
     personal_fields: str | None = Field(None, description="JSON pointers (comma-separated, * matches any item) "
                                         "of personal fields: committed in the log, removable by retention.")
     redact: str | None = Field(None, description="JSON pointers of fields never stored: only their commitment is.")

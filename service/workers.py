@@ -30,6 +30,7 @@ from service.worker_process import check_main, worker_main
 log = logging.getLogger("cogov.workers")
 
 WorkerTarget = Callable[[Connection, dict[str, str], str], None]
+CheckTarget = Callable[[Connection, dict[str, str]], None]
 
 
 class WorkerFailure(RuntimeError):
@@ -69,6 +70,39 @@ def _roundtrip(worker: _Worker, job: tuple[str, Any], timeout: float) -> tuple[s
     return worker.conn.recv()   # EOFError when the worker died mid-job
 
 
+def run_check(files: dict[str, str], timeout: float, target: CheckTarget | None = None) -> tuple[str, Any]:
+    """Check a candidate rule base in a one-shot spawned process, killed after `timeout` seconds (blocking).
+
+    Returns the check process's answer, ("ok", check_candidate result) or
+    ("error", message); raises WorkerFailure (kind timeout or crash) when it
+    gives none. The time limit is why this is a process: durable_rules can
+    hang or abort on a rule base, and neither must reach the web process.
+    """
+    mp = multiprocessing.get_context("spawn")
+    parent, child = mp.Pipe()
+    process = mp.Process(target=target or check_main, args=(child, files), name="cogov-rules-check", daemon=True)
+    process.start()
+    child.close()
+    try:
+        if not parent.poll(timeout):
+            process.kill()
+            log.error("rule base check (pid %s) exceeded %g s; killed", process.pid, timeout)
+            raise WorkerFailure(f"the rule base check exceeded its time limit of {timeout:g} s (a rule base that "
+                                "makes durable_rules loop?) and was stopped", "timeout")
+        try:
+            return parent.recv()
+        except EOFError:
+            process.join(2)
+            log.error("rule base check (pid %s) crashed: %s", process.pid, _exit_text(process.exitcode))
+            raise WorkerFailure(f"the rule base check crashed ({_exit_text(process.exitcode)})", "crash") from None
+    finally:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(2)
+        parent.close()
+
+
 def _exit_text(code: int | None) -> str:
     if code is None:
         return "still running"
@@ -102,6 +136,8 @@ class EnginePool:
         self.replaced = 0
         self.failures: dict[str, int] = {}
         self._closed = False
+        self._inflight = 0                      # jobs between _run's start and end (drain waits for 0)
+        self._drained: asyncio.Event | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def _spawn(self) -> _Worker:
@@ -150,6 +186,22 @@ class EnginePool:
             self._idle.put_nowait(worker)
         log.info("engine pool: %d worker(s) ready (pids %s), rule base %s", len(started),
                  ", ".join(str(w.pid) for w in started), self.version)
+
+    @property
+    def inflight(self) -> int:
+        return self._inflight
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait until no job is in flight (True), or `timeout` seconds (False); new jobs are still taken.
+        A swapped-out pool drains before it is closed, so requests that already hold it finish on it."""
+        if self._inflight == 0:
+            return True
+        self._drained = self._drained or asyncio.Event()
+        try:
+            await asyncio.wait_for(self._drained.wait(), timeout)
+        except TimeoutError:
+            return self._inflight == 0
+        return True
 
     async def close(self) -> None:
         """Stop every worker; jobs still running fail."""
@@ -213,26 +265,7 @@ class EnginePool:
         return payload
 
     def _check_once(self, files: dict[str, str]) -> tuple[str, Any]:
-        parent, child = self._mp.Pipe()
-        process = self._mp.Process(target=check_main, args=(child, files), name="cogov-rules-check", daemon=True)
-        process.start()
-        child.close()
-        try:
-            if not parent.poll(self.start_timeout):
-                process.kill()
-                log.error("rule base check (pid %s) exceeded %g s; killed", process.pid, self.start_timeout)
-                raise WorkerFailure(f"the rule base check exceeded {self.start_timeout:g} s (a rule base that "
-                                    "makes durable_rules loop?) and was stopped", "timeout")
-            try:
-                return parent.recv()
-            except EOFError:
-                process.join(2)
-                log.error("rule base check (pid %s) crashed: %s", process.pid, _exit_text(process.exitcode))
-                raise WorkerFailure(f"the rule base check crashed ({_exit_text(process.exitcode)})", "crash") \
-                    from None
-        finally:
-            process.join(5)
-            parent.close()
+        return run_check(files, self.start_timeout)
 
     async def _acquire(self) -> _Worker:
         if self._closed or self._idle is None:
@@ -250,6 +283,16 @@ class EnginePool:
             self._fail(worker, "crash", "died while idle")
 
     async def _run(self, job: tuple[str, Any]) -> Any:
+        self._inflight += 1
+        try:
+            return await self._run_job(job)
+        finally:
+            self._inflight -= 1
+            if self._inflight == 0 and self._drained is not None:
+                self._drained.set()
+                self._drained = None
+
+    async def _run_job(self, job: tuple[str, Any]) -> Any:
         worker = await self._acquire()
         self._busy.add(worker)
         loop = asyncio.get_running_loop()

@@ -6,6 +6,8 @@ Who may call what (401 without a valid token, 403 with the wrong role):
   GET  /audit/verify, /rulebases...  auditor (rule base files: author too)
   GET  /rules, /rules/{id}           author, auditor
   POST /rules/check                  author
+  GET  /rulebase, /rulebases/{a}/diff/{b}   author, auditor
+  POST /rulebase, /rulebase/rollback author (activate a rule base; see service/serving.py)
   GET  /catalogue, /schema/context   any role
 Nothing here updates or deletes a decision.
 """
@@ -13,10 +15,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api import decisions, health as _health, recommendations, rules
+from service.api import decisions, health as _health, recommendations, rulebase, rules
 
 router = APIRouter(prefix="/api/v1")
-for _module in (recommendations, decisions, rules, _health):
+for _module in (recommendations, decisions, rules, rulebase, _health):
     router.include_router(_module.router)
 health = _health.health
 

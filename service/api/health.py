@@ -33,13 +33,14 @@ async def healthz(request: Request) -> Any:
 async def readyz(request: Request) -> Any:
     """Ready when the rule base is loaded, the database answers and an engine worker is alive."""
     state = request.app.state
-    checks: dict[str, Any] = {"rulebase": {"ok": state.rulebase is not None, "version": state.rulebase.version}}
+    serving = state.serving   # one snapshot: the version and the workers reported belong together
+    checks: dict[str, Any] = {"rulebase": {"ok": serving is not None, "version": serving.version}}
     try:
         await run_in_threadpool(state.store.ping)
         checks["database"] = {"ok": True}
     except DatabaseError as exc:
         checks["database"] = {"ok": False, "error": str(exc)}
-    checks["workers"] = {"ok": state.pool.ready, **state.pool.status()}
+    checks["workers"] = {"ok": serving.pool.ready, **serving.pool.status()}
     ready = all(c["ok"] for c in checks.values())
     return JSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
                         status_code=200 if ready else 503)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -14,6 +15,7 @@ from service.http import error_body, unprocessable
 from service.log import DatabaseError, LogError
 from service.log.chain import timestamp
 from service.schemas import ErrorOut, RecommendationOut
+from service.serving import Serving
 from service.workers import WorkerFailure
 
 log = logging.getLogger("cogov.api")
@@ -27,14 +29,21 @@ router = APIRouter()
              summary="Evaluate a project context and log the decision")
 async def recommend(request: Request, identity: Manager) -> JSONResponse:
     """Validate the context, evaluate it in an engine worker, write the decision
-    to the log, then answer. A recommendation is never returned unlogged."""
+    to the log, then answer. A recommendation is never returned unlogged.
+    The request holds one served snapshot throughout (service.serving), so a
+    rule base activated meanwhile never mixes into it."""
+    with request.app.state.serving.lease() as serving:
+        return await _recommend(request, identity, serving)
+
+
+async def _recommend(request: Request, identity: Any, serving: Serving) -> JSONResponse:
     parsed = parse_context(await request.body())
     if isinstance(parsed, JSONResponse):
         return parsed
     text, context = parsed
     state = request.app.state
     try:
-        rec = await state.pool.evaluate(context)
+        rec = await serving.pool.evaluate(context)
     except WorkerFailure as exc:
         return unavailable(str(exc))
     except ContextError as exc:
@@ -47,7 +56,7 @@ async def recommend(request: Request, identity: Manager) -> JSONResponse:
     try:
         record = await run_in_threadpool(
             state.store.record, identity=identity, context_raw=text, context=context, recommendation=rec,
-            rulebase_version=rec.get("rulebase", {}).get("version", state.rulebase.version),
+            rulebase_version=rec.get("rulebase", {}).get("version", serving.version),
             engine_version=rec.get("engine", {}).get("version", ENGINE_VERSION))
     except (SQLAlchemyError, DatabaseError, LogError) as exc:
         log.error("decision log write failed: %s", exc)

@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from service.log.chain import FORMAT, canonical_json, derive_index, record_hash, rulebase_digest, utc_naive
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
-from service.log.models import GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseVersion
+from service.log.models import (GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseActivation,
+                                RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
 from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, StoredRuleBase, VerifyResult,
                                  decode_cursor, encode_cursor, utc_aware)
@@ -30,6 +31,7 @@ DECISIONS = Decision.__table__
 RULES = DecisionRule.__table__
 HEAD = LogHead.__table__
 RULEBASES = RuleBaseVersion.__table__
+ACTIVATIONS = RuleBaseActivation.__table__
 MAX_PAGE = 200
 
 
@@ -107,6 +109,29 @@ class DecisionStore:
         with self.engine.connect() as conn:
             return [{"version": r.version, "digest": r.digest, "stored_at": utc_aware(r.stored_at),
                      "decisions": r.n or 0} for r in conn.execute(query)]
+
+    # -- rule base activations (which version served from when; see service/serving.py) --
+    def record_activation(self, version: str, activated_by: str, action: str,
+                          note: str | None = None) -> dict[str, Any]:
+        """Append one activation record; the version must be stored (store_rulebase) first."""
+        at = utc_naive(datetime.now(timezone.utc))
+        values = dict(version=version, activated_at=at, activated_by=str(activated_by)[:100], action=action,
+                      note=note)
+        with self.engine.begin() as conn:
+            new_id = conn.execute(insert(ACTIVATIONS).values(**values)).inserted_primary_key[0]
+        return {"id": new_id, **values, "activated_at": utc_aware(at)}
+
+    def list_activations(self, limit: int = 500) -> list[dict[str, Any]]:
+        """Activation records, newest first."""
+        query = select(ACTIVATIONS).order_by(ACTIVATIONS.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [{"id": r.id, "version": r.version, "activated_at": utc_aware(r.activated_at),
+                     "activated_by": r.activated_by, "action": r.action, "note": r.note}
+                    for r in conn.execute(query)]
+
+    def last_activation(self) -> dict[str, Any] | None:
+        found = self.list_activations(limit=1)
+        return found[0] if found else None
 
     # -- appending ---------------------------------------------------------------
     def record(self, *, identity: Any, recommendation: dict[str, Any], rulebase_version: str,

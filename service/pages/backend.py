@@ -19,8 +19,10 @@ def state(request: Request, name: str) -> Any:
 
 
 async def evaluate(request: Request, context: dict[str, Any]) -> dict[str, Any]:
-    """The recommendation; raises ContextError (engine) or WorkerFailure."""
-    return await state(request, "pool").evaluate(context)
+    """The recommendation; raises ContextError (engine) or WorkerFailure. It names the
+    rule base version that made it (rec["rulebase"]["version"]), which the log records."""
+    with state(request, "serving").lease() as serving:
+        return await serving.pool.evaluate(context)
 
 
 async def record(request: Request, identity: Any, context: dict[str, Any], rec: dict[str, Any]) -> DecisionRecord:
