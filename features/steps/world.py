@@ -11,6 +11,7 @@ import copy
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,10 @@ QUESTIONS = {
     "GC": "public_shares_goals",
     "CONF": "public_conflict_likely",
 }
+
+# Rules fired by every evaluation of this test session, counted once per evaluation
+# (read by the rule-coverage check at the end of the features run: test_rule_coverage.py).
+FIRED_RULES: Counter[str] = Counter()
 
 PILOTS = ["athens", "bremen", "genoa", "malmo", "milan", "palmela"]
 
@@ -339,6 +344,7 @@ class World:
         self.result = self.refusal = self.failure = None
         try:
             self.result = self.engine.evaluate(self.ctx())
+            FIRED_RULES.update({f["rule"] for f in self.result["explanation"]["firings"]})
         except ContextError as exc:
             self.refusal = exc
         except Exception as exc:  # the engine or the rule base failed: report it in the Then step
