@@ -8,6 +8,8 @@ Who may call what (401 without a valid token, 403 with the wrong role):
   POST /rules/check                  author
   GET  /rulebase, /rulebases/{a}/diff/{b}   author, auditor
   POST /rulebase, /rulebase/rollback author (activate a rule base; see service/serving.py)
+  GET  /decisions/{id}/why-not, /what-if   manager (own decisions), auditor (all)
+  POST /recommendations/what-if      manager (not logged)
   GET  /catalogue, /schema/context   any role
 Nothing here updates or deletes a decision.
 """
@@ -15,10 +17,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api import decisions, health as _health, recommendations, rulebase, rules
+from service.api import decisions, explain, health as _health, recommendations, rulebase, rules
 
 router = APIRouter(prefix="/api/v1")
-for _module in (recommendations, decisions, rules, rulebase, _health):
+for _module in (recommendations, decisions, explain, rules, rulebase, _health):
     router.include_router(_module.router)
 health = _health.health
 

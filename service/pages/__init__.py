@@ -9,6 +9,7 @@ GET  /                 start page                      anyone
 GET  /evaluate         the context form                manager
 POST /evaluate         add/remove a group, or evaluate manager
 GET  /decisions/{id}   the recommendation              manager, auditor
+GET  /decisions/{id}/why-not, /what-if                 manager, auditor
 GET  /log              the decision log                auditor
 GET  /log/{id}         the printable decision report   auditor
 GET  /rules            the rule browser                author
@@ -27,12 +28,13 @@ from starlette.requests import Request as StarletteRequest
 
 from service.deps import COOKIE
 
-from . import access, auditor, author, manager
+from . import access, auditor, author, explain, manager
 from .render import STATIC_DIR, error_page, path_for, render
 
 
 router = APIRouter(include_in_schema=False)
 router.include_router(manager.router)
+router.include_router(explain.router)
 router.include_router(auditor.router)
 router.include_router(author.router)
 

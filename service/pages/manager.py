@@ -149,9 +149,11 @@ async def recommendation_page(request: Request, decision_id: str) -> Response:
     rec = stored.recommendation
     context = _context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
+    from .explain import why_not_choices   # late: explain builds on this module
     return render(request, "recommendation.html", record=record_view(stored), rec=rec,
                   project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
-                  firings=present.firing_index(rec), names=present.stakeholder_names(rec, context))
+                  firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
+                  choices=why_not_choices(rec, request.app.state.rulebase), item="")
 
 
 def record_view(stored: DecisionRecord) -> dict[str, Any]:

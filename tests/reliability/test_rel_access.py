@@ -28,6 +28,9 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/api/v1/recommendations"): frozenset({M}),
     ("GET", "/api/v1/decisions"): frozenset({M, A}),
     ("GET", "/api/v1/decisions/{decision_id}"): frozenset({M, A}),
+    ("GET", "/api/v1/decisions/{decision_id}/why-not"): frozenset({M, A}),
+    ("GET", "/api/v1/decisions/{decision_id}/what-if"): frozenset({M, A}),
+    ("POST", "/api/v1/recommendations/what-if"): frozenset({M}),
     ("GET", "/api/v1/audit/verify"): frozenset({A}),
     ("GET", "/api/v1/rulebases"): frozenset({A, W}),
     ("GET", "/api/v1/rulebases/{version}"): frozenset({A, W}),
@@ -46,6 +49,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/login"): PUBLIC, ("POST", "/login"): LOGIN, ("POST", "/logout"): PUBLIC,
     ("GET", "/evaluate"): frozenset({M}), ("POST", "/evaluate"): frozenset({M}),
     ("GET", "/decisions/{decision_id}"): frozenset({M, A}),
+    ("GET", "/decisions/{decision_id}/why-not"): frozenset({M, A}),
+    ("GET", "/decisions/{decision_id}/what-if"): frozenset({M, A}),
     ("GET", "/log"): frozenset({A}), ("GET", "/log/{decision_id}"): frozenset({A}),
     ("GET", "/rules"): frozenset({W}),
 }
