@@ -1,15 +1,17 @@
 """The plain-Python interpreter of compiled conditions.
 
 It runs the same strata over the same working memory as the durable_rules
-runtime, by naive fixpoint iteration. It answers "why not" questions (which
+runtime, by fixpoint iteration. It answers "why not" questions (which
 literal failed, with which value) and is the oracle the tests compare the
 Rete engine against.
 """
 from __future__ import annotations
 
-from .conditions import Term, holds
-from .facts import Subjects
-from .memory import WorkingMemory
+from typing import Any, Callable
+
+from .conditions import FIELDS, Cmp, Derived, Exists, Literal, Term, holds
+from .facts import PROJECT, Subjects
+from .memory import WorkingMemory, rulebase_cache
 from .rulebase import Rule, RuleBase
 
 
@@ -20,29 +22,118 @@ def term_holds(wm: WorkingMemory, term: Term, subject: str) -> bool:
 
 
 def first_matching_term(wm: WorkingMemory, rule: Rule, subject: str) -> int | None:
+    state = wm.state(subject)
+    derived = wm.derived_for(subject)
+    known = rulebase_cache(wm.rb, "python.checks", _checks).get(rule.id)
+    if known is not None and known[0] is rule:
+        return _first_match(known[1], state, derived)
     for i, term in enumerate(rule.terms):
-        if term_holds(wm, term, subject):
+        if all(holds(lit, state, derived) for lit in term):
+            return i
+    return None
+
+
+Check = Callable[[dict[str, Any], Any], bool]
+_MISSING = object()
+_ORDERED = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b}
+
+
+def compile_literal(lit: Literal) -> Check:
+    """A closure `check(state, derived)` meaning exactly `holds(lit, state, derived)`.
+
+    `holds` stays the reference semantics (tests compare the two over every
+    field, operator and value); this form only moves the dispatch on the
+    literal's kind and operator, and the ranks of ordinal values, out of the
+    loop that checks every rule for every subject.
+    """
+    if isinstance(lit, Derived):
+        name = lit.name
+        return (lambda st, d: name in d) if lit.positive else (lambda st, d: name not in d)
+    path = lit.field
+    if isinstance(lit, Exists):
+        return (lambda st, d: path in st) if lit.positive else (lambda st, d: path not in st)
+    assert isinstance(lit, Cmp)
+    op, value = lit.op, lit.value
+    if op == "==":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a == value
+    if op == "!=":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a != value
+    if op == "in":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a in value
+    if op == "not in":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a not in value
+    info = FIELDS[path]
+    ranks = {v: info.rank(v) for v in info.values or ()}
+    b, cmp = info.rank(value), _ORDERED[op]
+
+    def ordered(st: dict[str, Any], d: Any) -> bool:
+        a = st.get(path, _MISSING)
+        if a is _MISSING:
+            return False
+        rank = ranks.get(a)
+        return cmp(info.rank(a) if rank is None else rank, b)   # info.rank raises on a foreign value, as holds does
+    return ordered
+
+
+def _by_stratum(rb: RuleBase) -> dict[int, list[tuple[Rule, frozenset[str], list[tuple[Check, ...]]]]]:
+    """Each stratum's rules in rule-base order, with the derived facts each reads
+    positively and its terms as compiled checks."""
+    out: dict[int, list[tuple[Rule, frozenset[str], list[tuple[Check, ...]]]]] = {}
+    for rule in rb.rules:
+        reads = frozenset(lit.name for lit in rule.derived_literals() if lit.positive)
+        checks = [tuple(compile_literal(lit) for lit in term) for term in rule.terms]
+        out.setdefault(rule.stratum, []).append((rule, reads, checks))
+    return out
+
+
+def _checks(rb: RuleBase) -> dict[str, tuple[Rule, list[tuple[Check, ...]]]]:
+    return {rule.id: (rule, checks) for rules in rulebase_cache(rb, "python.by_stratum", _by_stratum).values()
+            for rule, _, checks in rules}
+
+
+def _first_match(checks: list[tuple[Check, ...]], state: dict[str, Any], derived: Any) -> int | None:
+    """first_matching_term over compiled terms."""
+    for i, term in enumerate(checks):
+        for check in term:
+            if not check(state, derived):
+                break
+        else:
             return i
     return None
 
 
 def run_python(rb: RuleBase, subj: Subjects) -> WorkingMemory:
+    """Naive fixpoint per stratum, minus the checks that cannot succeed.
+
+    Within a stratum the state is fixed and facts are only ever added, and a
+    fact read negatively is complete before the stratum starts; so a rule
+    that did not fire can only fire later if a fact it reads positively has
+    been derived since it was last checked. Skipping the others records the
+    same firings in the same order as checking every rule on every pass.
+    """
     wm = WorkingMemory(rb, subj)
-    by_stratum: dict[int, list[Rule]] = {}
-    for rule in rb.rules:
-        by_stratum.setdefault(rule.stratum, []).append(rule)
+    by_stratum = rulebase_cache(rb, "python.by_stratum", _by_stratum)
+    fired = wm.fired
+    scopes = {"project": [PROJECT], "stakeholder": subj.ids}
     for stratum in range(rb.strata):
         rules = by_stratum.get(stratum, [])
+        derived_log: list[str] = []               # facts derived in this stratum, in order
+        checked_at: dict[str, int] = {}           # rule id -> len(derived_log) when last checked
         changed = True
         while changed:
             changed = False
-            for rule in rules:
-                for subject in wm.subjects_for(rule.scope):
-                    if (rule.id, subject) in wm.fired:
+            for rule, reads, checks in rules:
+                last = checked_at.get(rule.id)
+                if last is not None and (not reads or not reads.intersection(derived_log[last:])):
+                    continue
+                checked_at[rule.id] = len(derived_log)
+                for subject in scopes[rule.scope]:
+                    if (rule.id, subject) in fired:
                         continue
-                    ti = first_matching_term(wm, rule, subject)
+                    ti = _first_match(checks, wm.state(subject), wm.derived_for(subject))
                     if ti is not None:
-                        wm.record(rule, ti, subject)
+                        derived_log.extend(name for name, _ in wm.record(rule, ti, subject, explain=False))
                         changed = True
         wm.settle(stratum)
         if stratum == rb.approach_stratum:

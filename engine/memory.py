@@ -8,11 +8,13 @@ both interpreters record through it, their explanations have one shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .conditions import FIELDS, Derived, literal_fields
 from .facts import PROJECT, Subjects
 from .rulebase import Rule, RuleBase
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,6 +41,10 @@ class WorkingMemory:
         self.firings: list[Firing] = []
         self.fired: dict[tuple[str, str], Firing] = {}
         self.approach: Any = None       # resolve.ApproachDecision once decided
+        # Views are read for every literal checked and every fact built, so they are
+        # cached; `record` and `decide_approach`, the only writers, invalidate them.
+        self._states: dict[str, dict[str, Any]] = {}
+        self._derived_views: dict[str, set[str]] = {}
 
     # -- views ---------------------------------------------------------------
     def subjects_for(self, scope: str) -> list[str]:
@@ -47,27 +53,35 @@ class WorkingMemory:
     def state(self, subject: str) -> dict[str, Any]:
         if subject == PROJECT:
             return self.project_state
-        return {**self.project_state, **self.subjects.stakeholders[subject]}
+        state = self._states.get(subject)
+        if state is None:
+            state = self._states[subject] = {**self.project_state, **self.subjects.stakeholders[subject]}
+        return state
 
     def derived_for(self, subject: str) -> set[str]:
         if subject == PROJECT:
             return self.derived[PROJECT]
-        return self.derived[PROJECT] | self.derived[subject]
+        view = self._derived_views.get(subject)
+        if view is None:
+            view = self._derived_views[subject] = self.derived[PROJECT] | self.derived[subject]
+        return view
 
     def fact_owner(self, name: str, subject: str) -> str:
         return PROJECT if self.rb.fact_scope.get(name) == "project" else subject
 
     # -- recording -----------------------------------------------------------
-    def record(self, rule: Rule, term_index: int, subject: str) -> list[tuple[str, str]]:
+    def record(self, rule: Rule, term_index: int, subject: str, explain: bool = True) -> list[tuple[str, str]]:
         """Record a firing; return the (fact, owner) pairs it newly derived.
 
         A rule fires at most once per subject, whichever of its alternatives
-        matched first.
+        matched first. An interpreter that settles every stratum passes
+        explain=False: `settle` explains each firing afresh anyway.
         """
         if (rule.id, subject) in self.fired:
             return []
         firing = Firing(seq=len(self.firings) + 1, rule=rule, term=term_index, subject=subject, matched={})
-        self._explain(firing)
+        if explain:
+            self._explain(firing)
         self.firings.append(firing)
         self.fired[firing.key] = firing
         new: list[tuple[str, str]] = []
@@ -78,6 +92,10 @@ class WorkingMemory:
             if name not in self.derived[owner]:
                 self.derived[owner].add(name)
                 new.append((name, owner))
+                if owner == PROJECT:
+                    self._derived_views.clear()
+                else:
+                    self._derived_views.pop(owner, None)
         return new
 
     def _explain(self, firing: Firing) -> None:
@@ -124,3 +142,12 @@ class WorkingMemory:
         if self.approach.code is not None:
             self.project_state["approach.code"] = self.approach.code
             self.project_state["approach.level"] = self.approach.iap2_level
+            self._states.clear()
+
+
+def rulebase_cache(rb: RuleBase, name: str, build: Callable[[RuleBase], T]) -> T:
+    """Data derived once per loaded rule base (rule bases are not changed after loading)."""
+    cache = rb.__dict__.setdefault("_derived_cache", {})
+    if name not in cache:
+        cache[name] = build(rb)
+    return cache[name]

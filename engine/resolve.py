@@ -12,10 +12,9 @@ from typing import Any
 from . import approaches
 from .context import IAP2Level
 from .facts import PROJECT
-from .memory import Firing, WorkingMemory
-from .recommendation import (ApproachOut, AvoidedTechnique, Because, Eliminated, Explanation, FiringOut, Item,
-                             Overridden, Participant, Recommendation, RuleBaseInfo, SkillOut, TechniqueOut,
-                             WarningOut)
+from .memory import Firing, WorkingMemory, rulebase_cache
+from .recommendation import Recommendation
+from .rulebase import RuleBase
 
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
@@ -86,11 +85,11 @@ def select_approach(firings: list[Firing]) -> ApproachDecision:
                             policy, winner, overridden)
 
 
-def _b(f: Firing) -> Because:
-    return Because(rule=f.rule.id, firing=f.seq, subject=None if f.subject == PROJECT else f.subject)
+def _b(f: Firing) -> dict:
+    return dict(rule=f.rule.id, firing=f.seq, subject=None if f.subject == PROJECT else f.subject)
 
 
-def _bs(fs) -> list[Because]:
+def _bs(fs) -> list[dict]:
     seen: dict[int, Firing] = {f.seq: f for f in fs}
     return [_b(seen[k]) for k in sorted(seen)]
 
@@ -99,7 +98,7 @@ def _level_rank(level: str | None) -> int:
     return IAP2Level.rank(level) if level else 0
 
 
-def _participants(wm: WorkingMemory) -> tuple[list[Participant], list[str]]:
+def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     roles = wm.rb.catalogue.roles
     out: list[Participant] = []
     gaps: list[str] = []
@@ -108,7 +107,7 @@ def _participants(wm: WorkingMemory) -> tuple[list[Participant], list[str]]:
         name = wm.subjects.names[sid]
         if not cands:
             gaps.append(f"stakeholder {sid}: no rule gave it a role or excluded it")
-            out.append(Participant(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
+            out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
                                    because=[]))
             continue
 
@@ -129,16 +128,16 @@ def _participants(wm: WorkingMemory) -> tuple[list[Participant], list[str]]:
                       "same priority, higher IAP2 level" if _level_rank(p.level if p else None) < _level_rank(
                           win.rule.then.participant.level if win.rule.then.participant else None)
                       else "same priority and level, earlier rule")
-            overridden.append(Overridden(rule=f.rule.id, firing=f.seq, value=value, by=[_b(win)], reason=reason))
+            overridden.append(dict(rule=f.rule.id, firing=f.seq, value=value, by=[_b(win)], reason=reason))
         agree = [f for f in cands if f is win or (f.rule.then.participant and win.rule.then.participant and
                  (f.rule.then.participant.role, f.rule.then.participant.level) ==
                  (win.rule.then.participant.role, win.rule.then.participant.level))]
         p = win.rule.then.participant
         if p:
-            out.append(Participant(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
+            out.append(dict(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
                                    iap2_level=p.level, because=_bs(agree), overridden=overridden))
         else:
-            out.append(Participant(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
+            out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
                                    excluded=True, reason=win.rule.then.exclude, because=[_b(win)],
                                    overridden=overridden))
     return out, gaps
@@ -156,8 +155,14 @@ def _ordered(found: dict[str, list[Firing]], order: dict[str, int]) -> list[str]
     return sorted(found, key=lambda c: order.get(c, 1 << 30))
 
 
-def _concluded(f: Firing) -> dict[str, Any]:
-    return f.rule.then.model_dump(exclude_defaults=True)
+def _concluded(rb: RuleBase) -> dict[str, dict[str, Any]]:
+    """What each rule concludes, as authored (dumped once per rule base)."""
+    return {r.id: r.then.model_dump(exclude_defaults=True) for r in rb.rules}
+
+
+def _copy(concluded: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v)
+            for k, v in concluded.items()}
 
 
 def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
@@ -169,13 +174,13 @@ def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
         raise ResolutionError("the rule base eliminated every approach for this context "
                               f"(eliminations: {', '.join(sorted(decision.eliminated)) if decision else '-'})")
     a = approaches.BY_CODE[decision.code]
-    approach = ApproachOut(
+    approach = dict(
         code=a.code, thomas=a.thomas, label=a.label, iap2_level=a.iap2_level, meaning=a.meaning,
         feasible=decision.feasible,
-        eliminated=[Eliminated(code=c, label=approaches.BY_CODE[c].label, because=_bs(decision.eliminated[c]))
+        eliminated=[dict(code=c, label=approaches.BY_CODE[c].label, because=_bs(decision.eliminated[c]))
                     for c in approaches.ORDER if c in decision.eliminated],
         policy=decision.policy, because=[_b(wm.firings[s - 1]) for s in decision.because],
-        overridden=[Overridden(rule=f.rule.id, firing=f.seq, value=str(f.rule.then.prefer), by=_bs(by),
+        overridden=[dict(rule=f.rule.id, firing=f.seq, value=str(f.rule.then.prefer), by=_bs(by),
                                reason="preferred approach is not feasible") for f, by in decision.overridden])
     participants, pgaps = _participants(wm)
     gaps += pgaps
@@ -188,35 +193,38 @@ def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
         if code in avoided:
             continue
         t = cat.techniques[code]
-        techniques.append(TechniqueOut(code=code, label=t.label, because=_bs(recommended[code]),
+        techniques.append(dict(code=code, label=t.label, because=_bs(recommended[code]),
                                        iap2_levels=list(t.iap2_levels), group_size=list(t.group_size),
                                        channel=t.channel, skills=list(t.skills)))
-    avoided_out = [AvoidedTechnique(code=c, label=cat.techniques[c].label, because=_bs(avoided[c]),
+    avoided_out = [dict(code=c, label=cat.techniques[c].label, because=_bs(avoided[c]),
                                     overrides=_bs(recommended.get(c, [])))
                    for c in _ordered(avoided, torder)]
     if not techniques:
         gaps.append("no technique is recommended for this context")
 
     arr = _collect(wm, "arrangements")
-    governance = [Item(code=c, label=cat.arrangements[c].label, because=_bs(arr[c]))
+    governance = [dict(code=c, label=cat.arrangements[c].label, because=_bs(arr[c]))
                   for c in _ordered(arr, cat.order("arrangements"))]
     needed = _collect(wm, "skills")
     lacking = _collect(wm, "skill_gaps")
-    skills = [SkillOut(code=c, label=cat.skills[c].label, because=_bs(needed[c]), lacking=c in lacking,
+    skills = [dict(code=c, label=cat.skills[c].label, because=_bs(needed[c]), lacking=c in lacking,
                        lacking_because=_bs(lacking.get(c, [])))
               for c in _ordered(needed, cat.order("skills"))]
     warns = _collect(wm, "warnings")
-    warnings = [WarningOut(code=c, label=cat.warnings[c].label, message=cat.warnings[c].message,
+    warnings = [dict(code=c, label=cat.warnings[c].label, message=cat.warnings[c].message,
                            because=_bs(warns[c]))
                 for c in _ordered(warns, cat.order("warnings"))]
 
-    firings = [FiringOut(seq=f.seq, rule=f.rule.id, title=f.rule.title, file=f.rule.file, line=f.rule.line,
+    concluded = rulebase_cache(rb, "resolve.concluded", _concluded)
+    firings = [dict(seq=f.seq, rule=f.rule.id, title=f.rule.title, file=f.rule.file, line=f.rule.line,
                          subject=None if f.subject == PROJECT else f.subject, matched=f.matched, uses=f.uses,
-                         concluded=_concluded(f), sources=f.rule.sources)
+                         concluded=_copy(concluded[f.rule.id]), sources=f.rule.sources)
                for f in wm.firings]
     cited = sorted({s for f in wm.firings for s in f.rule.sources})
-    explanation = Explanation(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
-    return Recommendation(approach=approach, participants=participants, techniques=techniques,
-                          avoided_techniques=avoided_out, governance=governance, skills=skills, warnings=warnings,
-                          gaps=gaps, explanation=explanation, rulebase=RuleBaseInfo(**rb.summary()),
-                          engine={"version": engine_version})
+    explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
+    # Built as plain data and validated once: one pass of pydantic-core over the
+    # whole tree costs a fraction of constructing each nested model in Python.
+    return Recommendation.model_validate(dict(
+        approach=approach, participants=participants, techniques=techniques, avoided_techniques=avoided_out,
+        governance=governance, skills=skills, warnings=warnings, gaps=gaps, explanation=explanation,
+        rulebase=rb.summary(), engine={"version": engine_version}))

@@ -46,6 +46,7 @@ class _QuietHost(durable_engine.Host):
 _HOST: _QuietHost | None = None
 _HOST_LOCK = threading.Lock()
 _NAMES = itertools.count(1)
+_SUB = '"sub": "'
 
 
 def _host() -> _QuietHost:
@@ -62,6 +63,11 @@ class DurableRuntime:
     def __init__(self, rb: RuleBase):
         self.rb = rb
         self.plan: Plan = plan(rb)
+        # per group, the state fields it reads: (path, fact key, ranks of an ordinal's values or None)
+        self._reads = {g.name: [(path, info.key, {v: encode(path, v) for v in info.values}
+                                 if info.kind == "ordinal" else None)
+                                for path, info in FIELDS.items() if info.key in g.keys]
+                       for g in self.plan.groups}
         self._lock = threading.Lock()
         self._buffer: list[tuple[str, str]] = []
         self._errors: list[str] = []
@@ -71,6 +77,7 @@ class DurableRuntime:
         self._host.register_rulesets({self.name: ruleset(self.plan, self._action)})
         self._ruleset = self._host.get_ruleset(self.name)
         self._closed = False
+        self._subjects: dict[str, Any] = {}
 
     @staticmethod
     def _action(leaf_name: str):
@@ -98,10 +105,10 @@ class DurableRuntime:
         state = wm.state(subject)
         derived = wm.derived_for(subject)
         fact: dict[str, Any] = {"sid": sid, "t": group.name, "sub": subject, "v": version}
-        for path, value in state.items():
-            key = FIELDS[path].key
-            if key in group.keys:
-                fact[key] = encode(path, value)
+        for path, key, ranks in self._reads[group.name]:
+            if path in state:
+                value = state[path]
+                fact[key] = ranks[value] if ranks is not None else value
         for name in group.derived:
             fact[derived_key(name)] = name in derived
         return fact
@@ -111,6 +118,7 @@ class DurableRuntime:
             if self._closed:
                 raise EngineError("this rule base's runtime was closed")
             wm = WorkingMemory(self.rb, subj)
+            self._subjects = subj.stakeholders
             sid = str(next(self._sessions))
             self._buffer.clear()
             self._errors.clear()
@@ -128,7 +136,7 @@ class DurableRuntime:
                         changed: set[tuple[str, str]] = set()
                         for leaf_name, subject in fired:
                             leaf = self.plan.leaf_by_name[leaf_name]
-                            for name, owner in wm.record(self.rb.rules[leaf.rule], leaf.term, subject):
+                            for name, owner in wm.record(self.rb.rules[leaf.rule], leaf.term, subject, explain=False):
                                 changed.add((name, owner))
                         if changed:
                             batch = self._refresh(wm, groups, changed, sid, versions)
@@ -182,13 +190,31 @@ class DurableRuntime:
             try:
                 pending = durable_rules_engine.start_action_for_state(handle, state_handle)
                 while pending:
-                    message = json.loads(pending[1])
-                    for leaf_name, aliases in message.items():
+                    for leaf_name, subject in self._triggered(pending[1]):
                         if leaf_name != OPENER:
-                            self._buffer.append((leaf_name, aliases["f"]["sub"]))
+                            self._buffer.append((leaf_name, subject))
                     pending = durable_rules_engine.complete_and_start_action(handle, state_handle)
                     if pending:
                         pending = (None, pending)
             except Exception as exc:
                 raise EngineError(f"durable_rules error running actions on rule base "
                                   f"{self.rb.version}: {exc}") from None
+
+    def _triggered(self, message: str) -> list[tuple[str, str]]:
+        """(leaf name, subject) of each rule an action message triggers.
+
+        durable_rules renders a one-fact action as {"<leaf>":{"f":{"sid": ..., "sub": "<subject>", ...}}};
+        reading those two strings off directly is several times cheaper than
+        parsing the whole fact. Anything else, or a leaf or subject this
+        evaluation does not know, goes through json.loads.
+        """
+        if message.startswith('{"') and message.count('"sid": ') == 1:
+            end = message.find('":{"f":{', 2)
+            at = message.find(_SUB)
+            if end > 0 and at > 0:
+                leaf_name = message[2:end]
+                start = at + len(_SUB)
+                subject = message[start:message.find('"', start)]
+                if leaf_name in self.plan.leaf_by_name and (subject == PROJECT or subject in self._subjects):
+                    return [(leaf_name, subject)]
+        return [(name, aliases["f"].get("sub", "")) for name, aliases in json.loads(message).items()]

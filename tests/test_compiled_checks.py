@@ -1,0 +1,51 @@
+"""engine/evaluator.py's compiled literal checks mean exactly what `conditions.holds` means.
+
+The Python interpreter checks literals through closures built once per rule
+base; `holds` is the reference. Every field, operator and value (and a
+missing optional field, and derived facts present or absent) is compared.
+"""
+from __future__ import annotations
+
+import itertools
+
+from engine.conditions import FIELDS, Cmp, Derived, Exists, holds
+from engine.evaluator import compile_literal
+
+_ABSENT = object()
+
+
+def _literals(path, info):
+    values = (True, False) if info.kind == "bool" else info.values
+    ops = ["==", "!="] + (["in", "not in"] if info.kind != "bool" else []) + \
+        (["<", "<=", ">", ">="] if info.kind == "ordinal" else [])
+    for op in ops:
+        if op in ("in", "not in"):
+            for n in (1, 2):
+                for combo in itertools.combinations(values, n):
+                    yield Cmp(path, op, tuple(combo))
+        else:
+            for v in values:
+                yield Cmp(path, op, v)
+    yield Exists(path, True)
+    yield Exists(path, False)
+
+
+def test_every_comparison_agrees_with_holds_on_every_value_and_on_a_missing_field():
+    checked = 0
+    for path, info in FIELDS.items():
+        actuals = [True, False] if info.kind == "bool" else list(info.values)
+        for lit in _literals(path, info):
+            check = compile_literal(lit)
+            for actual in actuals + [_ABSENT]:
+                state = {} if actual is _ABSENT else {path: actual}
+                assert check(state, set()) == holds(lit, state, set()), (lit, actual)
+                checked += 1
+    assert checked > 1000
+
+
+def test_derived_literals_agree_with_holds():
+    for positive in (True, False):
+        lit = Derived("key_player", positive)
+        check = compile_literal(lit)
+        for derived in (set(), {"key_player"}, {"other"}):
+            assert check({}, derived) == holds(lit, {}, derived)
