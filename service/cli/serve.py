@@ -11,7 +11,10 @@ from service.cli.base import main
 @click.option("--port", type=int, default=None, help="TCP port (default 8000).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help="Engine worker processes (default $COGOV_WORKERS or one per core, at most 4).")
-def serve(host: str | None, port: int | None, workers: int | None) -> None:
+@click.option("--watch-rules", is_flag=True,
+              help="Development: activate the rules directory whenever its files change (local mode only; "
+                   "a refused change is logged and the running version keeps serving).")
+def serve(host: str | None, port: int | None, workers: int | None, watch_rules: bool) -> None:
     """Run the HTTP service (API under /api/v1, docs at /docs, pages at /)."""
     import logging
 
@@ -35,6 +38,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     except (SettingsError, TokenConfigError, LocalModeError, DatabaseError) as exc:
         click.echo(f"cogov serve: {exc}", err=True)
         raise SystemExit(2) from None
+    if watch_rules:
+        if not app.state.tokens.local_mode:   # the watch activates as the local author, bypassing roles
+            app.state.store.close()
+            click.echo("cogov serve: --watch-rules is for development and needs local mode (no API tokens)",
+                       err=True)
+            raise SystemExit(2)
+        app.state.activator.watch(settings.rules_dir)
     if app.state.tokens.local_mode:
         click.echo("*" * 78 + "\n" + LOCAL_MODE_BANNER + "\n" + "*" * 78, err=True)
     rb = app.state.rulebase

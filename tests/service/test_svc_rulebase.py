@@ -321,3 +321,42 @@ def test_what_serves_after_a_restart(tmp_path, rules_dir):
     unchanged = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules"))
     assert len(unchanged.state.store.list_activations()) == 3   # the same version again: nothing to record
     unchanged.state.store.close()
+
+
+def _wait_for(predicate, seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_the_development_watch_activates_changes_and_logs_refusals(tmp_path, caplog):
+    shutil.copytree(MINI, tmp_path / "rules")
+    policy = tmp_path / "rules" / POLICY
+    app = create_app(settings_for(tmp_path, rules_dir=tmp_path / "rules", workers=1))
+    app.state.activator.watch(tmp_path / "rules")
+    caplog.set_level("ERROR", logger="cogov.serving")
+    with TestClient(app) as c:
+        first = app.state.serving.version
+        time.sleep(0.5)   # let the watcher start before the first edit
+        policy.write_text(policy.read_text(encoding="utf-8") + "\n# watched edit\n", encoding="utf-8")
+        assert _wait_for(lambda: app.state.serving.version != first), "the edit was never activated"
+        edited = app.state.serving
+        assert edited.activation["activated_by"] == "local author (file watch)"
+        assert edited.activation["note"] == "file watch: people.yaml"
+        policy.write_text(broken(edited.rulebase.files)[POLICY], encoding="utf-8")
+        assert _wait_for(lambda: "refused" in caplog.text), "the broken edit was never reported"
+        assert f"{POLICY}:" in caplog.text and app.state.serving is edited
+        assert c.post("/api/v1/recommendations", json=pilot()).json()["rulebase"]["version"] == edited.version
+
+
+def test_watch_rules_needs_local_mode(tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+    env = {"COGOV_TOKENS": TOKENS_SPEC, "COGOV_DATABASE_URL": f"sqlite:///{tmp_path / 'log.db'}",
+           "COGOV_RULES_DIR": str(MINI)}
+    result = CliRunner().invoke(main, ["serve", "--watch-rules"], env=env)
+    assert result.exit_code == 2 and "--watch-rules is for development and needs local mode" in result.output
