@@ -13,6 +13,9 @@ GET  /decisions/{id}/why-not, /what-if                 manager, auditor
 GET  /log              the decision log                auditor
 GET  /log/{id}         the printable decision report   auditor
 GET  /rules            the rule browser                author
+GET  /rules/versions   versions and activations        author, auditor
+POST /rules/versions/* activate directory, roll back   author
+GET  /rules/diff       two versions, file by file      author, auditor
 GET  /login, POST      keep an API token in a cookie   anyone
 POST /logout           forget it                       anyone
 GET  /static/{name}    the stylesheet                  anyone

@@ -1,13 +1,18 @@
-"""Authors' page: the rule browser."""
+"""Authors' pages: the rule browser; rule base versions (history, diff of any two, activate, roll back)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from service.rulebase_diff import diff_rulebases
+from service.serving import ActivationRefused
 
 from . import access, backend
-from .render import error_page, render
+from .render import error_page, path_for, render
 
 router = APIRouter()
 
@@ -92,3 +97,86 @@ _KIND_HELP = {
     "skill_gaps": "Skills the team lacks.",
     "warnings": "Warnings for the manager.",
 }
+
+
+# -- rule base versions: history, diff, activate from the directory, rollback (service/serving.py) ------------
+VERSION_READERS = access.AUTHOR_ROLES + access.AUDIT
+
+
+def _denied(request: Request, roles: tuple[str, ...]) -> Response | None:
+    try:
+        access.require(request, roles)
+    except access.PageDenied as denied:
+        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    return None
+
+
+async def _versions_page(request: Request, status_code: int = 200, refused: Any = None,
+                         done: str | None = None) -> Response:
+    store = backend.state(request, "store")
+    history = await run_in_threadpool(store.list_activations)
+    versions = await run_in_threadpool(store.list_rulebases)
+    serving = backend.state(request, "serving")
+    served = {a["version"] for a in history}
+    return render(request, "versions.html", status_code=status_code, serving=serving, history=history,
+                  versions=[{**v, "served": v["version"] in served} for v in versions], refused=refused,
+                  done=done, may_activate=access.allowed(request, access.AUTHOR_ROLES),
+                  rules_dir=str(backend.state(request, "settings").rules_dir))
+
+
+@router.get("/rules/versions", response_class=HTMLResponse, name="rule_versions")
+async def rule_versions(request: Request, done: str = "") -> Response:
+    if (denied := _denied(request, VERSION_READERS)) is not None:
+        return denied
+    return await _versions_page(request, done=done[:200] or None)
+
+
+async def _activation(request: Request, run) -> Response:
+    """Run an activation from a form; refused: the page again with every error (422)."""
+    if not access.same_origin(request):
+        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+    if (denied := _denied(request, access.AUTHOR_ROLES)) is not None:
+        return denied
+    identity = access.get_identity(request)
+    form = await request.form()
+    try:
+        out = await run(backend.state(request, "activator"), identity.name, form)
+    except ActivationRefused as refused:
+        code = {"unknown": 404, "start": 503}.get(refused.kind, 422)
+        return await _versions_page(request, status_code=code, refused=refused)
+    done = f"{out['version']} is serving" if out["changed"] else f"{out['version']} was already serving"
+    return RedirectResponse(path_for(request, "rule_versions") + "?" + urlencode({"done": done}), status_code=303)
+
+
+@router.post("/rules/versions/activate", name="rule_activate")
+async def rule_activate(request: Request) -> Response:
+    return await _activation(request, lambda activator, who, form: activator.activate_directory(
+        who, note=str(form.get("note") or "").strip()[:500] or None))
+
+
+@router.post("/rules/versions/rollback", name="rule_rollback")
+async def rule_rollback(request: Request) -> Response:
+    return await _activation(request, lambda activator, who, form: activator.rollback(
+        str(form.get("version") or "")[:100], who, note=str(form.get("note") or "").strip()[:500] or None))
+
+
+@router.get("/rules/diff", response_class=HTMLResponse, name="rule_diff")
+async def rule_diff(request: Request, a: str = "", b: str = "") -> Response:
+    if (denied := _denied(request, VERSION_READERS)) is not None:
+        return denied
+    store = backend.state(request, "store")
+    found = {}
+    for version in (a, b):
+        stored = await run_in_threadpool(store.get_rulebase, version) if version else None
+        if stored is None:
+            return error_page(request, 404, "No such version",
+                              f"No stored rule base version {version!r}: pick two from the list of versions.")
+        found[version] = stored.files
+    files = diff_rulebases(found[a], found[b], a, b)
+    for f in files:
+        f["lines"] = [("add" if line.startswith("+") and not line.startswith("+++") else
+                       "del" if line.startswith("-") and not line.startswith("---") else
+                       "hunk" if line.startswith("@@") else "ctx", line.rstrip("\n"))
+                      for line in f["diff"].splitlines()]
+    return render(request, "diff.html", a=a, b=b, changed=[f for f in files if f["status"] != "same"],
+                  unchanged=[f["path"] for f in files if f["status"] == "same"])
