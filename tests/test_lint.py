@@ -2,6 +2,7 @@
 where it is, with an example the engine confirms, and lint.yaml decides what is an error."""
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -194,3 +195,22 @@ def test_missing_config_means_defaults(tmp_path):
     config = load_lint_config(tmp_path)
     assert config.severity_of("unreachable") == KINDS["unreachable"][0]
     assert config.coverage.features == 100
+
+
+# ---- the command line ----------------------------------------------------------------------------------------
+
+def test_cli_check_fails_on_lint_errors_and_lint_prints_json():
+    from click.testing import CliRunner
+    from service.cli import main
+    runner = CliRunner()
+    bad = runner.invoke(main, ["rules", "check", str(FLAWED)])
+    assert bad.exit_code == 1
+    assert "policy/facts.yaml:7: error: unreachable [facts.small_and_large]" in bad.output
+    assert "e.g. " in bad.output and "[confirmed by the engine]" in bad.output
+    good = runner.invoke(main, ["rules", "check", str(REPO / "rules")])
+    assert good.exit_code == 0 and "0 lint error(s)" in good.output and ": OK" in good.output
+    out = runner.invoke(main, ["rules", "lint", str(FLAWED), "--json"])
+    assert out.exit_code == 1
+    data = json.loads(out.output)
+    assert {f["kind"] for f in data["findings"]} == set(KINDS)
+    assert data["checks"]["unreachable"]["method"] == "complete"

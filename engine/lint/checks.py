@@ -71,10 +71,31 @@ class Linter:
         if model is not None:
             context = examples.context_from(self.sym.assignment(model))
             finding.example = context
-            finding.example_text = examples.describe(context)
+            involved = ([rule] if rule else []) + [self.rb.by_id[r] for r in finding.related if r in self.rb.by_id]
+            finding.example_text = examples.describe(context, self._fields_read(involved) if involved else None)
             finding.confirmed = bool(confirm(examples.run(self.rb, context))) if confirm else None
         self.findings.append(finding)
         return finding
+
+    def _fields_read(self, rules: list[Rule]) -> set[str]:
+        """Fields the rules' outcome depends on: their own, their facts' derivers', the approach's deciders'."""
+        fields: set[str] = set()
+        seen: set[str] = set()
+        todo = list(rules)
+        while todo:
+            r = todo.pop()
+            if r.id in seen:
+                continue
+            seen.add(r.id)
+            for term in r.terms:
+                for lit in term:
+                    if isinstance(lit, Derived):
+                        todo.extend(self.rb.rules[o] for o in self.rb.derivers.get(lit.name, []))
+                    elif lit.field.startswith("approach."):
+                        todo.extend(d for d in self.rb.rules if d.decides_approach)
+                    else:
+                        fields.add(lit.field)
+        return fields
 
     def run(self) -> list[Finding]:
         for check in (self.cycles, self.unreachable, self.contradictions, self.shadowed, self.redundant,

@@ -61,16 +61,19 @@ def run(rb: RuleBase, context: dict[str, Any]) -> Outcome:
         return Outcome(wm, None, str(exc))
 
 
-def describe(context: dict[str, Any]) -> str:
-    """The example in one line, field by field, as authors write fields."""
+def describe(context: dict[str, Any], fields: set[str] | None = None) -> str:
+    """The example in one line, as authors write fields; only `fields` (those the finding depends on)
+    when given: the full context is in the finding's `example`."""
     parts = []
     for section in ("project", "decision", "public", "capacity"):
         for name, value in context[section].items():
-            if f"{section}.{name}" in FIELDS:
-                parts.append(f"{section}.{name}={_show(value)}")
+            path = f"{section}.{name}"
+            if path in FIELDS and (fields is None or path in fields):
+                parts.append(f"{path}={_show(value)}")
     for g in context["stakeholders"]:
-        fields = ", ".join(f"{k}={_show(v)}" for k, v in g.items() if k not in ("id", "name"))
-        parts.append(f"group {g['id']}: {fields}")
+        shown = ", ".join(f"{k}={_show(v)}" for k, v in g.items()
+                          if k not in ("id", "name") and (fields is None or f"stakeholder.{k}" in fields))
+        parts.append(f"group {g['id']}: {shown or '(any)'}")
     return "; ".join(parts)
 
 
