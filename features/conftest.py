@@ -18,6 +18,7 @@ from .steps.approach_steps import *  # noqa: F401,F403  (step definitions are fi
 from .steps.context_steps import *  # noqa: F401,F403
 from .steps.error_steps import *  # noqa: F401,F403
 from .steps.evaluation_steps import *  # noqa: F401,F403
+from .steps.explain_steps import *  # noqa: F401,F403
 from .steps.output_steps import *  # noqa: F401,F403
 from .steps.participant_steps import *  # noqa: F401,F403
 from .steps.pilot_steps import *  # noqa: F401,F403
