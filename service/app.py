@@ -21,7 +21,7 @@ from engine import ENGINE_VERSION, ProjectContext, load_rulebase
 from service import api
 from service.auth import TokenRegistry
 from service.http import (BodyLimitMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
-                          install_error_handlers)
+                          JsonBodyMiddleware, document_error_bodies, install_error_handlers)
 from service.log import DecisionStore
 from service.settings import Settings
 from service.serving import Activator, startup_rulebase
@@ -70,7 +70,7 @@ def _openapi(app: FastAPI):
             for name, definition in context.pop("$defs", {}).items():
                 components.setdefault(name, definition)
             components["ProjectContext"] = context
-            app.openapi_schema = schema
+            app.openapi_schema = document_error_bodies(schema)
         return app.openapi_schema
     return build
 
@@ -126,6 +126,7 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
         raise
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(JsonBodyMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     if tokens.local_mode:
         app.add_middleware(LocalModeMiddleware)

@@ -169,3 +169,45 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, secured)
+
+
+def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI schema describe the 422 bodies we send (see _validation_error), not
+    FastAPI's default HTTPValidationError ({"detail": [...]}) that this service never answers."""
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in components and "ErrorOut" in components:
+        components["HTTPValidationError"] = {"$ref": "#/components/schemas/ErrorOut"}
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            if path.startswith("/api/") and isinstance(operation, dict) and "requestBody" in operation:
+                operation.setdefault("responses", {}).setdefault("415", {
+                    "description": "The body is not declared as JSON (JsonBodyMiddleware)",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+    return schema
+
+
+class JsonBodyMiddleware:
+    """Answer 415 to an API request whose body is declared as anything but JSON.
+
+    The API reads JSON only; a form post or text/plain sent to it is a client
+    mistake better named than parsed. A body with no Content-Type is read as JSON.
+    Pages (outside /api/) take form posts and are not affected.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/") and \
+                scope.get("method") in ("POST", "PUT", "PATCH"):
+            declared = dict(scope["headers"]).get(b"content-type")
+            kind = (declared or b"application/json").split(b";")[0].strip().lower()
+            if not (kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))):
+                payload = json.dumps(error_body(f"the body must be JSON (Content-Type: application/json), "
+                                                f"not {kind.decode('latin-1')[:100]}")).encode()
+                await send({"type": "http.response.start", "status": 415,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(payload)).encode())]})
+                await send({"type": "http.response.body", "body": payload})
+                return
+        await self.app(scope, receive, send)
