@@ -29,24 +29,26 @@ def _load(root: Path):
         raise SystemExit(1) from None
 
 
-def _print_report(report: LintReport, verbose: bool) -> None:
+def _print_report(report: LintReport, verbose: bool, warnings_to_stderr: bool = False) -> None:
     for f in report.findings:
         if f.severity == "off" or (f.ignored_because and not verbose) or (f.severity == "info" and not verbose):
             continue
-        click.echo(str(f) + (f"  (accepted: {f.ignored_because})" if f.ignored_because else ""))
+        err = warnings_to_stderr and f.severity != "error"
+        click.echo(str(f) + (f"  (accepted: {f.ignored_because})" if f.ignored_because else ""), err=err)
         if f.example_text:
             state = {True: "confirmed by the engine", False: "NOT confirmed by the engine", None: ""}[f.confirmed]
-            click.echo(f"    e.g. {f.example_text}" + (f"  [{state}]" if state else ""))
+            click.echo(f"    e.g. {f.example_text}" + (f"  [{state}]" if state else ""), err=err)
 
 
 @rules.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def rules_check(directory: Path | None) -> None:
-    """Validate a rule base and lint it: exit 1 on any load error or lint error (per rules/lint.yaml)."""
+    """Validate a rule base and lint it: exit 1 on any load error or lint error (per rules/lint.yaml).
+    Errors and the verdict go to standard output, lint warnings to standard error."""
     root = directory or default_rules_dir()
     rb, config = _load(root)
     report = lint(rb, config)
-    _print_report(report, verbose=False)
+    _print_report(report, verbose=False, warnings_to_stderr=True)
     click.echo(f"{root}: {rb.rule_count} rules, {rb.strata} strata, version {rb.version}: "
                f"{len(report.errors)} lint error(s), {len(report.warnings)} warning(s)"
                + ("" if report.errors else ": OK"))
