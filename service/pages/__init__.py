@@ -16,6 +16,7 @@ GET  /rules            the rule browser                author
 GET  /rules/versions   versions and activations        author, auditor
 POST /rules/versions/* activate directory, roll back   author
 GET  /rules/diff       two versions, file by file      author, auditor
+GET  /rules/lint       the rule analysis (lint)        author
 GET  /login, POST      keep an API token in a cookie   anyone
 POST /logout           forget it                       anyone
 GET  /static/{name}    the stylesheet                  anyone
@@ -31,7 +32,7 @@ from starlette.requests import Request as StarletteRequest
 
 from service.deps import COOKIE
 
-from . import access, auditor, author, explain, manager
+from . import access, auditor, author, explain, lint, manager
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -40,6 +41,7 @@ router.include_router(manager.router)
 router.include_router(explain.router)
 router.include_router(auditor.router)
 router.include_router(author.router)
+router.include_router(lint.router)
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
