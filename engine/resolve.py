@@ -94,16 +94,23 @@ def _bs(fs) -> list[dict]:
     return [_b(seen[k]) for k in sorted(seen)]
 
 
+_LEVEL_RANKS = {level.value: IAP2Level.rank(level.value) for level in IAP2Level}
+
+
 def _level_rank(level: str | None) -> int:
-    return IAP2Level.rank(level) if level else 0
+    return _LEVEL_RANKS[level] if level else 0
 
 
 def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     roles = wm.rb.catalogue.roles
     out: list[Participant] = []
     gaps: list[str] = []
+    by_subject: dict[str, list[Firing]] = {}
+    for f in wm.firings:
+        if f.rule.then.participant or f.rule.then.exclude:
+            by_subject.setdefault(f.subject, []).append(f)
     for sid in wm.subjects.ids:
-        cands = [f for f in wm.firings if f.subject == sid and (f.rule.then.participant or f.rule.then.exclude)]
+        cands = by_subject.get(sid, [])
         name = wm.subjects.names[sid]
         if not cands:
             gaps.append(f"stakeholder {sid}: no rule gave it a role or excluded it")

@@ -113,7 +113,8 @@ class DurableRuntime:
             fact[derived_key(name)] = name in derived
         return fact
 
-    def run(self, subj: Subjects) -> WorkingMemory:
+    def run(self, subj: Subjects, explain: bool = True) -> WorkingMemory:
+        """The firings for `subj`; explain=False leaves them unexplained (see run_python)."""
         with self._lock:
             if self._closed:
                 raise EngineError("this rule base's runtime was closed")
@@ -140,7 +141,8 @@ class DurableRuntime:
                                 changed.add((name, owner))
                         if changed:
                             batch = self._refresh(wm, groups, changed, sid, versions)
-                    wm.settle(stratum)
+                    if explain:
+                        wm.settle(stratum)
                     if stratum == self.rb.approach_stratum:
                         wm.decide_approach()
                 if wm.approach is None:
