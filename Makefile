@@ -21,6 +21,12 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || bash .ci/install-chromium
 	$(BIN)/python -m pytest
 
+## bench: the benchmark suite (about 10 minutes); writes docs/BENCHMARKS.md. BENCH_MODE=quick for a shorter run
+BENCH_MODE ?= full
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m benchmarks --mode $(BENCH_MODE)
+
 ## docs: regenerate docs generated from the schemas
 docs: $(STAMP)
 	$(BIN)/cogov schema docs > docs/CONTEXT.md
