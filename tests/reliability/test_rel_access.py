@@ -52,7 +52,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/decisions/{decision_id}/why-not"): frozenset({M, A}),
     ("GET", "/decisions/{decision_id}/what-if"): frozenset({M, A}),
     ("GET", "/log"): frozenset({A}), ("GET", "/log/{decision_id}"): frozenset({A}),
-    ("GET", "/rules"): frozenset({W}),
+    ("GET", "/rules"): frozenset({W}), ("GET", "/rules/lint"): frozenset({W}),
 }
 EXPIRED = ("erin", "manager", "tok-rel-erin-expired-0123456789")
 FUTURE = ("fred", "auditor", "tok-rel-fred-future-0123456789")
