@@ -57,6 +57,11 @@ class ActivationRefused(RuntimeError):
         super().__init__(detail)
         self.detail, self.kind, self.errors = detail, kind, errors or []
 
+    @property
+    def status_code(self) -> int:
+        """The HTTP status that says it: no such version 404, workers that would not start 503, else 422."""
+        return {"unknown": 404, "start": 503}.get(self.kind, 422)
+
     def lines(self) -> list[str]:
         return [e.get("text") or e.get("message", "") for e in self.errors] or [self.detail]
 

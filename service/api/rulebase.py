@@ -27,8 +27,7 @@ REFUSALS = {**ERRORS, 404: {"model": RefusalOut, "description": "No such stored 
 
 
 def refusal(exc: ActivationRefused) -> JSONResponse:
-    code = {"unknown": 404, "start": 503}.get(exc.kind, 422)
-    return JSONResponse({"detail": exc.detail, "kind": exc.kind, "errors": exc.errors}, status_code=code)
+    return JSONResponse({"detail": exc.detail, "kind": exc.kind, "errors": exc.errors}, status_code=exc.status_code)
 
 
 def active(request: Request) -> dict[str, Any]:

@@ -142,8 +142,7 @@ async def _activation(request: Request, run) -> Response:
     try:
         out = await run(backend.state(request, "activator"), identity.name, form)
     except ActivationRefused as refused:
-        code = {"unknown": 404, "start": 503}.get(refused.kind, 422)
-        return await _versions_page(request, status_code=code, refused=refused)
+        return await _versions_page(request, status_code=refused.status_code, refused=refused)
     done = f"{out['version']} is serving" if out["changed"] else f"{out['version']} was already serving"
     return RedirectResponse(path_for(request, "rule_versions") + "?" + urlencode({"done": done}), status_code=303)
 

@@ -53,6 +53,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/decisions/{decision_id}/what-if"): frozenset({M, A}),
     ("GET", "/log"): frozenset({A}), ("GET", "/log/{decision_id}"): frozenset({A}),
     ("GET", "/rules"): frozenset({W}), ("GET", "/rules/lint"): frozenset({W}),
+    ("GET", "/rules/versions"): frozenset({A, W}), ("GET", "/rules/diff"): frozenset({A, W}),
+    ("POST", "/rules/versions/activate"): frozenset({W}), ("POST", "/rules/versions/rollback"): frozenset({W}),
 }
 EXPIRED = ("erin", "manager", "tok-rel-erin-expired-0123456789")
 FUTURE = ("fred", "auditor", "tok-rel-fred-future-0123456789")
