@@ -1,0 +1,247 @@
+"""What a rule edit is, and which edits explain a changed recommendation.
+
+Two questions behind replay and impact reports:
+
+* `rulebase_diff(old, new)`: the rules added, removed or changed between two
+  rule bases, compared as authored (`Rule.as_authored()`) without where they
+  live (file, line) or what the loader computed (stratum), so moving a rule
+  to another file or line is not an edit; plus catalogue entries added,
+  removed or changed, and whether the surviving rules changed their relative
+  order (rule order breaks ties in conflict resolution, so it is an edit too).
+* `attribute(change, edits, old_rec, new_rec)`: the edited rules responsible
+  for one changed item of a recommendation (engine.diff vocabulary):
+    "named"             edited rules among the rules behind the old or new value;
+    "fired_differently" else edited rules that fired differently in the two
+                        explanations (fired in one only, or on other subjects, or
+                        concluding other things): they changed what later rules saw;
+    "catalogue"         else catalogue entries edited that the item names;
+    "indirect"          else none: an effect of rule order or of the conflict policy.
+
+Pure: works on RuleBase objects and JSON recommendations, no I/O.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .conditions import FIELDS, Cmp, Exists, Term, holds
+from .diff import Change
+from .facts import Subjects
+from .rulebase import Rule, RuleBase
+
+# as_authored() keys that say where a rule lives or what the loader derived, not what the author wrote
+NOISE = ("file", "line", "stratum")
+CATALOGUES = ("techniques", "roles", "arrangements", "skills", "warnings", "sources")
+# item kinds (engine.diff) -> the catalogue their codes come from
+ITEM_CATALOGUE = {"technique": "techniques", "avoided_technique": "techniques", "arrangement": "arrangements",
+                  "skill": "skills", "warning": "warnings"}
+
+
+class RuleEdit(BaseModel):
+    """One rule added, removed or changed; `fields` names what changed (when, then, priority...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rule: str
+    kind: Literal["added", "removed", "changed"]
+    fields: list[str] = Field(default_factory=list)
+    old_where: str | None = Field(None, description="file:line in the old rule base.")
+    new_where: str | None = Field(None, description="file:line in the new rule base.")
+
+    def __str__(self) -> str:
+        sign = {"added": "+", "removed": "-", "changed": "~"}[self.kind]
+        what = f" ({', '.join(self.fields)})" if self.fields else ""
+        return f"{sign} rule {self.rule}{what} [{self.new_where or self.old_where}]"
+
+
+class CatalogueEdit(BaseModel):
+    """One catalogue entry added, removed or changed, as "<catalogue>:<code>"."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry: str
+    kind: Literal["added", "removed", "changed", "reordered"]
+
+    def __str__(self) -> str:
+        sign = {"added": "+", "removed": "-", "changed": "~", "reordered": "~"}[self.kind]
+        return f"{sign} catalogue {self.entry}" + (" (order)" if self.kind == "reordered" else "")
+
+
+class RuleBaseDiff(BaseModel):
+    """Every edit from one rule base to another."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    old_version: str
+    new_version: str
+    rules: list[RuleEdit]
+    catalogue: list[CatalogueEdit]
+    reordered: bool = Field(description="The rules both hold appear in another relative order (a tie-break).")
+
+    @property
+    def same(self) -> bool:
+        """No edit that could change any recommendation (comments or layout only)."""
+        return not self.rules and not self.catalogue and not self.reordered
+
+    @property
+    def edited(self) -> set[str]:
+        return {e.rule for e in self.rules}
+
+    def __str__(self) -> str:
+        if self.same:
+            return f"{self.old_version} -> {self.new_version}: no rule or catalogue edit"
+        lines = [f"{self.old_version} -> {self.new_version}: {len(self.rules)} rule edit(s), "
+                 f"{len(self.catalogue)} catalogue edit(s)" + (", rule order changed" if self.reordered else "")]
+        lines += [f"  {e}" for e in [*self.rules, *self.catalogue]]
+        return "\n".join(lines)
+
+
+def authored(rule: Rule) -> dict[str, Any]:
+    """A rule as written, without its location: what decides whether it was edited."""
+    return {k: v for k, v in rule.as_authored().items() if k not in NOISE}
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def _where(rule: Rule) -> str:
+    return f"{rule.file}:{rule.line}"
+
+
+def rulebase_diff(old: RuleBase, new: RuleBase) -> RuleBaseDiff:
+    """The rule and catalogue edits that turn `old` into `new`, in rule base order."""
+    edits: list[RuleEdit] = []
+    for rule in old.rules:
+        if rule.id not in new.by_id:
+            edits.append(RuleEdit(rule=rule.id, kind="removed", old_where=_where(rule)))
+            continue
+        a, b = authored(rule), authored(new.by_id[rule.id])
+        fields = [k for k in dict.fromkeys([*a, *b]) if _canon(a.get(k)) != _canon(b.get(k))]
+        if fields:
+            edits.append(RuleEdit(rule=rule.id, kind="changed", fields=fields, old_where=_where(rule),
+                                  new_where=_where(new.by_id[rule.id])))
+    edits += [RuleEdit(rule=r.id, kind="added", new_where=_where(r)) for r in new.rules if r.id not in old.by_id]
+    common_old = [r.id for r in old.rules if r.id in new.by_id]
+    common_new = [r.id for r in new.rules if r.id in old.by_id]
+    return RuleBaseDiff(old_version=old.version, new_version=new.version, rules=edits,
+                        catalogue=catalogue_diff(old, new), reordered=common_old != common_new)
+
+
+def catalogue_diff(old: RuleBase, new: RuleBase) -> list[CatalogueEdit]:
+    out: list[CatalogueEdit] = []
+    for name in CATALOGUES:
+        a, b = getattr(old.catalogue, name), getattr(new.catalogue, name)
+        for code in dict.fromkeys([*a, *b]):
+            if code not in b:
+                out.append(CatalogueEdit(entry=f"{name}:{code}", kind="removed"))
+            elif code not in a:
+                out.append(CatalogueEdit(entry=f"{name}:{code}", kind="added"))
+            elif _canon(a[code].model_dump(mode="json")) != _canon(b[code].model_dump(mode="json")):
+                out.append(CatalogueEdit(entry=f"{name}:{code}", kind="changed"))
+        if [c for c in a if c in b] != [c for c in b if c in a]:
+            out.append(CatalogueEdit(entry=name, kind="reordered"))
+    return out
+
+
+# -- attribution ------------------------------------------------------------------------------------
+
+class Cause(BaseModel):
+    """Why one item changed: the rule (or catalogue) edits responsible, and how that was found."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: str
+    how: Literal["named", "fired_differently", "catalogue", "indirect"]
+    rules: list[str] = Field(default_factory=list)
+    catalogue: list[str] = Field(default_factory=list)
+
+
+def firing_signatures(rec: Mapping[str, Any]) -> dict[str, set[str]]:
+    """rule id -> what it did in this recommendation's explanation (subject and conclusion of each firing)."""
+    out: dict[str, set[str]] = {}
+    for f in (rec.get("explanation") or {}).get("firings") or ():
+        out.setdefault(f["rule"], set()).add(_canon([f.get("subject"), f.get("concluded")]))
+    return out
+
+
+def fired_differently(old_rec: Mapping[str, Any], new_rec: Mapping[str, Any], rules: Iterable[str]) -> list[str]:
+    """Those of `rules` whose firings differ between the two explanations."""
+    a, b = firing_signatures(old_rec), firing_signatures(new_rec)
+    return [r for r in rules if a.get(r, set()) != b.get(r, set())]
+
+
+def attribute(change: Change, edits: RuleBaseDiff, old_rec: Mapping[str, Any], new_rec: Mapping[str, Any],
+              differing: list[str] | None = None) -> Cause:
+    """The edits behind one changed item. Pass `differing` (fired_differently over edits.edited)
+    when attributing many changes of the same pair of recommendations."""
+    edited = edits.edited
+    named = [r for r in dict.fromkeys([*change.old_rules, *change.new_rules]) if r in edited]
+    if named:
+        return Cause(item=change.item, how="named", rules=named)
+    if differing is None:
+        differing = fired_differently(old_rec, new_rec, sorted(edited))
+    if differing:
+        return Cause(item=change.item, how="fired_differently", rules=list(differing))
+    kind, _, code = change.item.partition(":")
+    touched = [e.entry for e in edits.catalogue
+               if e.entry == f"{ITEM_CATALOGUE.get(kind)}:{code}" or e.entry == ITEM_CATALOGUE.get(kind)]
+    if touched:
+        return Cause(item=change.item, how="catalogue", catalogue=touched)
+    return Cause(item=change.item, how="indirect")
+
+
+def attribute_all(changes: Iterable[Change], edits: RuleBaseDiff, old_rec: Mapping[str, Any],
+                  new_rec: Mapping[str, Any]) -> list[Cause]:
+    """attribute() for every change of one pair of recommendations."""
+    differing = fired_differently(old_rec, new_rec, sorted(edits.edited))
+    return [attribute(c, edits, old_rec, new_rec, differing) for c in changes]
+
+
+# -- which contexts an edit can affect --------------------------------------------------------------
+
+def _decidable(lit: Any) -> bool:
+    """A literal on a context field: its truth is fixed by the context, whatever the rules conclude."""
+    return isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope in ("project", "stakeholder")
+
+
+def could_fire(scope: str, terms: Iterable[Term], subj: Subjects) -> bool:
+    """False only when, for every subject, every term has a context literal that is false."""
+    terms = list(terms)
+    states = [subj.project] if scope == "project" else \
+        [{**subj.project, **subj.stakeholders[s]} for s in subj.stakeholders]
+    return any(all(holds(lit, state, frozenset()) for lit in term if _decidable(lit))
+               for state in states for term in terms)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Which contexts a set of edits can affect, decided from the context alone.
+
+    When the rule bases differ only in the edited rules (same catalogues, same
+    relative order, every other rule in the same stratum), an evaluation in
+    which no version of an edited rule can fire runs exactly as before: same
+    rules, same strata, same order, same working memory. `exact` is False when
+    that does not hold; then every context may change.
+    """
+
+    exact: bool
+    rules: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+
+    def may_change(self, subj: Subjects) -> bool:
+        return not self.exact or any(could_fire(scope, terms, subj) for scope, terms in self.rules)
+
+
+def guard(old: RuleBase, new: RuleBase, edits: RuleBaseDiff) -> Guard:
+    """The Guard for `edits` = rulebase_diff(old, new)."""
+    edited = edits.edited
+    same_strata = old.approach_stratum == new.approach_stratum and all(
+        r.stratum == new.by_id[r.id].stratum for r in old.rules if r.id not in edited and r.id in new.by_id)
+    if edits.catalogue or edits.reordered or not same_strata:
+        return Guard(exact=False)
+    versions = [rb.by_id[r] for r in sorted(edited) for rb in (old, new) if r in rb.by_id]
+    return Guard(exact=True, rules=tuple((r.scope, tuple(r.terms)) for r in versions))
