@@ -304,6 +304,24 @@ class DecisionStore:
                                                      for rule, n in index["rules"].items()])
                     changed += 1
 
+    # -- replaying (service.impact) ----------------------------------------------
+    def iter_for_replay(self, filters: DecisionFilter | Mapping[str, Any] | None = None,
+                        batch: int = 500) -> Iterator[list[tuple[str, str, str, str]]]:
+        """Decisions in log order, in batches of (id, context_raw, recommendation JSON text,
+        rulebase_version): only what re-evaluating needs, parsed by the caller, one batch
+        in memory at a time (keyset paging on seq, so the log may grow meanwhile)."""
+        c, last = DECISIONS.c, 0
+        where = self._where(DecisionFilter.of(filters))
+        while True:
+            query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version)
+                     .where(c.seq > last, *where).order_by(c.seq).limit(batch))
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            if not rows:
+                return
+            yield [(r.id, r.context_raw, r.recommendation, r.rulebase_version) for r in rows]
+            last = rows[-1].seq
+
     # -- verifying ---------------------------------------------------------------
     def _batches(self, size: int) -> Iterator[tuple[list[Row], dict[int, dict[str, int]]]]:
         last = 0
