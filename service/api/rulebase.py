@@ -22,7 +22,9 @@ from service.serving import ActivationRefused
 router = APIRouter()
 
 REFUSALS = {**ERRORS, 404: {"model": RefusalOut, "description": "No such stored version (rollback)"},
-            422: {"model": RefusalOut, "description": "Refused: invalid, or its check overran the time limit"},
+            422: {"model": RefusalOut | ErrorOut,
+                  "description": "Refused: invalid, or its check overran the time limit (RefusalOut); "
+                                 "or the request body is not valid (ErrorOut)"},
             503: {"model": RefusalOut, "description": "Refused: its engine workers would not start"}}
 
 
