@@ -1,0 +1,328 @@
+"""Impact of a rule change: stored decisions re-evaluated under a candidate rule base.
+
+`run_impact(store, candidate, filters)` walks the log in seq order, one batch
+at a time, re-evaluates each decision's context under the candidate and
+compares the result with the stored recommendation item by item
+(engine.diff), then says which rule edits (engine.impact) caused each change.
+
+How it evaluates, and why:
+* The plain-Python backend, never durable_rules: it is safe anywhere (no C
+  host to hang, crash or refuse a second ruleset) and gives the same results
+  (tests/test_agreement.py). Exact reproduction of a durable result is
+  replay's job (service/replay.py), not impact's.
+* In worker processes (spawned; both cores) once there are more than
+  IN_PROCESS_MAX decisions: threads would get no parallelism under the GIL and
+  would stall the web process for the whole run. Small sets run in-process,
+  where starting processes would cost more than the evaluations.
+* Each distinct set of facts is evaluated once per worker: the items compared
+  depend only on the facts rules read (engine.facts.subjects, names aside),
+  so repeated contexts cost one dictionary lookup.
+* Decisions made under a version whose rules and catalogues equal the
+  candidate's (an edit of comments or layout) cannot change: not evaluated.
+* Nor are decisions on whose facts no version of an edited rule can fire
+  (engine.impact.Guard, decided from the context alone): most edits touch
+  few decisions, so most of the log is settled without evaluating it.
+  tests/service/test_svc_impact.py checks that this changes no report.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from engine import ContextError, Engine, ResolutionError, RuleBase
+from engine.diff import Change, diff
+from engine.facts import Subjects, subjects, validate_context
+from engine.impact import Guard, RuleBaseDiff, attribute_all, guard, rulebase_diff
+from service import candidates
+from service.log import DecisionFilter
+
+IN_PROCESS_MAX = 200        # up to this many decisions, evaluate in the calling process
+BATCH = 250                 # decisions per job sent to a worker
+EXAMPLES = 3                # example decision ids kept per kind of change
+
+
+# -- the report ---------------------------------------------------------------------------------------
+
+class Examples(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(description="Decisions with this change.")
+    examples: list[str] = Field(description="A few of their decision ids, in log order.")
+
+
+class Transition(Examples):
+    old: str | None
+    new: str | None
+
+
+class ItemChange(Examples):
+    item: str
+    kind: str = Field(description="added, removed or changed")
+    old: str | None = None
+    new: str | None = None
+
+
+class RuleImpact(Examples):
+    rule: str = Field(description="An edited rule id, or '(catalogue)' / '(indirect)'.")
+    how: list[str] = Field(description="How the changes were traced to it (engine.impact.attribute).")
+    items: dict[str, int] = Field(description="Changed item -> decisions in which this edit changed it.")
+
+
+class Failure(Examples):
+    reason: str
+
+
+class ImpactReport(BaseModel):
+    """What a candidate rule base would change in the stored decisions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidate_version: str
+    filters: dict[str, Any]
+    edits: list[RuleBaseDiff] = Field(description="From each version that made a decision to the candidate.")
+    decisions: int = Field(description="Decisions considered (those the filters select).")
+    evaluated: int = Field(description="Re-evaluated under the candidate.")
+    unaffected: int = Field(description="Not evaluated: no version of an edited rule can fire on their facts.")
+    skipped_same_rules: int = Field(description="Made under a version with the candidate's very rules.")
+    changed: int
+    unchanged: int
+    failed: int = Field(description="Could not be evaluated under the candidate (see failures).")
+    approach: list[Transition] = Field(description="Approach transitions, most frequent first.")
+    summary: dict[str, int] = Field(description="'<item kind> <added|removed|changed>' -> changes counted.")
+    items: list[ItemChange] = Field(description="Each distinct item change, most frequent first.")
+    rules: list[RuleImpact] = Field(description="Per edited rule: the changes it causes.")
+    failures: list[Failure]
+    seconds: float
+    workers: int = Field(description="Worker processes used (0: in the calling process).")
+
+    def text(self) -> str:
+        """The report as `cogov rules impact` prints it."""
+        out = [f"Impact of rule base {self.candidate_version} on {self.decisions} stored decision(s)"
+               + (f" ({', '.join(f'{k}={v}' for k, v in self.filters.items())})" if self.filters else "") + ":",
+               f"  {self.changed} change, {self.unchanged} unchanged, {self.failed} cannot be evaluated "
+               f"({self.evaluated} evaluated, {self.unaffected} out of the edited rules' reach, "
+               f"{self.skipped_same_rules} made with the same rules; "
+               f"{self.seconds:.1f} s)"]
+        for d in self.edits:
+            out.append("Rule edits " + str(d).replace("\n", "\n  "))
+        if self.approach:
+            out.append("Approach:")
+            out += [f"  {t.old} -> {t.new}: {t.count} (e.g. {', '.join(t.examples)})" for t in self.approach]
+        if self.summary:
+            out.append("Items: " + ", ".join(f"{k}: {v}" for k, v in self.summary.items()))
+        for it in self.items:
+            what = f"{it.old} -> {it.new}" if it.kind == "changed" else it.kind
+            out.append(f"  {it.item} {what}: {it.count} (e.g. {', '.join(it.examples)})")
+        if self.rules:
+            out.append("By rule edit:")
+        for r in self.rules:
+            top = ", ".join(f"{k} ({v})" for k, v in sorted(r.items.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+            out.append(f"  {r.rule} [{', '.join(r.how)}]: {r.count} decision(s); {top}; e.g. {', '.join(r.examples)}")
+        for f in self.failures:
+            out.append(f"Cannot evaluate {f.count}: {f.reason} (e.g. {', '.join(f.examples)})")
+        return "\n".join(out)
+
+
+# -- evaluation (in a worker process, or in-process for small sets) -----------------------------------
+
+class Evaluator:
+    """Re-evaluates stored decisions under one candidate and compares them with what was stored."""
+
+    def __init__(self, rulebase: RuleBase):
+        self.engine = Engine(rulebase, backend="python")
+        self.cache: dict[str, tuple[str, Any]] = {}
+
+    def evaluate(self, ctx: Any, subj: Subjects) -> tuple[str, Any]:
+        """("ok", recommendation) or ("failed", reason), once per distinct set of facts."""
+        key = json.dumps([subj.project, subj.stakeholders], sort_keys=True, default=str)
+        if key not in self.cache:
+            try:
+                self.cache[key] = "ok", self.engine.evaluate(ctx)
+            except ResolutionError as exc:
+                self.cache[key] = "failed", f"the candidate leaves it unresolvable: {exc}"
+        return self.cache[key]
+
+    def compare(self, batch: list[tuple[str, str, str, str]],
+                versions: Mapping[str, tuple[RuleBaseDiff, Guard]]) -> list[tuple[str, str, Any]]:
+        """For each (id, context_raw, recommendation, version): (id, status, detail), status one of
+        "unaffected" (no edited rule can fire: not evaluated), "same", "changed", "failed"."""
+        out: list[tuple[str, str, Any]] = []
+        for decision_id, context_raw, rec_text, version in batch:
+            edits, guard = versions[version]
+            try:
+                ctx = validate_context(json.loads(context_raw))
+            except ContextError as exc:
+                out.append((decision_id, "failed", f"the stored context is not valid now: {exc}"))
+                continue
+            except ValueError as exc:
+                out.append((decision_id, "failed", f"the stored context is not JSON: {exc}"))
+                continue
+            subj = subjects(ctx)
+            if not guard.may_change(subj):
+                out.append((decision_id, "unaffected", None))
+                continue
+            status, new = self.evaluate(ctx, subj)
+            if status != "ok":
+                out.append((decision_id, "failed", new))
+                continue
+            old = json.loads(rec_text)
+            d = diff(old, new)
+            if d.same:
+                out.append((decision_id, "same", None))
+                continue
+            causes = attribute_all(d.changes, edits, old, new)
+            out.append((decision_id, "changed", [(c.model_dump(), cause.model_dump())
+                                                 for c, cause in zip(d.changes, causes)]))
+        return out
+
+
+_worker: Evaluator | None = None
+
+
+def _worker_init(rulebase: RuleBase) -> None:
+    """Runs in each worker: the candidate arrives pickled (faster than parsing its YAML again)."""
+    global _worker
+    _worker = Evaluator(rulebase)
+
+
+def _worker_compare(batch: list[tuple[str, str, str, str]], versions: dict[str, tuple[RuleBaseDiff, Guard]]) -> list:
+    assert _worker is not None, "worker not initialised"
+    return _worker.compare(batch, versions)
+
+
+# -- aggregation --------------------------------------------------------------------------------------
+
+@dataclass
+class _Tally:
+    """Counts with the first few decision ids of each."""
+
+    limit: int
+    counts: Counter = field(default_factory=Counter)
+    examples: dict[Any, list[str]] = field(default_factory=dict)
+
+    def add(self, key: Any, decision_id: str) -> None:
+        self.counts[key] += 1
+        seen = self.examples.setdefault(key, [])
+        if len(seen) < self.limit:
+            seen.append(decision_id)
+
+    def ordered(self) -> list[tuple[Any, int, list[str]]]:
+        return [(k, n, self.examples[k]) for k, n in sorted(self.counts.items(), key=lambda kv: (-kv[1], str(kv[0])))]
+
+
+class _Aggregate:
+    def __init__(self, examples: int):
+        self.approach, self.items = _Tally(examples), _Tally(examples)
+        self.rules, self.failures = _Tally(examples), _Tally(examples)
+        self.summary: Counter = Counter()
+        self.rule_items: dict[str, Counter] = {}
+        self.rule_how: dict[str, set[str]] = {}
+        self.changed = self.unchanged = self.failed = self.unaffected = 0
+
+    def add(self, decision_id: str, status: str, detail: Any) -> None:
+        if status in ("same", "unaffected"):
+            self.unchanged += 1
+            self.unaffected += status == "unaffected"
+        elif status == "failed":
+            self.failed += 1
+            self.failures.add(detail.split(":")[0], decision_id)
+        else:
+            self.changed += 1
+            responsible: set[str] = set()
+            for change, cause in detail:
+                c = Change(**change)
+                if c.item == "approach":
+                    self.approach.add((c.old, c.new), decision_id)
+                self.items.add((c.item, c.kind, c.old, c.new), decision_id)
+                self.summary[f"{c.item.split(':', 1)[0]} {c.kind}"] += 1
+                names = cause["rules"] or (["(catalogue)"] if cause["how"] == "catalogue" else ["(indirect)"])
+                for rule in names:
+                    responsible.add(rule)
+                    self.rule_items.setdefault(rule, Counter())[c.item] += 1
+                    self.rule_how.setdefault(rule, set()).add(cause["how"])
+            for rule in sorted(responsible):
+                self.rules.add(rule, decision_id)
+
+
+# -- the run ------------------------------------------------------------------------------------------
+
+def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mapping[str, Any] | None = None, *,
+               workers: int | None = None, examples: int = EXAMPLES, batch: int = BATCH,
+               exact: bool = True) -> ImpactReport:
+    """Re-evaluate the stored decisions `filters` selects (all by default) under `candidate`.
+
+    workers=None chooses: in-process for up to IN_PROCESS_MAX decisions, else
+    one process per core (at most 2 on this machine's budget: it is shared).
+    The candidate must already be validated (service.candidates). exact=False
+    evaluates every decision, even those no edited rule can touch (engine.impact.Guard).
+    """
+    started = time.perf_counter()
+    selected = DecisionFilter.of(filters)
+    total = store.count(selected)
+    if workers is None:
+        workers = 0 if total <= IN_PROCESS_MAX else max(1, min(2, os.cpu_count() or 1))
+    versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
+    agg = _Aggregate(examples)
+    skipped = 0
+
+    def jobs() -> Iterable[tuple[list, dict[str, RuleBaseDiff]]]:
+        nonlocal skipped
+        for rows in store.iter_for_replay(selected, batch):
+            todo = []
+            for row in rows:
+                version = row[3]
+                if version not in versions:
+                    old = candidates.from_store(store, version)
+                    edits = rulebase_diff(old, candidate)
+                    versions[version] = edits, guard(old, candidate, edits) if exact else Guard(exact=False)
+                if versions[version][0].same:
+                    skipped += 1
+                    agg.add(row[0], "same", None)
+                else:
+                    todo.append(row)
+            if todo:
+                yield todo, {v: versions[v] for v in {r[3] for r in todo}}
+
+    if workers == 0:
+        local = Evaluator(candidate)
+        for todo, used in jobs():
+            for result in local.compare(todo, used):
+                agg.add(*result)
+    else:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init, initargs=(candidates.portable(candidate),))
+        try:
+            pending: deque[Future] = deque()
+            for todo, used in jobs():
+                pending.append(pool.submit(_worker_compare, todo, used))
+                while len(pending) > 2 * workers:        # bounded: a few batches in flight, results in log order
+                    for result in pending.popleft().result():
+                        agg.add(*result)
+            while pending:
+                for result in pending.popleft().result():
+                    agg.add(*result)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return ImpactReport(
+        candidate_version=candidate.version,
+        filters={k: str(v) for k, v in vars(selected).items() if v is not None},
+        edits=[e for e, _ in versions.values()], decisions=total, skipped_same_rules=skipped,
+        unaffected=agg.unaffected, evaluated=total - skipped - agg.unaffected,
+        changed=agg.changed, unchanged=agg.unchanged, failed=agg.failed,
+        approach=[Transition(old=k[0], new=k[1], count=n, examples=ex) for k, n, ex in agg.approach.ordered()],
+        summary=dict(sorted(agg.summary.items())),
+        items=[ItemChange(item=k[0], kind=k[1], old=k[2], new=k[3], count=n, examples=ex)
+               for k, n, ex in agg.items.ordered()],
+        rules=[RuleImpact(rule=k, how=sorted(agg.rule_how[k]), items=dict(agg.rule_items[k]), count=n, examples=ex)
+               for k, n, ex in agg.rules.ordered()],
+        failures=[Failure(reason=k, count=n, examples=ex) for k, n, ex in agg.failures.ordered()],
+        seconds=round(time.perf_counter() - started, 3), workers=workers)

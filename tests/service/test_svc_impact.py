@@ -1,0 +1,123 @@
+"""service.impact: the stored pilots re-evaluated under a rule edit, counted, grouped and attributed."""
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+
+import pytest
+from sqlalchemy import text
+
+from engine import load_rulebase
+from service import candidates
+from service.impact import run_impact
+from service.log import DecisionStore
+from svc_rule_edits import CHANGED_RULE, REMOVED_RULE, RULES, durable_results, edited_rules, expected_changes, \
+    record_pilots
+
+
+@pytest.fixture(scope="module")
+def results():
+    return durable_results()
+
+
+@pytest.fixture(scope="module")
+def candidate(tmp_path_factory):
+    return candidates.from_directory(edited_rules(tmp_path_factory.mktemp("cand") / "rules"))
+
+
+def _filled(url, results):
+    s = DecisionStore(url)
+    s.ids = record_pilots(s, results)
+    return s
+
+
+@pytest.fixture
+def store(db_url, results):
+    """The six pilots in a log on each database (the first test runs on both)."""
+    s = _filled(db_url, results)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def lite(tmp_path, results):
+    """The six pilots in a SQLite log."""
+    s = _filled(f"sqlite:///{tmp_path / 'log.db'}", results)
+    yield s
+    s.close()
+
+
+def test_impact_counts_exactly_the_expected_changes_per_item_and_per_rule(store, results, candidate):
+    expected = {name: expected_changes(rec) for name, rec in results.items()}
+    assert any(expected.values()), "the edit changes no pilot: pick another edit"
+    report = run_impact(store, candidate, workers=0)
+    assert report.decisions == 6 and report.failed == 0
+    assert report.changed == sum(1 for e in expected.values() if e)
+    assert report.unchanged == 6 - report.changed
+    items = Counter((item, kind) for e in expected.values() for item, kind, _ in e)
+    assert {(i.item, i.kind): i.count for i in report.items} == dict(items)
+    by_rule = {r.rule: r for r in report.rules}
+    assert set(by_rule) == {rule for e in expected.values() for _, _, rule in e}
+    for rule, impact in by_rule.items():
+        mine = [name for name, e in expected.items() if any(r == rule for _, _, r in e)]
+        assert impact.count == len(mine) and impact.how == ["named"]
+        assert set(impact.examples) <= {store.ids[n] for n in mine}
+    assert not report.approach                    # a technique edit moves no approach
+    assert [e.rule for e in report.edits[0].rules] == [CHANGED_RULE, REMOVED_RULE]
+    assert "technique:open_house added" in report.text()
+
+
+def test_the_guard_and_the_worker_processes_change_nothing_in_the_report(lite, results, candidate):
+    store = lite
+    record_pilots(store, results)        # repeated contexts: evaluated once per worker
+    volatile = {"seconds", "workers", "evaluated", "unaffected"}
+    full = run_impact(store, candidate, workers=0, exact=False)
+    guarded = run_impact(store, candidate, workers=0)
+    parallel = run_impact(store, candidate, workers=2, batch=3)
+    assert full.evaluated == 12 and full.unaffected == 0
+    assert guarded.model_dump(exclude=volatile) == full.model_dump(exclude=volatile)
+    assert parallel.model_dump(exclude=volatile) == full.model_dump(exclude=volatile)
+    assert parallel.workers == 2
+
+
+def test_filters_select_the_decisions_considered(lite, results, candidate):
+    approach = results["athens"]["approach"]["code"]
+    n = sum(1 for r in results.values() if r["approach"]["code"] == approach)
+    report = run_impact(lite, candidate, {"approach": approach}, workers=0)
+    assert report.decisions == n and report.filters == {"approach": approach}
+    assert run_impact(lite, candidate, {"city": "Nowhere"}, workers=0).decisions == 0
+
+
+def test_a_candidate_with_the_same_rules_changes_nothing_without_evaluating(lite, tmp_path):
+    root = tmp_path / "same"
+    shutil.copytree(RULES, root)
+    path = root / "policy" / "thomas.yaml"
+    path.write_text("# only a comment added\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    same = candidates.from_directory(root)
+    assert same.version != load_rulebase(RULES).version
+    report = run_impact(lite, same, workers=0)
+    assert report.changed == 0 and report.skipped_same_rules == 6 and report.evaluated == 0
+
+
+def test_a_stored_context_that_no_longer_evaluates_is_reported_not_lost(lite, candidate):
+    with lite.engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET context_raw = :c WHERE id = :i"),
+                     {"c": json.dumps({"project": {}}), "i": lite.ids["bremen"]})
+    report = run_impact(lite, candidate, workers=0)
+    assert report.failed == 1 and report.decisions == 6
+    assert report.failures[0].examples == [lite.ids["bremen"]]
+    assert "not valid" in report.failures[0].reason
+
+
+def test_an_invalid_candidate_is_refused_with_file_and_line(tmp_path):
+    root = edited_rules(tmp_path / "bad")
+    path = root / "policy" / "techniques.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("open_house]", "no_such_technique]", 1),
+                    encoding="utf-8")
+    with pytest.raises(candidates.CandidateError) as err:
+        candidates.from_directory(root)
+    assert any(e.file == "policy/techniques.yaml" and e.line for e in err.value.errors)
+    files = {"policy/x.yaml": "rules: [", "../escape.yaml": "x"}
+    with pytest.raises(candidates.CandidateError):
+        candidates.from_files(files)
