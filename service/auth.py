@@ -89,11 +89,14 @@ def parse_env_tokens(spec: str) -> list[TokenEntry]:
     for i, item in enumerate(re.split(r"[,\s]+", spec.strip()), start=1):
         if not item:
             continue
-        parts = item.split(":", 3)
-        if len(parts) < 3:
+        parts = item.split(":", 2)
+        if len(parts) != 3:
             raise TokenConfigError(f"COGOV_TOKENS entry {i}: expected name:role:sha256hex[:expires]")
-        entries.append(_entry(*parts[:3], where=f"COGOV_TOKENS entry {i}",
-                              expires=parts[3] if len(parts) == 4 else None))
+        rest = parts[2]
+        if rest.lower().startswith("sha256:"):
+            rest = rest[len("sha256:"):]
+        digest, _, expires = rest.partition(":")
+        entries.append(_entry(parts[0], parts[1], digest, where=f"COGOV_TOKENS entry {i}", expires=expires or None))
     return entries
 
 
