@@ -108,7 +108,7 @@ class ImpactReport(BaseModel):
         """The report as `cogov rules impact` prints it."""
         out = [f"Impact of rule base {self.candidate_version} on {self.decisions} stored decision(s)"
                + (f" ({', '.join(f'{k}={v}' for k, v in self.filters.items())})" if self.filters else "") + ":",
-               f"  {self.changed} change, {self.unchanged} unchanged, {self.failed} cannot be evaluated "
+               f"  {self.changed} changed, {self.unchanged} unchanged, {self.failed} cannot be evaluated "
                f"({self.evaluated} evaluated, {self.unaffected} out of the edited rules' reach, "
                f"{self.skipped_same_rules} made with the same rules; "
                f"{self.seconds:.1f} s)"]

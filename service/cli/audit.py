@@ -69,3 +69,58 @@ def audit_retention(days: int | None, database_url: str | None) -> None:
     click.echo(f"removed the personal fields of {changed} decision(s) older than {days} day(s); {result}")
     if not result.ok:
         raise SystemExit(1)
+
+
+def open_log(database_url: str | None, command: str):
+    """The decision log for a read-only command (exit 2, saying why, when there is none)."""
+    from service.log import DatabaseError, DecisionStore
+    from service.settings import DEFAULT_DATABASE_URL, normalise_database_url
+
+    url = normalise_database_url(database_url or os.environ.get("COGOV_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        return DecisionStore(url, migrate_schema=False)
+    except DatabaseError as exc:
+        click.echo(f"cogov {command}: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+@audit.command("replay")
+@click.argument("decision_id")
+@click.option("--rules", "rules_spec", default=None, metavar="VERSION|DIR",
+              help="Also compare under this stored version or rule base directory (default: the current rules, "
+                   "$COGOV_RULES_DIR or rules/).")
+@click.option("--database-url", default=None, help="Decision log URL (default $COGOV_DATABASE_URL or ./var/cogov.db).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
+              help="Seconds the replay process may take.")
+def audit_replay(decision_id: str, rules_spec: str | None, database_url: str | None, fmt: str,
+                 timeout: float) -> None:
+    """Re-evaluate a stored decision under its own rule base version (it must come out the same: else an
+    integrity fault, exit 1) and under the current or another rule base (the difference, item by item,
+    with the rule edits behind each change)."""
+    from service import candidates
+    from service.cli.base import default_rules_dir
+    from service.replay import replay
+
+    store = open_log(database_url, "audit replay")
+    try:
+        try:
+            current = candidates.from_directory(default_rules_dir())
+            against = candidates.resolve(store, rules_spec, current)
+        except candidates.CandidateError as exc:
+            for err in exc.errors:
+                click.echo(str(err), err=True)
+            raise SystemExit(2) from None
+        try:
+            report = replay(store, decision_id, against, timeout=timeout)
+        except RuntimeError as exc:
+            click.echo(f"cogov audit replay: {exc}", err=True)
+            raise SystemExit(2) from None
+    finally:
+        store.close()
+    if report is None:
+        click.echo(f"cogov audit replay: the log has no decision {decision_id}", err=True)
+        raise SystemExit(2)
+    click.echo(report.model_dump_json(indent=2) if fmt == "json" else report.text())
+    if report.integrity.status == "fault":
+        raise SystemExit(1)

@@ -121,3 +121,32 @@ def test_an_invalid_candidate_is_refused_with_file_and_line(tmp_path):
     files = {"policy/x.yaml": "rules: [", "../escape.yaml": "x"}
     with pytest.raises(candidates.CandidateError):
         candidates.from_files(files)
+
+
+def test_cogov_rules_impact_reports_as_text_or_json_and_refuses_a_broken_candidate(lite, results, tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    url = lite.url
+    cand = edited_rules(tmp_path / "c")
+    runner = CliRunner()
+    out = runner.invoke(main, ["rules", "impact", str(cand), "--database-url", url, "--workers", "0"])
+    assert out.exit_code == 0, out.output
+    changed = sum(1 for rec in results.values() if expected_changes(rec))
+    assert f"{changed} changed, {6 - changed} unchanged" in out.output
+    assert "techniques.thomas_unitary [named]" in out.output
+    approach = results["athens"]["approach"]["code"]
+    out = runner.invoke(main, ["rules", "impact", str(cand), "--database-url", url, "--approach", approach,
+                               "--format", "json"])
+    data = json.loads(out.output)
+    assert data["filters"] == {"approach": approach}
+    assert data["decisions"] == sum(1 for r in results.values() if r["approach"]["code"] == approach)
+    path = cand / "policy" / "techniques.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("open_house]", "no_such_technique]", 1),
+                    encoding="utf-8")
+    out = runner.invoke(main, ["rules", "impact", str(cand), "--database-url", url])
+    assert out.exit_code == 1 and "policy/techniques.yaml:" in out.output and "no impact computed" in out.output
+    missing = tmp_path / "none.db"
+    out = runner.invoke(main, ["rules", "impact", str(RULES), "--database-url", f"sqlite:///{missing}"])
+    assert out.exit_code == 2 and "no decision log" in out.output

@@ -69,3 +69,27 @@ def test_a_tampered_stored_recommendation_is_an_integrity_fault_naming_the_diffe
     assert "FAULT" in report.text()
     assert replay(store, "no-such-id") is None
     store.close()
+
+
+def test_cogov_audit_replay_exits_1_on_a_fault_and_2_when_it_cannot_run(tmp_path, results):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    store = DecisionStore(f"sqlite:///{tmp_path / 'log.db'}")
+    ids = record_pilots(store, {"genoa": results["genoa"]})
+    rec = json.loads(json.dumps(results["genoa"]))
+    rec["approach"]["code"] = "autonomous" if rec["approach"]["code"] != "autonomous" else "public_decision"
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET recommendation = :r WHERE id = :i"),
+                     {"r": json.dumps(rec), "i": ids["genoa"]})
+    store.close()
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    out = runner.invoke(main, ["audit", "replay", ids["genoa"], "--database-url", url])
+    assert out.exit_code == 1, out.output
+    assert "FAULT" in out.output and "~ approach:" in out.output
+    out = runner.invoke(main, ["audit", "replay", ids["genoa"], "--database-url", url, "--rules", "sha256:nope"])
+    assert out.exit_code == 2 and "no rule base version sha256:nope" in out.output
+    out = runner.invoke(main, ["audit", "replay", "no-such-id", "--database-url", url])
+    assert out.exit_code == 2 and "no decision no-such-id" in out.output
