@@ -6,6 +6,8 @@ Who may call what (401 without a valid token, 403 with the wrong role):
   GET  /audit/verify, /rulebases...  auditor (rule base files: author too)
   GET  /rules, /rules/{id}           author, auditor
   POST /rules/check                  author
+  POST /decisions/{id}/replay        auditor
+  POST /rules/impact                 author, auditor
   GET  /rulebase, /rulebases/{a}/diff/{b}   author, auditor
   POST /rulebase, /rulebase/rollback author (activate a rule base; see service/serving.py)
   GET  /decisions/{id}/why-not, /what-if   manager (own decisions), auditor (all)
@@ -18,9 +20,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api import decisions, explain, health as _health, recommendations, rulebase, rules
+from service.api import impact, replay
 
 router = APIRouter(prefix="/api/v1")
-for _module in (recommendations, decisions, explain, rules, rulebase, _health):
+for _module in (recommendations, decisions, explain, rules, rulebase, replay, impact, _health):
     router.include_router(_module.router)
 health = _health.health
 

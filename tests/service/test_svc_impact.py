@@ -150,3 +150,38 @@ def test_cogov_rules_impact_reports_as_text_or_json_and_refuses_a_broken_candida
     missing = tmp_path / "none.db"
     out = runner.invoke(main, ["rules", "impact", str(RULES), "--database-url", f"sqlite:///{missing}"])
     assert out.exit_code == 2 and "no decision log" in out.output
+
+
+# -- the API (the app of tests/service/conftest.py: the mini rule base, tokens for each role) -----------
+
+def test_api_impact_validates_the_candidate_then_reports_the_changes_and_their_rules(client, api_app):
+    from svc_helpers import auth, pilot
+
+    assert client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).status_code == 201
+    stored = client.get("/api/v1/decisions", headers=auth("carol")).json()["items"]
+    files = dict(api_app.state.rulebase.files)
+    old = "when: [stakeholder.power == high, stakeholder.interest >= medium]"
+    assert old in files["policy/people.yaml"], "tests/fixtures/mini changed: update this test"
+    files["policy/people.yaml"] = files["policy/people.yaml"].replace(
+        old, "when: [stakeholder.power == high, stakeholder.interest == high]")
+    assert client.post("/api/v1/rules/impact", json={"files": files}, headers=auth("alice")).status_code == 403
+    r = client.post("/api/v1/rules/impact", json={"files": files}, headers=auth("dave"))
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["decisions"] == len(stored) and report["changed"] >= 1
+    # city_it_company has high power and medium interest: no longer a key player, so no longer a partner
+    keyed = {i["item"]: (i["old"], i["new"]) for i in report["items"]}
+    assert keyed["participant:city_it_company"][0] == "decision_partner@collaborate"
+    assert keyed["participant:city_it_company"][1] != "decision_partner@collaborate"
+    assert "participant:municipality" not in keyed          # high interest: still one
+    assert [r_["rule"] for r_ in report["rules"]] == ["people.key_player"]
+    assert report["edits"][0]["rules"][0]["rule"] == "people.key_player"
+    # the auditor may ask too, filtered
+    r = client.post("/api/v1/rules/impact", json={"files": files, "filters": {"city": "Nowhere"}},
+                    headers=auth("carol"))
+    assert r.status_code == 200 and r.json()["decisions"] == 0
+    files["policy/people.yaml"] = files["policy/people.yaml"].replace("role: informed", "role: no_such_role")
+    r = client.post("/api/v1/rules/impact", json={"files": files}, headers=auth("dave"))
+    assert r.status_code == 422 and "policy/people.yaml:" in r.text
+    r = client.post("/api/v1/rules/impact", json={}, headers=auth("dave"))
+    assert r.status_code == 422 and "one of the two" in r.text

@@ -93,3 +93,23 @@ def test_cogov_audit_replay_exits_1_on_a_fault_and_2_when_it_cannot_run(tmp_path
     assert out.exit_code == 2 and "no rule base version sha256:nope" in out.output
     out = runner.invoke(main, ["audit", "replay", "no-such-id", "--database-url", url])
     assert out.exit_code == 2 and "no decision no-such-id" in out.output
+
+
+# -- the API (the app of tests/service/conftest.py: the mini rule base, tokens for each role) -----------
+
+def test_api_replay_is_for_auditors_and_reproduces_a_logged_decision(client):
+    from svc_helpers import auth, pilot
+
+    decision = client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).json()
+    decision_id = decision["decision_id"]
+    path = f"/api/v1/decisions/{decision_id}/replay"
+    assert client.post(path, headers=auth("alice")).status_code == 403
+    assert client.post(path, headers=auth("dave")).status_code == 403
+    r = client.post(path, headers=auth("carol"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["integrity"]["status"] == "reproduced" and body["decision_id"] == decision_id
+    assert body["against"]["edits"]["rules"] == [] and body["against"]["diff"]["same"] is True
+    r = client.post(path, json={"rulebase_version": "sha256:nope"}, headers=auth("carol"))
+    assert r.status_code == 422 and "sha256:nope" in r.text
+    assert client.post("/api/v1/decisions/nope/replay", headers=auth("carol")).status_code == 404

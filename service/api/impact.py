@@ -1,0 +1,71 @@
+"""Impact of a rule change: POST /rules/impact (author, auditor)."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+
+from service import candidates
+from service.api.common import ERRORS, RuleReader
+from service.api.replay import against_version
+from service.http import unprocessable
+from service.impact import ImpactReport, run_impact
+from service.log import DecisionFilter
+from service.schemas import DateOrTime, ErrorOut, RelPath
+
+router = APIRouter()
+_ONE_RUN = threading.Lock()     # one impact run at a time: each may use both cores
+
+
+class ImpactFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date_from: DateOrTime | None = None
+    date_to: DateOrTime | None = None
+    approach: str | None = Field(None, max_length=64)
+    rulebase_version: str | None = Field(None, max_length=100, description="Decisions made with this version.")
+    city: str | None = Field(None, max_length=200)
+    rule: str | None = Field(None, max_length=200, description="Decisions in which this rule fired.")
+
+
+class ImpactIn(BaseModel):
+    """The candidate: its files, or a stored version; and which stored decisions to evaluate."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: dict[RelPath, str] | None = Field(None, min_length=1, max_length=500,
+                                             description="{'sources.yaml': ..., 'policy/thomas.yaml': ...}")
+    rulebase_version: str | None = Field(None, max_length=100, description="A stored version as the candidate.")
+    filters: ImpactFilters = Field(default_factory=ImpactFilters)
+
+    @model_validator(mode="after")
+    def _one_candidate(self) -> "ImpactIn":
+        if (self.files is None) == (self.rulebase_version is None):
+            raise ValueError("give the candidate as files or as a stored rulebase_version (one of the two)")
+        return self
+
+
+@router.post("/rules/impact", response_model=ImpactReport, responses={**ERRORS, 422: {"model": ErrorOut}},
+             summary="What a candidate rule base would change in the stored decisions")
+async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -> Any:
+    """Validates the candidate (422 with every error as file:line), then re-evaluates the stored decisions
+    the filters select under it and reports how many change, how, and which rule edits cause each change."""
+    try:
+        if body.files is not None:
+            candidate = await run_in_threadpool(candidates.from_files, body.files)
+        else:
+            candidate = await run_in_threadpool(against_version, request, body.rulebase_version)
+    except candidates.CandidateError as exc:
+        where = "body.files" if body.files is not None else "body.rulebase_version"
+        return unprocessable("invalid candidate rule base",
+                             [{"field": f"{where}.{e['file']}" if e["file"] else where, "message": e["text"],
+                               "type": "rule_base_error", "line": e["line"]} for e in exc.as_list()])
+    filters = DecisionFilter(**body.filters.model_dump())
+
+    def run() -> ImpactReport:
+        with _ONE_RUN:
+            return run_impact(request.app.state.store, candidate, filters)
+    return await run_in_threadpool(run)

@@ -1,0 +1,53 @@
+"""Replaying a stored decision: POST /decisions/{id}/replay (auditor)."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from service import candidates
+from service.api.common import ERRORS, Auditor, unavailable
+from service.http import unprocessable
+from service.replay import ReplayReport, replay
+from service.schemas import ErrorOut
+
+router = APIRouter()
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rulebase_version: str | None = Field(None, max_length=100, description="A stored rule base version to compare "
+                                         "under (GET /rulebases); default: the rule base the service runs now.")
+
+
+def against_version(request: Request, version: str | None):
+    """The serving rule base, or a stored version (never a server path: the API names versions only)."""
+    current = request.app.state.rulebase
+    if version is None or version == current.version:
+        return current
+    return candidates.from_store(request.app.state.store, version)
+
+
+@router.post("/decisions/{decision_id}/replay", response_model=ReplayReport,
+             responses={**ERRORS, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
+             summary="Replay a stored decision: integrity under its own rules, difference under others")
+async def replay_decision(request: Request, decision_id: str, identity: Auditor, body: ReplayIn | None = None) -> Any:
+    """integrity.status is "fault" when the decision's own stored rule base, on the engine that made it, no
+    longer gives the stored recommendation. `against` compares the stored recommendation with the one the
+    chosen rule base gives, each change with the rule edits behind it. Runs in a one-shot engine process."""
+    version = body.rulebase_version if body else None
+    try:
+        against = await run_in_threadpool(against_version, request, version)
+    except candidates.CandidateError as exc:
+        return unprocessable("unknown or unusable rule base version",
+                             [{"field": "body.rulebase_version", "message": str(exc), "type": "value_error"}])
+    try:
+        report = await run_in_threadpool(replay, request.app.state.store, decision_id[:100], against)
+    except RuntimeError as exc:
+        return unavailable(f"the replay did not complete: {exc}")
+    if report is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision {decision_id}")
+    return report
