@@ -13,7 +13,7 @@ from .evaluator import run_python
 from .facts import ContextError, subjects, validate_context
 from .loader import load_rulebase
 from .recommendation import Recommendation
-from .resolve import ResolutionError, resolve
+from .resolve import ResolutionError, recommendation_data, resolve
 from .rulebase import LoadError, RuleBase, RuleBaseError
 from .runtime import DurableRuntime, EngineError
 from .whatif import ChangeError, WhatIf, apply_changes, what_if
@@ -59,7 +59,7 @@ class Engine:
 
     def evaluate(self, context: Any) -> dict[str, Any]:
         """The explained recommendation as JSON-ready data."""
-        return self.recommend(context).model_dump(mode="json")
+        return recommendation_data(self.infer(context), ENGINE_VERSION)
 
     def why_not(self, context: Any, item: str) -> "WhyNot":
         """Why `item` (e.g. 'approach:public_decision') is not in the recommendation: see engine.whynot."""

@@ -8,6 +8,7 @@ both interpreters record through it, their explanations have one shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Callable, TypeVar
 
 from .conditions import FIELDS, Derived, literal_fields
@@ -35,7 +36,10 @@ class WorkingMemory:
     def __init__(self, rb: RuleBase, subj: Subjects):
         self.rb = rb
         self.subjects = subj
-        self.project_state = dict(subj.project)
+        # plain values: a field left at its default holds the enum member, and what
+        # firings matched goes into the JSON-ready output as it is
+        self.project_state = _plain(subj.project)
+        self._people = {sid: _plain(fields) for sid, fields in subj.stakeholders.items()}
         self.derived: dict[str, set[str]] = {PROJECT: set(), **{sid: set() for sid in subj.stakeholders}}
         self.providers: dict[tuple[str, str], list[int]] = {}
         self.firings: list[Firing] = []
@@ -55,7 +59,7 @@ class WorkingMemory:
             return self.project_state
         state = self._states.get(subject)
         if state is None:
-            state = self._states[subject] = {**self.project_state, **self.subjects.stakeholders[subject]}
+            state = self._states[subject] = {**self.project_state, **self._people[subject]}
         return state
 
     def derived_for(self, subject: str) -> set[str]:
@@ -143,6 +147,10 @@ class WorkingMemory:
             self.project_state["approach.code"] = self.approach.code
             self.project_state["approach.level"] = self.approach.iap2_level
             self._states.clear()
+
+
+def _plain(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
 
 
 def rulebase_cache(rb: RuleBase, name: str, build: Callable[[RuleBase], T]) -> T:

@@ -103,7 +103,7 @@ def _level_rank(level: str | None) -> int:
 
 def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     roles = wm.rb.catalogue.roles
-    out: list[Participant] = []
+    out: list[dict] = []
     gaps: list[str] = []
     by_subject: dict[str, list[Firing]] = {}
     for f in wm.firings:
@@ -115,7 +115,7 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
         if not cands:
             gaps.append(f"stakeholder {sid}: no rule gave it a role or excluded it")
             out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
-                                   because=[]))
+                            excluded=False, reason=None, because=[], overridden=[]))
             continue
 
         def key(f: Firing) -> tuple:
@@ -142,7 +142,8 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
         p = win.rule.then.participant
         if p:
             out.append(dict(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
-                                   iap2_level=p.level, because=_bs(agree), overridden=overridden))
+                            iap2_level=p.level, excluded=False, reason=None, because=_bs(agree),
+                            overridden=overridden))
         else:
             out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
                                    excluded=True, reason=win.rule.then.exclude, because=[_b(win)],
@@ -164,7 +165,7 @@ def _ordered(found: dict[str, list[Firing]], order: dict[str, int]) -> list[str]
 
 def _concluded(rb: RuleBase) -> dict[str, dict[str, Any]]:
     """What each rule concludes, as authored (dumped once per rule base)."""
-    return {r.id: r.then.model_dump(exclude_defaults=True) for r in rb.rules}
+    return {r.id: r.then.model_dump(mode="json", exclude_defaults=True) for r in rb.rules}
 
 
 def _copy(concluded: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +174,20 @@ def _copy(concluded: dict[str, Any]) -> dict[str, Any]:
 
 
 def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
+    """The explained recommendation as the output model."""
+    return Recommendation.model_validate(recommendation_data(wm, engine_version))
+
+
+def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any]:
+    """The explained recommendation as JSON-ready data, exactly
+    `resolve(...).model_dump(mode="json")`: every field of the output models, in
+    their order, defaults included, plain JSON types only.
+
+    Validating and dumping the ~55 KB tree through pydantic on every evaluation
+    cost more than running the rules, so it is built in its final form here;
+    tests/test_output_contract.py holds this to the models (the single source of
+    the schema) over many contexts on both backends.
+    """
     rb, cat = wm.rb, wm.rb.catalogue
     gaps: list[str] = []
     decision = wm.approach
@@ -183,7 +198,7 @@ def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
     a = approaches.BY_CODE[decision.code]
     approach = dict(
         code=a.code, thomas=a.thomas, label=a.label, iap2_level=a.iap2_level, meaning=a.meaning,
-        feasible=decision.feasible,
+        feasible=list(decision.feasible),
         eliminated=[dict(code=c, label=approaches.BY_CODE[c].label, because=_bs(decision.eliminated[c]))
                     for c in approaches.ORDER if c in decision.eliminated],
         policy=decision.policy, because=[_b(wm.firings[s - 1]) for s in decision.because],
@@ -218,20 +233,17 @@ def resolve(wm: WorkingMemory, engine_version: str) -> Recommendation:
                        lacking_because=_bs(lacking.get(c, [])))
               for c in _ordered(needed, cat.order("skills"))]
     warns = _collect(wm, "warnings")
-    warnings = [dict(code=c, label=cat.warnings[c].label, message=cat.warnings[c].message,
-                           because=_bs(warns[c]))
+    warnings = [dict(code=c, label=cat.warnings[c].label, because=_bs(warns[c]),
+                     message=cat.warnings[c].message)
                 for c in _ordered(warns, cat.order("warnings"))]
 
     concluded = rulebase_cache(rb, "resolve.concluded", _concluded)
     firings = [dict(seq=f.seq, rule=f.rule.id, title=f.rule.title, file=f.rule.file, line=f.rule.line,
                          subject=None if f.subject == PROJECT else f.subject, matched=f.matched, uses=f.uses,
-                         concluded=_copy(concluded[f.rule.id]), sources=f.rule.sources)
+                         concluded=_copy(concluded[f.rule.id]), sources=list(f.rule.sources))
                for f in wm.firings]
     cited = sorted({s for f in wm.firings for s in f.rule.sources})
     explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
-    # Built as plain data and validated once: one pass of pydantic-core over the
-    # whole tree costs a fraction of constructing each nested model in Python.
-    return Recommendation.model_validate(dict(
-        approach=approach, participants=participants, techniques=techniques, avoided_techniques=avoided_out,
-        governance=governance, skills=skills, warnings=warnings, gaps=gaps, explanation=explanation,
-        rulebase=rb.summary(), engine={"version": engine_version}))
+    return dict(approach=approach, participants=participants, techniques=techniques,
+                avoided_techniques=avoided_out, governance=governance, skills=skills, warnings=warnings, gaps=gaps,
+                explanation=explanation, rulebase=rb.summary(), engine={"version": engine_version})
