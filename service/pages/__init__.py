@@ -13,6 +13,8 @@ GET  /decisions/{id}/why-not, /what-if                 manager, auditor
 GET  /log              the decision log                auditor
 GET  /log/{id}         the printable decision report   auditor
 GET  /rules            the rule browser                author
+POST /log/{id}/replay  replay a decision               auditor
+GET  /rules/impact     impact of a rule change (POST)  author, auditor
 GET  /rules/versions   versions and activations        author, auditor
 POST /rules/versions/* activate directory, roll back   author
 GET  /rules/diff       two versions, file by file      author, auditor
@@ -33,6 +35,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, explain, lint, manager
+from . import impact, replay
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -42,6 +45,8 @@ router.include_router(explain.router)
 router.include_router(auditor.router)
 router.include_router(author.router)
 router.include_router(lint.router)
+router.include_router(replay.router)
+router.include_router(impact.router)
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
