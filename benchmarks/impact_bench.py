@@ -1,13 +1,15 @@
 """Benchmark of `cogov rules impact`: 10,000 stored decisions re-evaluated under a rule edit.
 
-    .venv/bin/python -m benchmarks.impact_bench [--decisions 10000] [--distinct 10000] [--workers 2]
+    .venv/bin/python -m benchmarks.impact_bench [--decisions 10000] [--distinct 10000] [--workers 2] [--log F]
 
 Fills a fresh SQLite decision log with decisions made by the shipped rule base
 on contexts varied from the six pilots (`varied_contexts`: every decision
 field, public field and stakeholder power/interest drawn at random, so
 `distinct` sets of facts among `decisions` contexts), then times
 service.impact.run_impact under a copy of rules/ with two edits (a rule
-removed, a technique added to another). Prints one JSON object.
+removed, a technique added to another), as it runs (decisions out of the
+edits' reach settled by engine.impact.Guard) and evaluating every decision.
+Prints one JSON object.
 The fill is not timed. Reusable: `fill_log` and `edited_rules` for other benchmarks.
 """
 from __future__ import annotations
@@ -122,21 +124,32 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=10_000)
     parser.add_argument("--distinct", type=int, default=None, help="distinct contexts (default: all)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--log", type=Path, default=None,
+                        help="SQLite file to fill, or to reuse when it exists (default: a temporary one)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="cogov-impact-bench-") as tmp:
-        store = DecisionStore(f"sqlite:///{Path(tmp) / 'log.db'}")
+        path = args.log or Path(tmp) / "log.db"
+        reuse = path.exists()
+        store = DecisionStore(f"sqlite:///{path}")
         t0 = time.perf_counter()
-        recorded = fill_log(store, REPO / "rules", varied_contexts(args.decisions, args.distinct), args.workers)
+        recorded = store.count() if reuse else \
+            fill_log(store, REPO / "rules", varied_contexts(args.decisions, args.distinct), args.workers)
         fill = time.perf_counter() - t0
         candidate = edited_rules(Path(tmp) / "candidate")
         t0 = time.perf_counter()
         report = run_impact(store, candidate, workers=args.workers)
         seconds = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        full = run_impact(store, candidate, workers=args.workers, exact=False)
+        full_seconds = time.perf_counter() - t0
         store.close()
     print(json.dumps({"decisions": recorded, "distinct_contexts": args.distinct or args.decisions,
                       "workers": args.workers, "impact_seconds": round(seconds, 2),
                       "decisions_per_second": round(recorded / seconds), "changed": report.changed,
-                      "failed": report.failed, "fill_seconds": round(fill, 1)}))
+                      "evaluated": report.evaluated, "unaffected": report.unaffected, "failed": report.failed,
+                      "impact_seconds_evaluating_all": round(full_seconds, 2), "fill_seconds": round(fill, 1),
+                      "same_report": full.model_dump(exclude={"seconds", "evaluated", "unaffected"})
+                      == report.model_dump(exclude={"seconds", "evaluated", "unaffected"})}))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ Two questions behind replay and impact reports:
   to another file or line is not an edit; plus catalogue entries added,
   removed or changed, and whether the surviving rules changed their relative
   order (rule order breaks ties in conflict resolution, so it is an edit too).
+* `guard(old, new, edits)`: which stored decisions the edits cannot change,
+  told from the stored recommendation's own explanation (see Guard).
 * `attribute(change, edits, old_rec, new_rec)`: the edited rules responsible
   for one changed item of a recommendation (engine.diff vocabulary):
     "named"             edited rules among the rules behind the old or new value;
@@ -28,9 +30,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .conditions import FIELDS, Cmp, Exists, Term, holds
+from .conditions import Term, holds
 from .diff import Change
-from .facts import Subjects
+from .facts import PROJECT, Subjects
 from .rulebase import Rule, RuleBase
 
 # as_authored() keys that say where a rule lives or what the loader derived, not what the author wrote
@@ -202,38 +204,58 @@ def attribute_all(changes: Iterable[Change], edits: RuleBaseDiff, old_rec: Mappi
     return [attribute(c, edits, old_rec, new_rec, differing) for c in changes]
 
 
-# -- which contexts an edit can affect --------------------------------------------------------------
+# -- which decisions an edit can affect ------------------------------------------------------------
 
-def _decidable(lit: Any) -> bool:
-    """A literal on a context field: its truth is fixed by the context, whatever the rules conclude."""
-    return isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope in ("project", "stakeholder")
-
-
-def could_fire(scope: str, terms: Iterable[Term], subj: Subjects) -> bool:
-    """False only when, for every subject, every term has a context literal that is false."""
-    terms = list(terms)
-    states = [subj.project] if scope == "project" else \
-        [{**subj.project, **subj.stakeholders[s]} for s in subj.stakeholders]
-    return any(all(holds(lit, state, frozenset()) for lit in term if _decidable(lit))
-               for state in states for term in terms)
+def final_state(subj: Subjects, rec: Mapping[str, Any], fact_scope: Mapping[str, str]) -> tuple[
+        dict[str, dict[str, Any]], dict[str, set[str]]]:
+    """The working memory a stored recommendation ended with: each subject's state (the context's
+    facts, plus the approach on the project) and its derived facts (from the firings that derived them)."""
+    project = dict(subj.project)
+    approach = rec.get("approach") or {}
+    if approach.get("code"):
+        project["approach.code"], project["approach.level"] = approach["code"], approach.get("iap2_level")
+    states = {PROJECT: project, **{s: {**project, **facts} for s, facts in subj.stakeholders.items()}}
+    derived: dict[str, set[str]] = {s: set() for s in states}
+    for f in (rec.get("explanation") or {}).get("firings") or ():
+        for name in (f.get("concluded") or {}).get("derive") or ():
+            owner = PROJECT if fact_scope.get(name) == "project" or not f.get("subject") else f["subject"]
+            derived.setdefault(owner, set()).add(name)
+    views = {s: derived[PROJECT] | derived.get(s, set()) if s != PROJECT else derived[PROJECT] for s in states}
+    return states, views
 
 
 @dataclass(frozen=True)
 class Guard:
-    """Which contexts a set of edits can affect, decided from the context alone.
+    """Which stored decisions a set of edits can change, decided without evaluating them.
 
-    When the rule bases differ only in the edited rules (same catalogues, same
-    relative order, every other rule in the same stratum), an evaluation in
-    which no version of an edited rule can fire runs exactly as before: same
-    rules, same strata, same order, same working memory. `exact` is False when
-    that does not hold; then every context may change.
+    Sound when the two rule bases differ only in the edited rules: same
+    catalogues, same relative order, every other rule in the same stratum,
+    derived facts of the same scope (else `exact` is False and every decision
+    may change). Then a decision in which no old version of an edited rule
+    fired, and in whose final working memory no new version holds, comes out
+    the same: its working memory is closed under the new rules (within a
+    stratum conditions only grow true as facts are added, so a rule that does
+    not hold at the end never held on the way), and every fact in it is
+    derived by the same unchanged firings.
     """
 
     exact: bool
-    rules: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+    edited: frozenset[str] = frozenset()
+    new_rules: tuple[tuple[str, tuple[Term, ...]], ...] = ()
+    fact_scope: tuple[tuple[str, str], ...] = ()
 
-    def may_change(self, subj: Subjects) -> bool:
-        return not self.exact or any(could_fire(scope, terms, subj) for scope, terms in self.rules)
+    def may_change(self, subj: Subjects, stored: Mapping[str, Any]) -> bool:
+        if not self.exact:
+            return True
+        firings = (stored.get("explanation") or {}).get("firings") or ()
+        if any(f["rule"] in self.edited for f in firings):
+            return True
+        states, derived = final_state(subj, stored, dict(self.fact_scope))
+        for scope, terms in self.new_rules:
+            for subject in ([PROJECT] if scope == "project" else subj.ids):
+                if any(all(holds(lit, states[subject], derived[subject]) for lit in term) for term in terms):
+                    return True
+        return False
 
 
 def guard(old: RuleBase, new: RuleBase, edits: RuleBaseDiff) -> Guard:
@@ -241,7 +263,9 @@ def guard(old: RuleBase, new: RuleBase, edits: RuleBaseDiff) -> Guard:
     edited = edits.edited
     same_strata = old.approach_stratum == new.approach_stratum and all(
         r.stratum == new.by_id[r.id].stratum for r in old.rules if r.id not in edited and r.id in new.by_id)
-    if edits.catalogue or edits.reordered or not same_strata:
+    same_scopes = all(new.fact_scope.get(k, v) == v for k, v in old.fact_scope.items())
+    if edits.catalogue or edits.reordered or not same_strata or not same_scopes:
         return Guard(exact=False)
-    versions = [rb.by_id[r] for r in sorted(edited) for rb in (old, new) if r in rb.by_id]
-    return Guard(exact=True, rules=tuple((r.scope, tuple(r.terms)) for r in versions))
+    return Guard(exact=True, edited=frozenset(edited),
+                 new_rules=tuple((r.scope, tuple(r.terms)) for r in new.rules if r.id in edited),
+                 fact_scope=tuple(sorted({**new.fact_scope, **old.fact_scope}.items())))

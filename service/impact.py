@@ -19,9 +19,10 @@ How it evaluates, and why:
   so repeated contexts cost one dictionary lookup.
 * Decisions made under a version whose rules and catalogues equal the
   candidate's (an edit of comments or layout) cannot change: not evaluated.
-* Nor are decisions on whose facts no version of an edited rule can fire
-  (engine.impact.Guard, decided from the context alone): most edits touch
-  few decisions, so most of the log is settled without evaluating it.
+* Nor are decisions in which no old version of an edited rule fired and no
+  new version holds in the working memory they ended with (engine.impact.Guard,
+  read from the stored explanation): most edits touch few decisions, so most
+  of the log is settled without evaluating it.
   tests/service/test_svc_impact.py checks that this changes no report.
 """
 from __future__ import annotations
@@ -91,7 +92,7 @@ class ImpactReport(BaseModel):
     edits: list[RuleBaseDiff] = Field(description="From each version that made a decision to the candidate.")
     decisions: int = Field(description="Decisions considered (those the filters select).")
     evaluated: int = Field(description="Re-evaluated under the candidate.")
-    unaffected: int = Field(description="Not evaluated: no version of an edited rule can fire on their facts.")
+    unaffected: int = Field(description="Not evaluated: out of the edited rules' reach (engine.impact.Guard).")
     skipped_same_rules: int = Field(description="Made under a version with the candidate's very rules.")
     changed: int
     unchanged: int
@@ -167,14 +168,14 @@ class Evaluator:
                 out.append((decision_id, "failed", f"the stored context is not JSON: {exc}"))
                 continue
             subj = subjects(ctx)
-            if not guard.may_change(subj):
+            old = json.loads(rec_text)
+            if not guard.may_change(subj, old):
                 out.append((decision_id, "unaffected", None))
                 continue
             status, new = self.evaluate(ctx, subj)
             if status != "ok":
                 out.append((decision_id, "failed", new))
                 continue
-            old = json.loads(rec_text)
             d = diff(old, new)
             if d.same:
                 out.append((decision_id, "same", None))
