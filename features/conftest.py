@@ -15,6 +15,7 @@ import pytest
 from engine import Engine, RuleBaseError
 
 from .steps.approach_steps import *  # noqa: F401,F403  (step definitions are fixtures)
+from .steps.audit_steps import *  # noqa: F401,F403
 from .steps.context_steps import *  # noqa: F401,F403
 from .steps.error_steps import *  # noqa: F401,F403
 from .steps.evaluation_steps import *  # noqa: F401,F403

@@ -1,0 +1,35 @@
+Feature: Replaying a stored decision
+  As an auditor
+  I want to run any logged decision again, under the rules that made it and under today's rules,
+  so that I can tell whether it would come out the same, and if not, which rule edits make the difference.
+
+  Replay under the decision's own rule base version uses the engine that made it (durable_rules);
+  anything but the very same recommendation is an integrity fault. See docs/AUDITING.md.
+
+  Background:
+    Given a decision log holding the six pilots' decisions made with the shipped rules
+
+  Scenario: Every pilot comes out the same under the rules that made it
+    When the auditor replays every pilot's decision under its own rule base
+    Then every replay is reproduced
+
+  Scenario: A rule edit changes exactly the decisions it should, and each change names the edited rule
+    Given a rule edit adding technique open_house to rule techniques.thomas_unitary
+    When the auditor replays every pilot's decision under the edited rules
+    Then only these pilots' decisions differ under the edited rules:
+      | pilot  | change                 | because of rule           |
+      | Bremen | + technique:open_house | techniques.thomas_unitary |
+      | Genoa  | + technique:open_house | techniques.thomas_unitary |
+      | Milan  | + technique:open_house | techniques.thomas_unitary |
+
+  Scenario: A change through a derived fact is traced to the rule that derived it
+    Given a rule edit replacing "stakeholder.interest == high" by "stakeholder.interest >= medium" in rule stakeholders.grid_key_player
+    When the auditor replays every pilot's decision under the edited rules
+    Then only these pilots' decisions differ under the edited rules:
+      | pilot  | change                                                                             | because of rule                |
+      | Athens | ~ participant:city_it_company: advisor@consult -> responsible_authority@collaborate | stakeholders.grid_key_player |
+
+  Scenario: A tampered record is an integrity fault
+    Given the stored recommendation of the Genoa decision was altered to drop its first technique
+    When the auditor replays the Genoa decision under its own rule base
+    Then the replay reports an integrity fault that names the dropped technique
