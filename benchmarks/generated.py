@@ -7,6 +7,17 @@ fields, rules applied per stakeholder group (cogov's "joins on stakeholders":
 a rule over a group's fields and the project's), and chains through derived
 facts, project and per stakeholder. Conditions draw real field values, so
 some rules fire and most do not, as in the shipped base.
+
+Two shapes (docs/BENCHMARKS.md says why):
+- "situated" (the realistic one): the first rules, up to the shipped base's
+  size (141 with Thomas's), are general, as all shipped rules are; every rule
+  beyond them is written for one situation, a project domain and phase
+  (11 x 4 = 44 situations), as a rule base grows by covering more kinds of
+  project rather than by saying more about each one. For a given context
+  the general rules fire as often as the shipped ones (one firing per two
+  rules) and 1 in 44 of the situated rules are candidates at all.
+- "dense": every rule is general, so the firings grow in proportion to the
+  rules (a measure of the engine's cost per unit of work, not a realistic base).
 """
 from __future__ import annotations
 
@@ -21,6 +32,8 @@ from engine.conditions import FIELDS
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "rules"
 THOMAS_RULES = 9
+GENERAL_RULES = 141          # the shipped base's size: the rules every context is judged by
+SHAPES = ("situated", "dense")
 LEVELS = ("inform", "consult", "involve", "collaborate", "empower")
 KINDS = ("citizens", "civil_society", "business", "research", "public_authority", "utility", "media", "other")
 
@@ -39,8 +52,10 @@ def _literal(rnd: random.Random, scope: str, allow_in: bool = True) -> str:
     return f"{path} == {rnd.choice(values)}"
 
 
-def generate(root: Path, rules: int, seed: int = 7) -> Path:
-    """Write a rule base of `rules` rules (Thomas's 9 included) under `root`; return it."""
+def generate(root: Path, rules: int, seed: int = 7, shape: str = "situated") -> Path:
+    """Write a rule base of `rules` rules (Thomas's 9 included) under `root`, of `shape` (SHAPES); return it."""
+    if shape not in SHAPES:
+        raise ValueError(f"shape must be one of {SHAPES}")
     if root.exists():
         shutil.rmtree(root)
     (root / "policy").mkdir(parents=True)
@@ -60,21 +75,23 @@ def generate(root: Path, rules: int, seed: int = 7) -> Path:
     project_facts: list[str] = []
     group_facts: list[str] = []
     lines: list[str] = []
+    situations = [(d, p) for d in FIELDS["project.domain"].values for p in FIELDS["project.phase"].values]
+    sit_rnd = random.Random(seed + 1)     # a separate stream: the general rules are the same in both shapes
     for i in range(rules - THOMAS_RULES):
-        shape = rnd.random()
+        form = rnd.random()
         each = False
-        if shape < 0.35:                      # a project rule
+        if form < 0.35:                       # a project rule
             when = lits("project", 2, 3)
             kind = rnd.choice(list(codes))
             then: dict[str, Any] = {kind: [rnd.choice(codes[kind])]}
-        elif shape < 0.70:                    # a rule for each stakeholder group
+        elif form < 0.70:                     # a rule for each stakeholder group
             each = True
             when = lits("stakeholder", 2, 3)
             if rnd.random() < 0.4:
                 when += lits("project", 1, 1)
             then = {"participant": {"role": rnd.choice(roles), "level": rnd.choice(LEVELS)}} \
                 if rnd.random() < 0.5 else {"warnings": [rnd.choice(codes["warnings"])]}
-        elif shape < 0.85:                    # project chaining: derive, then read what was derived
+        elif form < 0.85:                     # project chaining: derive, then read what was derived
             name = f"gp{i}"
             when = lits("project", 2, 2)
             if project_facts and rnd.random() < 0.7:
@@ -93,6 +110,9 @@ def generate(root: Path, rules: int, seed: int = 7) -> Path:
                 {"techniques": [rnd.choice(codes["techniques"])]}
             if "derive" in then:
                 group_facts.append(name)
+        if shape == "situated" and i + THOMAS_RULES >= GENERAL_RULES:
+            domain, phase = sit_rnd.choice(situations)
+            when = [f"project.domain == {domain}", f"project.phase == {phase}"] + when
         if i % 500 == 0:
             lines.append(f"#file generated_{i // 500:02d}.yaml")
         lines += [f"  - id: gen.r{i}", "    title: Generated rule", "    rationale: Generated for the benchmarks.",
