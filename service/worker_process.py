@@ -9,21 +9,44 @@ replacement started hours later, runs exactly the version the service logs.
 
 Protocol (tuples over a multiprocessing Connection):
   worker -> service at start: ("ready", pid) or ("fatal", message)
-  service -> worker: ("evaluate", context_dict), or None to stop
+  service -> worker: ("evaluate", context_dict) | ("evaluate_for_log", context_dict), or None to stop
   worker -> service:  ("ok", result) | ("invalid", errors) | ("unresolvable", message)
                       | ("engine_error", message) | ("error", message)
+"evaluate" answers the recommendation dict; "evaluate_for_log" answers an
+`Evaluated` (for POST /recommendations): its texts are serialised here, in
+the workers that run in parallel, so the single web process neither
+unpickles the ~55 KB tree nor serialises it twice (log and response).
 Checking a candidate rule base (check_main) runs in a one-shot process of its
 own, so foreign rules never enter a serving worker's durable_rules host.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase
+from service.log.chain import canonical_json, recommendation_index
+
+
+class Evaluated(NamedTuple):
+    """A recommendation ready to log and answer, made by a worker."""
+
+    text: str              # compact JSON in the engine's key order: the API's response form
+    canonical: str         # service.log.chain.canonical_json: the decision log's text (hashed)
+    index: dict[str, Any]  # chain.recommendation_index: the log's searchable columns
+    rulebase_version: str
+    engine_version: str
+
+
+def evaluated(rec: dict[str, Any]) -> Evaluated:
+    # the response text is exactly what starlette's JSONResponse renders
+    text = json.dumps(rec, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
+    return Evaluated(text, canonical_json(rec), recommendation_index(rec), rec["rulebase"]["version"],
+                     rec["engine"]["version"])
 
 
 def write_rulebase(root: Path, files: dict[str, str]) -> None:
@@ -72,6 +95,8 @@ def handle(engine: Engine, kind: str, payload: Any) -> tuple[str, Any]:
     try:
         if kind == "evaluate":
             return "ok", engine.evaluate(payload)
+        if kind == "evaluate_for_log":
+            return "ok", evaluated(engine.evaluate(payload))
         return "error", f"unknown job kind {kind!r}"
     except ContextError as exc:
         return "invalid", exc.errors

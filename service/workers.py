@@ -25,7 +25,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from engine import ContextError, EngineError, ResolutionError
-from service.worker_process import check_main, worker_main
+from service.worker_process import Evaluated, check_main, worker_main
 
 log = logging.getLogger("cogov.workers")
 
@@ -253,6 +253,11 @@ class EnginePool:
         would, and WorkerFailure when no worker could complete the job.
         """
         return await self._run(("evaluate", context))
+
+    async def evaluate_for_log(self, context: dict[str, Any]) -> "Evaluated":
+        """As evaluate, but the recommendation comes back as the texts to log and answer
+        (service.worker_process.Evaluated), serialised in the worker."""
+        return await self._run(("evaluate_for_log", context))
 
     async def check(self, files: dict[str, str]) -> dict[str, Any]:
         """Check a candidate rule base in a one-shot process, never in a serving worker:

@@ -1,11 +1,12 @@
 """POST /recommendations: evaluate a context in an engine worker and log the decision."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
@@ -27,7 +28,7 @@ router = APIRouter()
              responses={**ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
                         503: {"model": ErrorOut, "description": "No engine worker could answer; retry"}},
              summary="Evaluate a project context and log the decision")
-async def recommend(request: Request, identity: Manager) -> JSONResponse:
+async def recommend(request: Request, identity: Manager) -> Response:
     """Validate the context, evaluate it in an engine worker, write the decision
     to the log, then answer. A recommendation is never returned unlogged.
     The request holds one served snapshot throughout (service.serving), so a
@@ -36,14 +37,14 @@ async def recommend(request: Request, identity: Manager) -> JSONResponse:
         return await _recommend(request, identity, serving)
 
 
-async def _recommend(request: Request, identity: Any, serving: Serving) -> JSONResponse:
+async def _recommend(request: Request, identity: Any, serving: Serving) -> Response:
     parsed = parse_context(await request.body())
     if isinstance(parsed, JSONResponse):
         return parsed
     text, context = parsed
     state = request.app.state
     try:
-        rec = await serving.pool.evaluate(context)
+        rec = await serving.pool.evaluate_for_log(context)
     except WorkerFailure as exc:
         return unavailable(str(exc))
     except ContextError as exc:
@@ -54,15 +55,19 @@ async def _recommend(request: Request, identity: Any, serving: Serving) -> JSONR
         log.error("engine error on a valid context: %s", exc)
         return JSONResponse(error_body(f"the rules engine failed on this context: {exc}"), status_code=500)
     try:
-        record = await run_in_threadpool(
-            state.store.record, identity=identity, context_raw=text, context=context, recommendation=rec,
-            rulebase_version=rec.get("rulebase", {}).get("version", serving.version),
-            engine_version=rec.get("engine", {}).get("version", ENGINE_VERSION))
+        decision_id, created_at = await run_in_threadpool(
+            state.store.record_text, identity=identity, context_raw=text, context=context, canonical=rec.canonical,
+            index=rec.index, rulebase_version=rec.rulebase_version or serving.version,
+            engine_version=rec.engine_version or ENGINE_VERSION)
     except (SQLAlchemyError, DatabaseError, LogError) as exc:
         log.error("decision log write failed: %s", exc)
         return unavailable("the decision could not be written to the decision log, so no recommendation "
                             "is returned; retry later")
-    body = {"decision_id": record.id, "created_at": timestamp(record.created_at), **rec}
-    return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/decisions/{record.id}"})
+    # the bytes JSONResponse would render for {"decision_id", "created_at", **recommendation},
+    # around the worker's text of the recommendation (service.worker_process.Evaluated)
+    head = json.dumps({"decision_id": decision_id, "created_at": timestamp(created_at)}, separators=(",", ":"))
+    body = head[:-1] + "," + rec.text[1:]
+    return Response(body.encode("utf-8"), status_code=201, media_type="application/json",
+                    headers={"Location": f"/api/v1/decisions/{decision_id}"})
 
 

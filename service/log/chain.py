@@ -72,12 +72,22 @@ def _text(value: Any) -> str | None:
 
 def derive_index(context: dict[str, Any], recommendation: dict[str, Any]) -> dict[str, Any]:
     """The searchable columns of a record, computed from its hashed content."""
-    project = context.get("project") if isinstance(context.get("project"), dict) else {}
+    return context_index(context, recommendation_index(recommendation))
+
+
+def recommendation_index(recommendation: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation's part of derive_index (an engine worker computes it beside the text)."""
     approach = recommendation.get("approach") or {}
     firings = (recommendation.get("explanation") or {}).get("firings") or []
+    return {"approach": approach.get("code"), "rules": dict(sorted(Counter(f["rule"] for f in firings).items()))}
+
+
+def context_index(context: dict[str, Any], recommendation_part: dict[str, Any]) -> dict[str, Any]:
+    """derive_index from the context and the recommendation's part of it."""
+    project = context.get("project") if isinstance(context.get("project"), dict) else {}
     return {
-        "approach": approach.get("code"),
+        "approach": recommendation_part["approach"],
         "city": _text(project.get("city")),
         "project_name": _text(project.get("name")),
-        "rules": dict(sorted(Counter(f["rule"] for f in firings).items())),
+        "rules": recommendation_part["rules"],
     }

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from service.log.chain import FORMAT, canonical_json, derive_index, record_hash, rulebase_digest, utc_naive
+from service.log.chain import (FORMAT, canonical_json, context_index, derive_index, record_hash, recommendation_index,
+                               rulebase_digest, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
 from service.log.models import (GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseActivation,
                                 RuleBaseVersion)
@@ -143,6 +144,23 @@ class DecisionStore:
         (`context`, e.g. from a form: logged as canonical JSON), or both.
         The rule base version must have been stored with store_rulebase.
         """
+        values, index, recommendation = self._append(identity, recommendation, None, None, rulebase_version,
+                                                     engine_version, context, context_raw)
+        return self._record(values | index, recommendation, index["rules"])
+
+    def record_text(self, *, identity: Any, canonical: str, index: dict[str, Any], rulebase_version: str,
+                    engine_version: str, context: Any, context_raw: str) -> tuple[str, datetime]:
+        """As record, for a recommendation given as its canonical JSON text (`canonical_json` of it) and
+        its `chain.recommendation_index`, both made by an engine worker; returns (id, created_at).
+        Stores exactly what record() stores for the same recommendation."""
+        values, _, _ = self._append(identity, None, canonical, index, rulebase_version, engine_version,
+                                    context, context_raw)
+        return values["id"], values["created_at"]
+
+    def _append(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
+                rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
+                context: Any, context_raw: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+        """Write one decision in one transaction; (stored values, index, recommendation as stored or None)."""
         if context_raw is None:
             if context is None:
                 raise ValueError("record() needs the context: context_raw, context or both")
@@ -152,13 +170,17 @@ class DecisionStore:
         caller_name, caller_role = str(identity.name), str(identity.role)
         personal: dict[str, str | None] = {}
         if self.privacy.active:
+            if recommendation is None:
+                recommendation = json.loads(rec_text)
             stored, personal = self.privacy.prepare({"context": context, "recommendation": recommendation})
             if personal:
                 context, recommendation = stored["context"], stored["recommendation"]
                 context_raw = canonical_json(context)
-        rec_text = canonical_json(recommendation)
+                rec_text = rec_index = None
+        if rec_text is None:
+            rec_text = canonical_json(recommendation)
         hashed_context, hashed_rec = committed_texts(context_raw, rec_text, personal)
-        index = derive_index(context, recommendation)
+        index = context_index(context, rec_index if rec_index is not None else recommendation_index(recommendation))
         decision_id = str(uuid.uuid4())
         with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
             head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID).with_for_update()).one()
@@ -181,7 +203,7 @@ class DecisionStore:
                 conn.execute(insert(RULES), [{"decision_seq": seq, "rule_id": rule, "firings": n}
                                              for rule, n in index["rules"].items()])
             conn.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=values["hash"]))
-        return self._record(values | index, recommendation, index["rules"])
+        return values, index, recommendation
 
     # -- reading -----------------------------------------------------------------
     @staticmethod
