@@ -41,6 +41,11 @@ evaluation, before -> after the second pass, same run: durable 6.2 -> 5.0 ms, Py
   (~1.4 ms canonical + ~1.2 ms response). What is left per request in the web process: parsing and
   validating the context (pydantic), the pipe round trip, the decision log transaction (head row
   locked, rule base digest read, decision and rule-count rows inserted, head updated) and HTTP.
+  This halves no ratio on 2 cores: client, web process and both workers share them, so throughput
+  is bound by the total CPU per request (durable evaluation ~5 ms, the two texts ~2.6 ms in the
+  worker, the web side, the client), not by the web process alone; the net saving is ~1.5 ms of
+  CPU per request. Measured in this run, the ratio did not move (it is noisy under load). Past it:
+  a client on another machine, more cores for workers, or a lighter explanation (as above).
 
 What changed in the second pass (output unchanged: the outputs of 206 contexts, the six pilots and
 200 generated, on both backends, compared byte for byte before and after; agreement, determinism,
