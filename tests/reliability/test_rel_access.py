@@ -41,6 +41,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/rules"): frozenset({A, W}),
     ("GET", "/api/v1/rules/{rule_id}"): frozenset({A, W}),
     ("POST", "/api/v1/rules/check"): frozenset({W}),
+    ("POST", "/api/v1/decisions/{decision_id}/replay"): frozenset({A}),
+    ("POST", "/api/v1/rules/impact"): frozenset({A, W}),
     ("GET", "/api/v1/catalogue"): frozenset({M, A, W}),
     ("GET", "/api/v1/schema/context"): frozenset({M, A, W}),
     ("GET", "/api/v1/me"): frozenset({M, A, W}),
@@ -55,6 +57,8 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/rules"): frozenset({W}), ("GET", "/rules/lint"): frozenset({W}),
     ("GET", "/rules/versions"): frozenset({A, W}), ("GET", "/rules/diff"): frozenset({A, W}),
     ("POST", "/rules/versions/activate"): frozenset({W}), ("POST", "/rules/versions/rollback"): frozenset({W}),
+    ("POST", "/log/{decision_id}/replay"): frozenset({A}),
+    ("GET", "/rules/impact"): frozenset({A, W}), ("POST", "/rules/impact"): frozenset({A, W}),
 }
 EXPIRED = ("erin", "manager", "tok-rel-erin-expired-0123456789")
 FUTURE = ("fred", "auditor", "tok-rel-fred-future-0123456789")

@@ -272,9 +272,11 @@ def test_no_endpoint_alters_or_deletes_decisions(client, api_app, decision):
     methods = {m for ops in paths.values() for m in ops}
     assert methods <= {"get", "post"}
     posts = {p for p, ops in paths.items() if "post" in ops}
-    # rulebase and rollback append rule base versions and activation records, never touch a decision
+    # rulebase and rollback append rule base versions and activation records, never touch a decision;
+    # replay and impact only read decisions and evaluate them again
     assert posts == {"/api/v1/recommendations", "/api/v1/recommendations/what-if", "/api/v1/rules/check",
-                     "/api/v1/rulebase", "/api/v1/rulebase/rollback"}
+                     "/api/v1/rulebase", "/api/v1/rulebase/rollback", "/api/v1/decisions/{decision_id}/replay",
+                     "/api/v1/rules/impact"}
     for method in ("DELETE", "PUT", "PATCH"):
         r = client.request(method, f"/api/v1/decisions/{decision['decision_id']}", headers=auth("carol"))
         assert r.status_code == 405
