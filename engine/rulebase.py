@@ -81,6 +81,12 @@ class RuleBase:
     def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rules}
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle without the evaluators' derived caches (compiled closures); a copy rebuilds them."""
+        state = dict(self.__dict__)
+        state.pop("_derived_cache", None)
+        return state
+
     @property
     def rule_count(self) -> int:
         return len(self.rules)

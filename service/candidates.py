@@ -7,7 +7,6 @@ are rebuilt from the files the log keeps, and must give back their version.
 """
 from __future__ import annotations
 
-import copy
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -76,10 +75,3 @@ def resolve(store: Any, spec: str | None, current: RuleBase) -> RuleBase:
         return from_directory(spec)
     return from_store(store, spec)
 
-
-def portable(rulebase: RuleBase) -> RuleBase:
-    """A shallow copy that pickles (for a worker process): without the evaluators'
-    per-rule-base caches, whose compiled closures do not pickle."""
-    clone = copy.copy(rulebase)
-    clone.__dict__.pop("_derived_cache", None)
-    return clone

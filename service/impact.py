@@ -300,7 +300,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
                 agg.add(*result)
     else:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(candidates.portable(candidate),))
+                                   initializer=_worker_init, initargs=(candidate,))
         try:
             pending: deque[Future] = deque()
             for todo, used in jobs():

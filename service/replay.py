@@ -146,8 +146,7 @@ def run_one_shot(files: dict[str, str], version: str, contexts: list[Any], other
     mp = multiprocessing.get_context("spawn")
     with _SLOTS:
         parent, child = mp.Pipe()
-        process = mp.Process(target=replay_main, args=(child, files, version, contexts,
-                                   candidates.portable(other) if other is not None else None),
+        process = mp.Process(target=replay_main, args=(child, files, version, contexts, other),
                              name="cogov-replay", daemon=True)
         process.start()
         child.close()
