@@ -82,15 +82,16 @@ async def what_if_context(request: Request, rulebase: RuleBase, context: Any, *,
     Raises ItemError, ContextError, ResolutionError, WorkerFailure (a worker
     could not re-check a result).
     """
-    pool = request.app.state.pool
-    reevaluate, checker = None, "python"
-    if getattr(pool, "version", None) == rulebase.version:
-        def reevaluate(ctx: dict[str, Any]) -> dict[str, Any]:
-            return anyio.from_thread.run(pool.evaluate, ctx)
-        checker = "durable"
-    return await run_in_threadpool(_bounded, what_if, rulebase, context, item=item, max_changes=max_changes,
-                                   limit=limit, max_evaluations=SERVICE_MAX_EVALUATIONS, reevaluate=reevaluate,
-                                   checker=checker)
+    with request.app.state.serving.lease() as serving:   # its pool stays open across a hot reload
+        pool = serving.pool
+        reevaluate, checker = None, "python"
+        if serving.version == rulebase.version:
+            def reevaluate(ctx: dict[str, Any]) -> dict[str, Any]:
+                return anyio.from_thread.run(pool.evaluate, ctx)
+            checker = "durable"
+        return await run_in_threadpool(_bounded, what_if, rulebase, context, item=item, max_changes=max_changes,
+                                       limit=limit, max_evaluations=SERVICE_MAX_EVALUATIONS,
+                                       reevaluate=reevaluate, checker=checker)
 
 
 async def what_if_decision(request: Request, record: DecisionRecord, *, item: str | None, max_changes: int,

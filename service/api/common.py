@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from fastapi.responses import JSONResponse
 
-from engine import ContextError, validate_context
+from engine import ContextError, EngineError, ResolutionError, validate_context
 from service.auth import AUDITOR, AUTHOR, MANAGER, ROLES
 from service.deps import Identity, require_roles
 from service.http import error_body, unprocessable
@@ -60,3 +60,19 @@ def parse_context(raw: bytes) -> tuple[str, Any] | JSONResponse:
 def visible_to(identity: Identity) -> str | None:
     """Whose decisions a caller may read: None for everyone's (auditors), else their own."""
     return None if identity.has(AUDITOR) else identity.name
+
+
+def evaluation_refused(exc: Exception) -> JSONResponse:
+    """The answer to an evaluation that gave no recommendation: 503 when no worker could answer (retry),
+    422 for a context the schema or the rule base refuses, 500 for an engine fault."""
+    from service.workers import WorkerFailure   # late: workers imports the engine's heavy parts
+
+    if isinstance(exc, WorkerFailure):
+        return unavailable(str(exc))
+    if isinstance(exc, ContextError):
+        return unprocessable("invalid context", exc.errors)
+    if isinstance(exc, ResolutionError):
+        return unprocessable(f"the rule base cannot make a recommendation for this context: {exc}", [])
+    if isinstance(exc, EngineError):
+        return JSONResponse(error_body(f"the rules engine failed on this context: {exc}"), status_code=500)
+    raise exc

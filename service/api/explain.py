@@ -23,7 +23,7 @@ from engine import (ChangeError, ContextError, EngineError, ItemError, Resolutio
                     apply_changes)
 from engine.diff import RecommendationDiff, diff
 from engine.whatif import FieldChange
-from service.api.common import ERRORS, Manager, Reader, unavailable, visible_to
+from service.api.common import ERRORS, Manager, Reader, evaluation_refused, unavailable, visible_to
 from service.explaining import (SERVICE_MAX_CHANGES, RuleBaseUnavailable, what_if_decision, why_not_decision)
 from service.http import error_body, unprocessable
 from service.log import DecisionRecord
@@ -135,17 +135,11 @@ async def recommendations_what_if(request: Request, identity: Manager, body: Wha
                                                  for e in exc.errors])
     except ChangeError as exc:
         return unprocessable("invalid changes", exc.errors)
-    pool = request.app.state.pool
     try:
-        original = await pool.evaluate(json.loads(json.dumps(body.context)))
-        changed = await pool.evaluate(changed_context)
-    except WorkerFailure as exc:
-        return unavailable(str(exc))
-    except ContextError as exc:
-        return unprocessable("invalid context", exc.errors)
-    except ResolutionError as exc:
-        return unprocessable(f"the rule base cannot make a recommendation for this context: {exc}", [])
-    except EngineError as exc:
-        return JSONResponse(error_body(f"the rules engine failed on this context: {exc}"), status_code=500)
+        with request.app.state.serving.lease() as serving:   # both sides on one rule base version
+            original = await serving.pool.evaluate(json.loads(json.dumps(body.context)))
+            changed = await serving.pool.evaluate(changed_context)
+    except (WorkerFailure, ContextError, ResolutionError, EngineError) as exc:
+        return evaluation_refused(exc)
     return {"changes": [c.model_dump(mode="json") for c in applied], "original": original, "changed": changed,
             "diff": diff(original, changed).model_dump(mode="json")}

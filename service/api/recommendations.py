@@ -11,8 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from engine import ENGINE_VERSION, ContextError, EngineError, ResolutionError
-from service.api.common import CONTEXT_BODY, ERRORS, Manager, parse_context, unavailable
-from service.http import error_body, unprocessable
+from service.api.common import CONTEXT_BODY, ERRORS, Manager, evaluation_refused, parse_context, unavailable
 from service.log import DatabaseError, LogError
 from service.log.chain import timestamp
 from service.schemas import ErrorOut, RecommendationOut
@@ -45,15 +44,10 @@ async def _recommend(request: Request, identity: Any, serving: Serving) -> Respo
     state = request.app.state
     try:
         rec = await serving.pool.evaluate_for_log(context)
-    except WorkerFailure as exc:
-        return unavailable(str(exc))
-    except ContextError as exc:
-        return unprocessable("invalid context", exc.errors)
-    except ResolutionError as exc:
-        return unprocessable(f"the rule base cannot make a recommendation for this context: {exc}", [])
-    except EngineError as exc:
-        log.error("engine error on a valid context: %s", exc)
-        return JSONResponse(error_body(f"the rules engine failed on this context: {exc}"), status_code=500)
+    except (WorkerFailure, ContextError, ResolutionError, EngineError) as exc:
+        if isinstance(exc, EngineError):
+            log.error("engine error on a valid context: %s", exc)
+        return evaluation_refused(exc)
     try:
         decision_id, created_at = await run_in_threadpool(
             state.store.record_text, identity=identity, context_raw=text, context=context, canonical=rec.canonical,
