@@ -12,7 +12,7 @@ from engine.approaches import APPROACHES, BY_CODE
 from service.log import DecisionFilter, DecisionRecord
 
 from . import access, backend, present
-from .manager import _context_of, fmt_time, record_view
+from .manager import context_of, fmt_time, record_view
 from .render import error_page, path_for, render
 
 router = APIRouter()
@@ -84,7 +84,7 @@ async def decision_report(request: Request, decision_id: str) -> Response:
     if stored is None:
         return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
     rec = stored.recommendation
-    context = _context_of(stored)
+    context = context_of(stored)
     chain = await backend.verify(request)
     bad_seq = chain.get("first_bad_seq")
     chain["this_record_affected"] = chain.get("ok") is False and (bad_seq is None or stored.seq >= bad_seq)

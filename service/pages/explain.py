@@ -22,8 +22,8 @@ from engine.whynot import LEVELS
 from service.explaining import SERVICE_MAX_CHANGES, RuleBaseUnavailable, what_if_decision, why_not_decision
 from service.workers import WorkerFailure
 
-from . import access, present
-from .manager import _context_of, readable_record, record_view
+from . import present
+from .manager import context_of, decision_or_error_page, record_view
 from .render import error_page, render
 
 router = APIRouter()
@@ -54,23 +54,11 @@ def why_not_choices(rec: dict[str, Any], rulebase: Any) -> list[dict[str, Any]]:
     return [g for g in groups if g["options"]]
 
 
-async def _readable(request: Request, decision_id: str):
-    try:
-        access.require(request, access.READ_DECISION)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
-    stored = await readable_record(request, decision_id)
-    if stored is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id "
-                                                             "that you may read.")
-    return stored
-
-
 def _common(request: Request, stored: Any) -> dict[str, Any]:
     rec = stored.recommendation
-    project = _context_of(stored).get("project") or {}
+    project = context_of(stored).get("project") or {}
     return {"record": record_view(stored), "rec": rec, "project_name": project.get("name") or "(unnamed project)",
-            "names": present.stakeholder_names(rec, _context_of(stored)),
+            "names": present.stakeholder_names(rec, context_of(stored)),
             "choices": why_not_choices(rec, request.app.state.rulebase)}
 
 
@@ -84,7 +72,7 @@ def _failure(request: Request, exc: Exception) -> HTMLResponse:
 
 @router.get("/decisions/{decision_id}/why-not", response_class=HTMLResponse, name="why_not_page")
 async def why_not_page(request: Request, decision_id: str, item: str | None = None) -> Response:
-    stored = await _readable(request, decision_id)
+    stored = await decision_or_error_page(request, decision_id)
     if isinstance(stored, Response):
         return stored
     answer, problem = None, None
@@ -101,7 +89,7 @@ async def why_not_page(request: Request, decision_id: str, item: str | None = No
 
 @router.get("/decisions/{decision_id}/what-if", response_class=HTMLResponse, name="what_if_page")
 async def what_if_page(request: Request, decision_id: str, item: str | None = None, max_changes: int = 2) -> Response:
-    stored = await _readable(request, decision_id)
+    stored = await decision_or_error_page(request, decision_id)
     if isinstance(stored, Response):
         return stored
     max_changes = min(max(max_changes, 1), SERVICE_MAX_CHANGES)

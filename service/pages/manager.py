@@ -66,7 +66,7 @@ async def evaluate_form(request: Request, example: str | None = None) -> Respons
         stored = await readable_record(request, source)
         if stored is None:
             return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
-        context = _context_of(stored)
+        context = context_of(stored)
         raw = forms.raw_from_context(context)
     return _form_page(request, raw)
 
@@ -128,7 +128,21 @@ async def readable_record(request: Request, decision_id: str) -> DecisionRecord 
     return None
 
 
-def _context_of(stored: DecisionRecord) -> dict[str, Any]:
+async def decision_or_error_page(request: Request, decision_id: str) -> DecisionRecord | Response:
+    """The decision for a page that shows it, or the error page a caller who may not read it gets."""
+    try:
+        access.require(request, access.READ_DECISION)
+    except access.PageDenied as denied:
+        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    stored = await readable_record(request, decision_id)
+    if stored is None:
+        return error_page(request, 404, "No such decision", "The decision log has no decision with that id "
+                                                             "that you may read.")
+    return stored
+
+
+def context_of(stored: DecisionRecord) -> dict[str, Any]:
+    """The stored context as a mapping (empty when the stored text is not a JSON object)."""
     try:
         context = stored.context
     except ValueError:
@@ -138,16 +152,11 @@ def _context_of(stored: DecisionRecord) -> dict[str, Any]:
 
 @router.get("/decisions/{decision_id}", response_class=HTMLResponse, name="recommendation_page")
 async def recommendation_page(request: Request, decision_id: str) -> Response:
-    try:
-        access.require(request, access.READ_DECISION)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
-    stored = await readable_record(request, decision_id)
-    if stored is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id "
-                                                             "that you may read.")
+    stored = await decision_or_error_page(request, decision_id)
+    if isinstance(stored, Response):
+        return stored
     rec = stored.recommendation
-    context = _context_of(stored)
+    context = context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
     from .explain import why_not_choices   # late: explain builds on this module
     return render(request, "recommendation.html", record=record_view(stored), rec=rec,
