@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine import ENGINE_VERSION, Engine, load_rulebase
+from engine import Engine, load_rulebase
 from engine.evaluator import run_python
 from engine.facts import subjects, validate_context
-from engine.resolve import resolve
 
 from . import generated, peers
 from .config import Mode
