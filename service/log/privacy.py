@@ -158,14 +158,19 @@ class PrivacyPolicy:
             for pointer in _expand(doc, parse_pointer(pattern)):
                 personal.setdefault(pointer, secrets.token_hex(16))
         # a value inside another personal value is covered by the outer commitment
-        personal = {p: s for p, s in personal.items()
-                    if not any(p.startswith(q + "/") for q in personal if q != p)}
-        redacted &= set(personal)
+        outer = {p: s for p, s in personal.items()
+                 if not any(p.startswith(q + "/") for q in personal if q != p)}
         stored = copy.deepcopy(doc)
-        for pointer in sorted(redacted):
-            put(stored, pointer, commitment(pointer, personal[pointer], get(stored, pointer)))
-            personal[pointer] = None
-        return stored, dict(sorted(personal.items()))
+        # A redacted value inside a kept personal value is never stored either: it is replaced by a
+        # commitment whose salt is dropped, and the outer value's commitment covers that. Deepest first,
+        # so a redacted value inside another redacted one is replaced with it.
+        for pointer in sorted(redacted - set(outer), reverse=True):
+            if not any(pointer.startswith(q + "/") for q in redacted & set(outer)):
+                put(stored, pointer, commitment(pointer, personal[pointer], get(stored, pointer)))
+        for pointer in sorted(redacted & set(outer)):
+            put(stored, pointer, commitment(pointer, outer[pointer], get(stored, pointer)))
+            outer[pointer] = None
+        return stored, dict(sorted(outer.items()))
 
 
 def committed_texts(context_raw: str, recommendation: str,

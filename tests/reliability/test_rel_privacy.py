@@ -186,3 +186,21 @@ def test_cli_retention_removes_personal_fields_and_verifies(tmp_path, rulebase, 
     missing = subprocess.run([*COGOV, "audit", "retention", "--database-url", url], capture_output=True, text=True,
                              timeout=60, cwd=REPO, env={"PATH": "/usr/bin:/bin"})
     assert missing.returncode == 2 and "COGOV_RETENTION_DAYS" in missing.stderr
+
+
+@pytest.mark.parametrize("personal,redact", [
+    (("/context/stakeholders/*",), (NAMES, PARTICIPANT_NAMES)),   # redacted inside a kept personal value
+    ((NAMES,), ("/context/stakeholders", PARTICIPANT_NAMES)),     # kept personal inside a redacted value
+    (("/context/stakeholders", "/recommendation/participants"),
+     ("/context/stakeholders/*", NAMES, PARTICIPANT_NAMES)),
+], ids=["redact-inside-personal", "personal-inside-redact", "nested-redacts"])
+def test_overlapping_pointers_never_store_a_redacted_value(tmp_path, rulebase, recommendation, personal, redact):
+    store = open_store(f"sqlite:///{tmp_path / 'log.db'}", rulebase, personal=personal, redact=redact)
+    record = add(store, recommendation)
+    stored = raw_rows(store)
+    for s in pilot("athens")["stakeholders"]:
+        assert s["name"] not in stored, f"redacted name {s['name']!r} was stored"
+    assert store.verify().ok, store.verify()
+    assert store.apply_retention(datetime.now(timezone.utc) + timedelta(days=1)) in (0, 1)
+    assert store.verify().ok and store.get(record.id).hash == record.hash
+    store.close()
