@@ -9,33 +9,45 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from engine import RuleBaseError
-from engine.lint import KINDS, LintConfig, LintReport, lint, load_lint_config
+from engine.lint import KINDS, LINT_FILE, LintConfig, LintReport, lint, load_lint_config
 
 from . import access, backend
 from .render import error_page, render
 
 router = APIRouter()
 
-_cache: dict[str, tuple[LintReport, str | None]] = {}   # rule base version -> report, config problem
+_cache: dict[tuple, tuple[LintReport, str | None]] = {}   # (version, lint.yaml state) -> report, problem
 _lock = threading.Lock()
 
 
-def _config(root: str) -> tuple[LintConfig, str | None]:
+def _config(root: Path) -> tuple[LintConfig, str | None]:
     """The rule base's lint.yaml; a broken one is shown on the page, the defaults used meanwhile."""
     try:
-        return load_lint_config(Path(root)), None
+        return load_lint_config(root), None
     except RuleBaseError as exc:
         return LintConfig(), "; ".join(str(e) for e in exc.errors)
 
 
-def report_for(rulebase) -> tuple[LintReport, str | None]:
-    """Lint once per rule base version (the analysis takes a second or two)."""
+def report_for(rulebase, config_root: str | Path | None = None) -> tuple[LintReport, str | None]:
+    """Lint once per rule base version and lint.yaml (the analysis takes a second or two).
+
+    lint.yaml is not one of a version's files: it lives in the rules directory
+    (`config_root`). A version activated by upload or hot reload is loaded from
+    a temporary directory that is gone by now, so its `root` has no lint.yaml.
+    """
+    root = Path(config_root if config_root is not None else rulebase.root)
+    try:
+        stat = (root / LINT_FILE).stat()
+        state = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        state = None
+    key = (rulebase.version, str(root), state)
     with _lock:
-        if rulebase.version not in _cache:
-            config, problem = _config(rulebase.root)
+        if key not in _cache:
+            config, problem = _config(root)
             _cache.clear()  # only the version being served is worth keeping
-            _cache[rulebase.version] = (lint(rulebase, config), problem)
-        return _cache[rulebase.version]
+            _cache[key] = (lint(rulebase, config), problem)
+        return _cache[key]
 
 
 @router.get("/rules/lint", response_class=HTMLResponse, name="rule_lint")
@@ -47,7 +59,8 @@ async def rule_lint(request: Request, show: str = "") -> Response:
     rulebase = backend.state(request, "rulebase")
     if rulebase is None:
         return error_page(request, 503, "No rule base", "The service has no rule base loaded.")
-    report, problem = await run_in_threadpool(report_for, rulebase)
+    settings = backend.state(request, "settings")
+    report, problem = await run_in_threadpool(report_for, rulebase, getattr(settings, "rules_dir", None))
     shown = [f for f in report.findings if show == "all" or (f.severity != "off" and not f.ignored_because)]
     return render(request, "lint.html", report=report, findings=shown, kinds=KINDS, problem=problem,
                   show=show, version=rulebase.version)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from .conftest import USERS
 from engine.lint import lint, load_lint_config
@@ -30,3 +31,35 @@ def test_only_authors_see_it(token_client):
     assert token_client.get("/rules/lint").status_code == 403
     token_client.cookies.set("cogov_token", USERS["ada"][1])
     assert token_client.get("/rules/lint").status_code == 200
+
+
+def test_after_a_hot_reload_the_page_still_applies_the_rules_directory_lint_yaml(tmp_path):
+    """A version activated from the directory is loaded from a temporary copy without lint.yaml: the page
+    must still read the rules directory's lint.yaml (the mini one makes its gap_technique a warning)."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    from .conftest import REPO, make_settings
+
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(REPO / "tests" / "fixtures" / "mini", rules_dir)
+    config = load_lint_config(rules_dir)
+    assert config.severity_of("gap_technique") == "warning"
+    app = create_app(make_settings(tmp_path).model_copy(update={"rules_dir": rules_dir}))
+    with TestClient(app) as c:
+        policy = rules_dir / "policy" / "people.yaml"
+        policy.write_text(policy.read_text(encoding="utf-8") + "\n# an edit\n", encoding="utf-8")
+        r = c.post("/rules/versions/activate", data={}, headers={"origin": "http://testserver"},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text
+        served = app.state.rulebase
+        assert not (Path(served.root) / "lint.yaml").exists()   # the case this test is about
+        report = lint(served, config)
+        assert len(lint(served).errors) > len(report.errors)   # the defaults would tell another story
+        page = c.get("/rules/lint")
+        assert page.status_code == 200 and served.version in page.text
+        n = len(report.errors)
+        assert re.search(rf"<code>{served.version}</code>: {n} errors?,", page.text), page.text[:600]
