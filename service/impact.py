@@ -14,9 +14,11 @@ How it evaluates, and why:
   IN_PROCESS_MAX decisions: threads would get no parallelism under the GIL and
   would stall the web process for the whole run. Small sets run in-process,
   where starting processes would cost more than the evaluations.
-* Each distinct set of facts is evaluated once per worker: the items compared
-  depend only on the facts rules read (engine.facts.subjects, names aside),
-  so repeated contexts cost one dictionary lookup.
+* A set of facts seen among a worker's last CACHE_MAX distinct ones is not
+  evaluated again: the items compared depend only on the facts rules read
+  (engine.facts.subjects, names aside), so a repeated context costs one
+  dictionary lookup. The cache is bounded: each entry is a whole explained
+  recommendation (~120 KB in memory).
 * Decisions made under a version whose rules and catalogues equal the
   candidate's (an edit of comments or layout) cannot change: not evaluated.
 * Nor are decisions in which no old version of an edited rule fired and no
@@ -30,8 +32,9 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import threading
 import time
-from collections import Counter, deque
+from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -49,6 +52,8 @@ from service.log import DecisionFilter
 IN_PROCESS_MAX = 200        # up to this many decisions, evaluate in the calling process
 BATCH = 250                 # decisions per job sent to a worker
 EXAMPLES = 3                # example decision ids kept per kind of change
+CACHE_MAX = 512             # recommendations kept per evaluator for repeated sets of facts (~60 MB at most)
+ONE_RUN = threading.Lock()  # one run at a time in the service, API or page alike: each may use both cores
 
 
 # -- the report ---------------------------------------------------------------------------------------
@@ -138,19 +143,27 @@ class ImpactReport(BaseModel):
 class Evaluator:
     """Re-evaluates stored decisions under one candidate and compares them with what was stored."""
 
-    def __init__(self, rulebase: RuleBase):
+    def __init__(self, rulebase: RuleBase, cache_max: int = CACHE_MAX):
         self.engine = Engine(rulebase, backend="python")
-        self.cache: dict[str, tuple[str, Any]] = {}
+        self.cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self.cache_max = cache_max
 
     def evaluate(self, ctx: Any, subj: Subjects) -> tuple[str, Any]:
-        """("ok", recommendation) or ("failed", reason), once per distinct set of facts."""
+        """("ok", recommendation) or ("failed", reason), once per distinct set of facts among the last
+        `cache_max` (a recommendation is ~120 KB in memory: an unbounded cache grows with the log)."""
         key = json.dumps([subj.project, subj.stakeholders], sort_keys=True, default=str)
-        if key not in self.cache:
-            try:
-                self.cache[key] = "ok", self.engine.evaluate(ctx)
-            except ResolutionError as exc:
-                self.cache[key] = "failed", f"the candidate leaves it unresolvable: {exc}"
-        return self.cache[key]
+        found = self.cache.get(key)
+        if found is not None:
+            self.cache.move_to_end(key)
+            return found
+        try:
+            found = "ok", self.engine.evaluate(ctx)
+        except ResolutionError as exc:
+            found = "failed", f"the candidate leaves it unresolvable: {exc}"
+        self.cache[key] = found
+        if len(self.cache) > self.cache_max:
+            self.cache.popitem(last=False)
+        return found
 
     def compare(self, batch: list[tuple[str, str, str, str]],
                 versions: Mapping[str, tuple[RuleBaseDiff, Guard]]) -> list[tuple[str, str, Any]]:
@@ -235,7 +248,7 @@ class _Aggregate:
             self.unaffected += status == "unaffected"
         elif status == "failed":
             self.failed += 1
-            self.failures.add(detail.split(":")[0], decision_id)
+            self.failures.add(detail.split(": ", 1)[0], decision_id)   # the reason, without the details
         else:
             self.changed += 1
             responsible: set[str] = set()
@@ -272,20 +285,29 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
     if workers is None:
         workers = 0 if total <= IN_PROCESS_MAX else max(1, min(2, os.cpu_count() or 1))
     versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
+    unusable: dict[str, str] = {}       # version -> why its stored files cannot be used
     agg = _Aggregate(examples)
-    skipped = 0
+    skipped = not_evaluated = 0
 
     def jobs() -> Iterable[tuple[list, dict[str, RuleBaseDiff]]]:
-        nonlocal skipped
+        nonlocal skipped, not_evaluated
         for rows in store.iter_for_replay(selected, batch):
             todo = []
             for row in rows:
                 version = row[3]
-                if version not in versions:
-                    old = candidates.from_store(store, version)
-                    edits = rulebase_diff(old, candidate)
-                    versions[version] = edits, guard(old, candidate, edits) if exact else Guard(exact=False)
-                if versions[version][0].same:
+                if version not in versions and version not in unusable:
+                    try:
+                        old = candidates.from_store(store, version)
+                    except candidates.CandidateError as exc:     # missing, or altered: the rule edits are unknown
+                        unusable[version] = str(exc).replace("\n", "; ")
+                    else:
+                        edits = rulebase_diff(old, candidate)
+                        versions[version] = edits, guard(old, candidate, edits) if exact else Guard(exact=False)
+                if version in unusable:
+                    not_evaluated += 1
+                    agg.add(row[0], "failed", f"its stored rule base {version} cannot be used: "
+                                              f"{unusable[version]}")
+                elif versions[version][0].same:
                     skipped += 1
                     agg.add(row[0], "same", None)
                 else:
@@ -317,7 +339,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
         candidate_version=candidate.version,
         filters={k: str(v) for k, v in vars(selected).items() if v is not None},
         edits=[e for e, _ in versions.values()], decisions=total, skipped_same_rules=skipped,
-        unaffected=agg.unaffected, evaluated=total - skipped - agg.unaffected,
+        unaffected=agg.unaffected, evaluated=total - skipped - agg.unaffected - not_evaluated,
         changed=agg.changed, unchanged=agg.unchanged, failed=agg.failed,
         approach=[Transition(old=k[0], new=k[1], count=n, examples=ex) for k, n, ex in agg.approach.ordered()],
         summary=dict(sorted(agg.summary.items())),

@@ -1,7 +1,6 @@
 """Impact of a rule change: POST /rules/impact (author, auditor)."""
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,12 +11,11 @@ from service import candidates
 from service.api.common import ERRORS, RuleReader
 from service.api.replay import against_version
 from service.http import unprocessable
-from service.impact import ImpactReport, run_impact
+from service.impact import ONE_RUN, ImpactReport, run_impact
 from service.log import DecisionFilter
 from service.schemas import DateOrTime, ErrorOut, RelPath
 
 router = APIRouter()
-_ONE_RUN = threading.Lock()     # one impact run at a time: each may use both cores
 
 
 class ImpactFilters(BaseModel):
@@ -66,6 +64,6 @@ async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -
     filters = DecisionFilter(**body.filters.model_dump())
 
     def run() -> ImpactReport:
-        with _ONE_RUN:
+        with ONE_RUN:
             return run_impact(request.app.state.store, candidate, filters)
     return await run_in_threadpool(run)

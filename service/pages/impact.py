@@ -7,7 +7,6 @@ errors are shown as file:line and nothing is evaluated.
 """
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
@@ -19,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from engine.approaches import APPROACHES, BY_CODE
 from service import candidates
-from service.impact import run_impact
+from service.impact import ONE_RUN, run_impact
 from service.log import DecisionFilter
 
 from . import access, backend
@@ -29,7 +28,6 @@ router = APIRouter()
 ROLES = access.AUTHOR_ROLES + access.AUDIT
 SOURCES = ("disk", "version", "files")
 MAX_UPLOAD = 512 * 1024
-_ONE_RUN = threading.Lock()     # one impact run at a time: each may use both cores
 
 
 def _form(values: dict[str, str] | None = None) -> dict[str, str]:
@@ -81,7 +79,7 @@ async def impact_run(request: Request) -> Response:
         return await _page(request, 422, f=f, errors=errors)
 
     def run():
-        with _ONE_RUN:
+        with ONE_RUN:
             return run_impact(backend.state(request, "store"), candidate, filters)
     report = await run_in_threadpool(run)
     return await _page(request, f=f, report=report, candidate=candidate.version)

@@ -185,3 +185,32 @@ def test_api_impact_validates_the_candidate_then_reports_the_changes_and_their_r
     assert r.status_code == 422 and "policy/people.yaml:" in r.text
     r = client.post("/api/v1/rules/impact", json={}, headers=auth("dave"))
     assert r.status_code == 422 and "one of the two" in r.text
+
+
+def test_decisions_whose_stored_rule_base_was_altered_are_failures_not_a_crash(lite, candidate):
+    """The rule edits from an altered stored version are unknown: its decisions are failures with the reason."""
+    version = lite.get(lite.ids["genoa"]).rulebase_version
+    files = json.loads(json.dumps(lite.get_rulebase(version).files))
+    files["policy/thomas.yaml"] = "# altered after the fact\n" + files["policy/thomas.yaml"]
+    with lite.engine.begin() as conn:
+        conn.execute(text("UPDATE rulebases SET files = :f WHERE version = :v"), {"f": json.dumps(files), "v": version})
+    report = run_impact(lite, candidate, workers=0)
+    assert report.decisions == 6 and report.failed == 6 and report.changed == 0 and report.evaluated == 0
+    (failure,) = report.failures
+    assert failure.reason == f"its stored rule base {version} cannot be used" and failure.count == 6
+
+
+def test_the_evaluators_cache_of_recommendations_is_bounded_and_serves_repeats(candidate):
+    """Each cached entry is a whole recommendation: the cache must not grow with the log."""
+    from engine.facts import subjects, validate_context
+    from service.impact import Evaluator
+    from svc_rule_edits import pilot_contexts
+
+    contexts = [validate_context(c) for c in pilot_contexts().values()]
+    evaluator = Evaluator(candidate, cache_max=2)
+    first = [evaluator.evaluate(c, subjects(c)) for c in contexts]
+    assert len(evaluator.cache) == 2
+    again = evaluator.evaluate(contexts[-1], subjects(contexts[-1]))      # still cached: the same object
+    assert again is first[-1]
+    fresh = evaluator.evaluate(contexts[0], subjects(contexts[0]))        # evicted: evaluated again, same result
+    assert fresh is not first[0] and fresh == first[0] and len(evaluator.cache) == 2
