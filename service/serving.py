@@ -208,7 +208,7 @@ class Activator:
 
     # -- activation ------------------------------------------------------------
     async def activate(self, files: dict[str, str], activated_by: str, *, action: str = "activate",
-                       note: str | None = None) -> dict[str, Any]:
+                       note: str | None = None, expect_version: str | None = None) -> dict[str, Any]:
         """Check, start, record and switch to a rule base given by its files.
 
         Returns {"changed", "version", "previous", "activation", "rule_count"};
@@ -234,6 +234,10 @@ class Activator:
             except (RuleBaseError, ValueError) as exc:   # the check passed, so this would be a loader bug
                 errors = [{**e.as_dict(), "text": str(e)} for e in getattr(exc, "errors", [])]
                 raise ActivationRefused(f"rule base refused: {exc}", "invalid", errors) from None
+            if expect_version is not None and rulebase.version != expect_version:
+                raise ActivationRefused(f"rule base refused: the stored files of version {expect_version} now give "
+                                        f"version {rulebase.version}: they were altered in the decision log",
+                                        "invalid")
             if rulebase.version == old.version:
                 return {"changed": False, "version": old.version, "previous": old.version,
                         "activation": old.activation, "rule_count": rulebase.rule_count}
@@ -270,7 +274,8 @@ class Activator:
         stored = await asyncio.get_running_loop().run_in_executor(None, self.store.get_rulebase, version)
         if stored is None:
             raise ActivationRefused(f"no stored rule base version {version}", "unknown")
-        return await self.activate(stored.files, activated_by, action="rollback", note=note)
+        return await self.activate(stored.files, activated_by, action="rollback", note=note,
+                                   expect_version=version)
 
     async def _retire(self, old: Serving) -> None:
         """Close a swapped-out pool once nothing uses it (bounded: a stuck request cannot keep it forever)."""
@@ -324,8 +329,13 @@ def startup_rulebase(settings: Settings, store: DecisionStore,
         stored = store.get_rulebase(last["version"]) if last else None
         if stored is not None:
             try:
-                return rulebase_from_files(stored.files), f"last activated version (activation {last['id']})"
+                rulebase = rulebase_from_files(stored.files)
             except (RuleBaseError, ValueError) as exc:
                 log.error("the last activated rule base %s no longer loads (%s); serving the rules directory",
                           stored.version, exc)
+            else:
+                if rulebase.version == stored.version:
+                    return rulebase, f"last activated version (activation {last['id']})"
+                log.error("the stored files of the last activated rule base %s give version %s (altered in the "
+                          "decision log); serving the rules directory", stored.version, rulebase.version)
     return directory or load_rulebase(settings.rules_dir), f"rules directory {settings.rules_dir}"

@@ -7,6 +7,7 @@ but not the recommendations.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
@@ -360,3 +361,30 @@ def test_watch_rules_needs_local_mode(tmp_path):
            "COGOV_RULES_DIR": str(MINI)}
     result = CliRunner().invoke(main, ["serve", "--watch-rules"], env=env)
     assert result.exit_code == 2 and "--watch-rules is for development and needs local mode" in result.output
+
+
+def test_a_stored_version_altered_in_the_log_is_neither_rolled_back_to_nor_served_after_a_restart(tmp_path):
+    """Rollback and COGOV_RULES_AT_START=last load a version from the log's stored files: altered files
+    (which load as another version) are refused, not served under the requested version's history."""
+    from sqlalchemy import text
+
+    shutil.copytree(MINI, tmp_path / "rules")
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    app = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules", tokens=TOKENS_SPEC,
+                                  workers=1))
+    with TestClient(app) as c:
+        first = app.state.serving.version
+        assert activate(c, variant(app.state.rulebase.files, "tamper")).status_code == 200
+        second = app.state.serving.version
+        store = app.state.store
+        altered = variant(store.get_rulebase(first).files, "forged")
+        with store.engine.begin() as conn:
+            conn.execute(text("UPDATE rulebases SET files = :f WHERE version IN (:a, :b)"),
+                         {"f": json.dumps(altered), "a": first, "b": second})
+        r = c.post("/api/v1/rulebase/rollback", json={"version": first}, headers=auth("dave"))
+        assert r.status_code == 422 and r.json()["kind"] == "invalid", r.text
+        assert "altered" in r.json()["detail"] and app.state.serving.version == second
+    restarted = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules",
+                                        rules_at_start="last"))
+    assert restarted.state.serving.version == first   # the rules directory, not the forged "last" version
+    restarted.state.store.close()
