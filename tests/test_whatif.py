@@ -152,3 +152,20 @@ def test_changes_are_validated_naming_the_field(h):
     assert "changed twice" in errors["changes[5].field"]
     changed, applied = apply_changes(context, [{"field": "public.size", "value": "small"}])
     assert changed["public"]["size"] == "small" and (applied[0].old, applied[0].new) == ("large", "small")
+
+
+@pytest.mark.parametrize("pilot", PILOTS, ids=lambda p: p.stem)
+def test_no_part_of_a_returned_change_set_already_changes_the_approach(shipped, python, pilot):
+    """Minimal against the whole rule base, not only among the results: dropping any one change from a
+    result (the others applied with the same values) leaves the approach as it was."""
+    context = _pilot(pilot)
+    original = python.evaluate(context)["approach"]["code"]
+    result = what_if(shipped, context, max_changes=2, limit=20)
+    assert not result.bound_hit
+    for s in result.scenarios:
+        if len(s.changes) < 2:
+            continue
+        for left_out in s.changes:
+            rest = [{"field": c.field, "value": c.new} for c in s.changes if c is not left_out]
+            changed, _ = apply_changes(context, rest)
+            assert python.evaluate(changed)["approach"]["code"] == original, (s.sentence, left_out.field)
