@@ -44,7 +44,7 @@ def audit_retention(days: int | None, database_url: str | None) -> None:
     """Replace old decisions' personal fields by their commitments; the chain still verifies."""
     from datetime import datetime, timedelta, timezone
 
-    from service.log import DatabaseError, DecisionStore
+    from service.log import DatabaseError, DecisionStore, LogError
     from service.settings import Settings, SettingsError
 
     try:
@@ -64,6 +64,9 @@ def audit_retention(days: int | None, database_url: str | None) -> None:
     try:
         changed = store.apply_retention(datetime.now(timezone.utc) - timedelta(days=days))
         result = store.verify()
+    except LogError as exc:
+        click.echo(f"cogov audit retention: {exc}", err=True)
+        raise SystemExit(1) from None
     finally:
         store.close()
     click.echo(f"removed the personal fields of {changed} decision(s) older than {days} day(s); {result}")

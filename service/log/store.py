@@ -294,6 +294,9 @@ class DecisionStore:
     def apply_retention(self, before: datetime, batch: int = 200) -> int:
         """Remove the personal values of decisions made before `before`; returns how many changed.
 
+        A record whose content no longer gives its hash (altered) is not erased,
+        which would bury the evidence: LogError names it; earlier batches stay done.
+
         Each value is replaced by its commitment and its salt dropped, so the
         record's hash and the chain still verify (privacy.py). The searchable
         columns are re-derived from what remains.
@@ -301,8 +304,7 @@ class DecisionStore:
         changed, last = 0, 0
         while True:
             with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
-                rows = conn.execute(select(DECISIONS.c.seq, DECISIONS.c.context_raw, DECISIONS.c.recommendation,
-                                           DECISIONS.c.personal)
+                rows = conn.execute(select(DECISIONS)
                                     .where(DECISIONS.c.seq > last, DECISIONS.c.created_at < utc_naive(before),
                                            DECISIONS.c.personal.is_not(None))
                                     .order_by(DECISIONS.c.seq).limit(batch).with_for_update()).all()
@@ -311,8 +313,11 @@ class DecisionStore:
                 last = rows[-1].seq
                 for row in rows:
                     personal = json.loads(row.personal)
-                    if all(salt is None for salt in personal.values()):
+                    if isinstance(personal, dict) and all(salt is None for salt in personal.values()):
                         continue
+                    if (problem := self._hash_problem(row)) is not None:   # erasing would bury the evidence
+                        raise LogError(f"decision seq {row.seq}: {problem}; retention stopped there, see "
+                                       "`cogov audit verify`")
                     doc, personal = erase({"context": json.loads(row.context_raw),
                                            "recommendation": json.loads(row.recommendation)}, personal)
                     index = derive_index(doc["context"], doc["recommendation"])
@@ -380,15 +385,9 @@ class DecisionStore:
                                 "the log head does not match the last record (head or last record altered)")
         return VerifyResult(True, count)
 
-    def _check(self, row: Row, rules: dict[str, int], expected: int, prev_hash: str,
-               digests: dict[str, str | None]) -> str | None:
-        """Why this record does not verify, or None."""
-        if row.seq != expected:
-            missing = f"{expected}" if row.seq == expected + 1 else f"{expected}..{row.seq - 1}"
-            return f"seq {row.seq} follows seq {expected - 1}: record(s) {missing} are missing (deleted)"
-        if row.prev_hash != prev_hash:
-            return "its prev_hash does not match the previous record's hash (the previous record was altered " \
-                   "or replaced)"
+    @staticmethod
+    def _hash_problem(row: Row) -> str | None:
+        """Why this record's content does not give its hash, or None."""
         content = {k: getattr(row, k) for k in ("seq", "id", "created_at", "caller_name", "caller_role",
                                                 "context_raw", "recommendation", "rulebase_version",
                                                 "rulebase_digest", "engine_version", "prev_hash")}
@@ -403,6 +402,19 @@ class DecisionStore:
             return f"its personal fields do not fit its content ({exc}): the record was altered"
         if expected_hash != row.hash:
             return "its content does not match its hash (the record was altered)"
+        return None
+
+    def _check(self, row: Row, rules: dict[str, int], expected: int, prev_hash: str,
+               digests: dict[str, str | None]) -> str | None:
+        """Why this record does not verify, or None."""
+        if row.seq != expected:
+            missing = f"{expected}" if row.seq == expected + 1 else f"{expected}..{row.seq - 1}"
+            return f"seq {row.seq} follows seq {expected - 1}: record(s) {missing} are missing (deleted)"
+        if row.prev_hash != prev_hash:
+            return "its prev_hash does not match the previous record's hash (the previous record was altered " \
+                   "or replaced)"
+        if (problem := self._hash_problem(row)) is not None:
+            return problem
         if row.rulebase_version not in digests:
             stored = self.get_rulebase(row.rulebase_version)
             digests[row.rulebase_version] = rulebase_digest(stored.files) if stored else None

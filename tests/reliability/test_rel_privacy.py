@@ -204,3 +204,28 @@ def test_overlapping_pointers_never_store_a_redacted_value(tmp_path, rulebase, r
     assert store.apply_retention(datetime.now(timezone.utc) + timedelta(days=1)) in (0, 1)
     assert store.verify().ok and store.get(record.id).hash == record.hash
     store.close()
+
+
+def test_retention_stops_at_an_altered_record_instead_of_burying_the_evidence(tmp_path, rulebase, recommendation):
+    from click.testing import CliRunner
+
+    from service.cli import main
+    from service.log import LogError
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    store = open_store(url, rulebase, personal=(NAMES,))
+    first = add(store, recommendation)
+    context = store.get(first.id).context
+    context["stakeholders"][0]["name"] = "Someone else"
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET context_raw = :c WHERE seq = 1"), {"c": json.dumps(context)})
+    later = datetime.now(timezone.utc) + timedelta(days=1)
+    with pytest.raises(LogError, match="seq 1: .*altered"):
+        store.apply_retention(later)
+    kept = store.get(first.id)
+    assert kept.context["stakeholders"][0]["name"] == "Someone else" and all(kept.personal.values())
+    result = store.verify()
+    assert not result.ok and result.first_bad_seq == 1
+    run = CliRunner().invoke(main, ["audit", "retention", "--days", "0", "--database-url", url])
+    assert run.exit_code == 1 and "seq 1" in run.output and "Traceback" not in run.output
+    store.close()
