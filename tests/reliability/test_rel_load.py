@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from rel_helpers import auth, pilot
+from rel_helpers import USERS, auth, pilot
 from rel_load import check_log, logged_ids, run_load
 
 SECONDS = float(os.environ.get("COGOV_LOAD_SECONDS", "20"))
@@ -54,6 +54,14 @@ def test_load_run_has_no_errors_and_every_acknowledged_decision_is_logged_once(l
     assert result.unavailable == 0
     assert len(result.acknowledged) > 10
     check_log(database_url, result.acknowledged)
+    wrong = "tok-rel-wrong-0123456789"
+    with svc.client() as c:   # a refused token and a cookie too, then: no token is in the service's output
+        assert c.get("/api/v1/me", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
+        assert c.get("/log", headers={"Cookie": f"cogov_token={USERS['carol'][1]}"}).status_code == 200
+    output = svc.output()
+    assert "POST /api/v1/recommendations" in output   # the access log is there to look at
+    leaked = [token for token in [wrong, *(t for _, t in USERS.values())] if token in output]
+    assert not leaked, f"tokens in the service's log: {leaked}"
 
 
 def test_kill_9_during_load_loses_no_acknowledged_decision(live, tmp_path):
