@@ -25,7 +25,7 @@ class DecisionRecord:
     created_at: datetime              # aware, UTC
     caller_name: str
     caller_role: str
-    context_raw: str                  # exactly as the caller sent it
+    context_raw: str                  # as the caller sent it; canonical JSON when it has personal fields
     recommendation: dict[str, Any]
     rulebase_version: str
     rulebase_digest: str
