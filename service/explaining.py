@@ -11,49 +11,39 @@ answer says which (`checked_by`).
 """
 from __future__ import annotations
 
-import tempfile
-import threading
-from collections import OrderedDict
-from pathlib import Path
+import asyncio
+import functools
+import weakref
+from collections.abc import Callable
 from typing import Any
 
+import anyio
 import anyio.from_thread
+import anyio.to_thread
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from engine import RuleBase, WhatIf, WhyNot, load_rulebase, what_if, why_not
+from engine import RuleBase, WhatIf, WhyNot, what_if, why_not
+from service import candidates
 from service.log import DecisionRecord
-from service.worker_process import write_rulebase
 
 EXPLAIN_SLOTS = 2
 SERVICE_MAX_EVALUATIONS = 2000
 SERVICE_MAX_CHANGES = 3
-_slots = threading.BoundedSemaphore(EXPLAIN_SLOTS)
-_cache: OrderedDict[str, RuleBase] = OrderedDict()
-_cache_lock = threading.Lock()
-_CACHE_SIZE = 4
+_limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
 
 class RuleBaseUnavailable(LookupError):
-    """The decision's rule base version is not stored in the decision log."""
+    """The decision's rule base version is not stored in the decision log, or its stored files are unusable."""
 
 
 def _load_stored(request: Request, version: str) -> RuleBase:
-    with _cache_lock:
-        if version in _cache:
-            _cache.move_to_end(version)
-            return _cache[version]
-    stored = request.app.state.store.get_rulebase(version)
-    if stored is None:
-        raise RuleBaseUnavailable(f"rule base {version} is not stored in the decision log")
-    with tempfile.TemporaryDirectory(prefix="cogov-explain-") as tmp:
-        write_rulebase(Path(tmp), stored.files)
-        rulebase = load_rulebase(tmp)
-    with _cache_lock:
-        _cache[version] = rulebase
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return rulebase
+    """The stored version, rebuilt and checked by service.candidates (one cache of stored versions; files
+    that no longer load, or load as another version because they were altered, are refused)."""
+    try:
+        return candidates.from_store(request.app.state.store, version)
+    except candidates.CandidateError as exc:
+        raise RuleBaseUnavailable(f"rule base {version} cannot be used to explain this decision: {exc}") from None
 
 
 async def rulebase_for(request: Request, version: str) -> RuleBase:
@@ -64,15 +54,25 @@ async def rulebase_for(request: Request, version: str) -> RuleBase:
     return await run_in_threadpool(_load_stored, request, version)
 
 
-def _bounded(fn, *args: Any, **kwargs: Any) -> Any:
-    with _slots:
-        return fn(*args, **kwargs)
+def _slots() -> anyio.CapacityLimiter:
+    """This event loop's EXPLAIN_SLOTS: a request waits for one on the loop, not in a thread (a thread
+    blocked on a lock would hold one of the pool's threads that every other route needs)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(EXPLAIN_SLOTS)
+    return limiter
+
+
+async def in_slot(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """fn(*args, **kwargs) in a worker thread, at most EXPLAIN_SLOTS at once."""
+    return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_slots())
 
 
 async def why_not_decision(request: Request, record: DecisionRecord, item: str) -> WhyNot:
     """Raises ItemError, ContextError, ResolutionError, RuleBaseUnavailable."""
     rulebase = await rulebase_for(request, record.rulebase_version)
-    return await run_in_threadpool(_bounded, why_not, rulebase, record.context, item)
+    return await in_slot(why_not, rulebase, record.context, item)
 
 
 async def what_if_context(request: Request, rulebase: RuleBase, context: Any, *, item: str | None,
@@ -89,9 +89,8 @@ async def what_if_context(request: Request, rulebase: RuleBase, context: Any, *,
             def reevaluate(ctx: dict[str, Any]) -> dict[str, Any]:
                 return anyio.from_thread.run(pool.evaluate, ctx)
             checker = "durable"
-        return await run_in_threadpool(_bounded, what_if, rulebase, context, item=item, max_changes=max_changes,
-                                       limit=limit, max_evaluations=SERVICE_MAX_EVALUATIONS,
-                                       reevaluate=reevaluate, checker=checker)
+        return await in_slot(what_if, rulebase, context, item=item, max_changes=max_changes, limit=limit,
+                             max_evaluations=SERVICE_MAX_EVALUATIONS, reevaluate=reevaluate, checker=checker)
 
 
 async def what_if_decision(request: Request, record: DecisionRecord, *, item: str | None, max_changes: int,

@@ -135,3 +135,54 @@ def test_posted_what_if_is_for_managers(client):
     body = {"context": pilot("genoa"), "changes": []}
     assert client.post("/api/v1/recommendations/what-if", headers=auth("carol"), json=body).status_code == 403
     assert client.post("/api/v1/recommendations/what-if", json=body).status_code == 401
+
+
+def test_a_decision_whose_stored_rule_files_were_altered_is_not_explained_with_them(client):
+    """The log's files of the decision's version load as another version: 409, never an answer from other rules."""
+    from sqlalchemy import text
+
+    store = client.app.state.store
+    files = dict(client.app.state.rulebase.files)
+    files["policy/thomas.yaml"] = "# altered after the fact\n" + files["policy/thomas.yaml"]
+    forged = "sha256:" + "0" * 64
+    store.store_rulebase(forged, files)
+    r = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))
+    assert r.status_code == 201, r.text
+    decision_id = r.json()["decision_id"]
+    with store.engine.begin() as conn:          # as if it had been made with the forged version
+        conn.execute(text("UPDATE decisions SET rulebase_version = :v WHERE id = :i"),
+                     {"v": forged, "i": decision_id})
+    r = client.get(f"/api/v1/decisions/{decision_id}/why-not", params={"item": "approach:public_decision"},
+                   headers=auth("alice"))
+    assert r.status_code == 409, r.text
+    assert forged in r.json()["detail"] and "altered" in r.json()["detail"]
+
+
+def test_explanations_waiting_for_a_slot_hold_no_thread_of_the_shared_pool():
+    """Every explanation slot taken: another one waits on the event loop, not in one of the threads the
+    other routes need (a queue of what-if requests must not starve the decision log's reads and writes)."""
+    import anyio
+    import anyio.to_thread
+
+    from service import explaining
+
+    async def scenario():
+        slots = explaining._slots()
+        owners = [object() for _ in range(explaining.EXPLAIN_SLOTS)]
+        for owner in owners:
+            await slots.acquire_on_behalf_of(owner)
+        shared = anyio.to_thread.current_default_thread_limiter()
+        results = []
+
+        async def ask():
+            results.append(await explaining.in_slot(sum, [1, 2, 3]))
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(ask)
+            await anyio.wait_all_tasks_blocked()
+            assert slots.statistics().tasks_waiting == 1 and shared.borrowed_tokens == 0 and results == []
+            for owner in owners:
+                slots.release_on_behalf_of(owner)
+        assert results == [6]
+
+    anyio.run(scenario)
