@@ -7,10 +7,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import load_rulebase
+from engine import approaches, load_rulebase
 from engine.conditions import FIELDS
 from engine.lint import KINDS, LintConfig, lint, lint_directory, load_lint_config
 from engine.lint.examples import run
@@ -60,12 +61,12 @@ def test_symbolic_model_agrees_with_the_engine(models, name, groups, data):
     model = sym.find(*sym.pin({PROJECT: project, **{f"g{i + 1}": g for i, g in enumerate(people)}}))
     assert model is not None, "the solver finds no model of a valid context"
     predicted = {(r.id, s) for r in sym.rb.rules for s in sym.subjects(r)
-                 if pytest.importorskip("z3").is_true(model.eval(sym.fires(r, s), model_completion=True))}
+                 if z3.is_true(model.eval(sym.fires(r, s), model_completion=True))}
     actual = {(rid, PROJECT if s == "_project" else s) for rid, s in outcome.wm.fired}
     assert predicted == actual
     code = model.eval(sym.approach).as_long()
     expected = outcome.recommendation.approach.code if outcome.recommendation else None
-    assert (None if code < 0 else __import__("engine.approaches").approaches.ORDER[code]) == expected
+    assert (None if code < 0 else approaches.ORDER[code]) == expected
     if outcome.recommendation is not None:
         for p in outcome.recommendation.participants:
             order = model.eval(sym.winning_rule(p.stakeholder)).as_long()
