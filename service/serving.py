@@ -169,7 +169,8 @@ class Activator:
     def _pool(self, rulebase: RuleBase) -> EnginePool:
         s = self.settings
         return EnginePool(rulebase.files, rulebase.version, size=s.workers, timeout=s.eval_timeout,
-                          start_timeout=s.worker_start_timeout, target=self._worker_target)
+                          start_timeout=s.worker_start_timeout, check_timeout=s.rules_check_timeout,
+                          target=self._worker_target, check_target=self._check_target)
 
     def _publish(self, serving: Serving) -> None:
         """Make `serving` current; no await in here, so no request sees a half-switched state."""

@@ -118,11 +118,14 @@ class EnginePool:
     """N engine worker processes evaluating contexts in parallel, plus rule base checks."""
 
     def __init__(self, files: dict[str, str], version: str, *, size: int, timeout: float,
-                 start_timeout: float = 60.0, target: WorkerTarget | None = None):
+                 start_timeout: float = 60.0, check_timeout: float | None = None,
+                 target: WorkerTarget | None = None, check_target: CheckTarget | None = None):
         if size < 1:
             raise ValueError("an engine pool needs at least one worker")
         self.files, self.version = files, version
         self.size, self.timeout, self.start_timeout = size, timeout, start_timeout
+        self.check_timeout = check_timeout if check_timeout is not None else start_timeout
+        self._check_target = check_target
         self._target = target or worker_main
         self._mp = multiprocessing.get_context("spawn")
         self._callers = ThreadPoolExecutor(max_workers=size, thread_name_prefix="cogov-engine-call")
@@ -270,7 +273,7 @@ class EnginePool:
         return payload
 
     def _check_once(self, files: dict[str, str]) -> tuple[str, Any]:
-        return run_check(files, self.start_timeout)
+        return run_check(files, self.check_timeout, self._check_target)
 
     async def _acquire(self) -> _Worker:
         if self._closed or self._idle is None:

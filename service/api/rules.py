@@ -55,7 +55,8 @@ async def check_rules(request: Request, candidate: CandidateRuleBase, identity: 
     process (a pathological rule base can hang or crash durable_rules).
     ok=false lists every error as file:line."""
     try:
-        return await request.app.state.pool.check(candidate.files)
+        with request.app.state.serving.lease() as serving:   # its pool is not retired by a swap meanwhile
+            return await serving.pool.check(candidate.files)
     except WorkerFailure as exc:
         return unavailable(f"the rule base check did not complete: {exc}")
 

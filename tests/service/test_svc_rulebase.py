@@ -285,6 +285,20 @@ def test_a_hanging_check_is_stopped_at_its_time_limit(tmp_path):
         assert recommend(c)["rulebase"]["version"] == serving.version
 
 
+
+def test_a_rules_check_hangs_no_longer_than_the_check_time_limit(tmp_path):
+    """POST /rules/check and activation share COGOV_RULES_CHECK_TIMEOUT (not the worker start timeout)."""
+    settings = settings_for(tmp_path, tokens=TOKENS_SPEC, workers=1, rules_check_timeout=1.5,
+                            worker_start_timeout=30)
+    app = create_app(settings, check_target=hanging_check)
+    with TestClient(app) as c:
+        started = time.monotonic()
+        r = c.post("/api/v1/rules/check", json={"files": app.state.serving.rulebase.files}, headers=auth("dave"))
+        elapsed = time.monotonic() - started
+        assert r.status_code == 503, r.text
+        assert "time limit of 1.5 s" in r.json()["detail"]
+        assert 1.5 <= elapsed < 30
+
 def test_workers_that_will_not_start_refuse_the_activation(tmp_path):
     settings = settings_for(tmp_path, tokens=TOKENS_SPEC, workers=1)
     app = create_app(settings, worker_target=picky_worker)
