@@ -21,7 +21,7 @@ test: $(STAMP)
 	@test -x /usr/bin/chromium || bash .ci/install-chromium
 	$(BIN)/python -m pytest
 
-## bench: the benchmark suite (about 10 minutes); writes docs/BENCHMARKS.md. BENCH_MODE=quick for a shorter run
+## bench: the benchmark suite (full mode: about 30 minutes on 2 cores); writes docs/BENCHMARKS.md. BENCH_MODE=quick for a shorter run
 BENCH_MODE ?= full
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
