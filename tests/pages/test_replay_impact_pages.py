@@ -83,3 +83,23 @@ def test_the_rules_on_disk_as_candidate_change_nothing(client):
     evaluate(client, genoa())
     r = post_form(client, "/rules/impact", {"source": "disk"})
     assert r.status_code == 200 and re.search(r"<strong>0</strong> of \d+ decision", r.text)
+
+
+def test_authors_see_example_ids_without_links_to_reports_they_may_not_read(token_client):
+    """Decision reports are for auditors: the impact page links examples only for them."""
+    from urllib.parse import urlencode
+
+    made = token_client.post("/api/v1/recommendations", json=genoa(), headers={"Authorization": "Bearer tok-mara"})
+    assert made.status_code == 201, made.text[:500]
+    decision_id = made.json()["decision_id"]
+    form = urlencode({"source": "files", "path": "policy/techniques.yaml", "text": _edited_techniques()})
+
+    def impact(token: str) -> str:
+        r = token_client.post("/rules/impact", content=form, headers={
+            "Authorization": f"Bearer {token}", "content-type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200, r.text[:2000]
+        assert decision_id[:8] in r.text
+        return r.text
+
+    assert f'href="/log/{decision_id}"' not in impact("tok-ada")      # author
+    assert f'href="/log/{decision_id}"' in impact("tok-aldo")         # auditor
