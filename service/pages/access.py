@@ -47,6 +47,16 @@ def require(request: Request, roles: tuple[str, ...]) -> Any:
     return identity
 
 
+def refusal(request: Request, roles: tuple[str, ...]) -> Any | None:
+    """The error page for a caller who may not see a page for `roles` (401 or 403), else None."""
+    try:
+        require(request, roles)
+    except PageDenied as denied:
+        from .render import error_page   # late: render imports this module's page_context
+        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    return None
+
+
 def page_context(request: Request) -> dict[str, Any]:
     """What every page template gets: the identity, the navigation, the rule base version."""
     from .render import path_for

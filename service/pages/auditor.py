@@ -49,10 +49,8 @@ def _row(stored: DecisionRecord) -> dict[str, Any]:
 
 @router.get("/log", response_class=HTMLResponse, name="decision_log")
 async def decision_log(request: Request) -> Response:
-    try:
-        access.require(request, access.AUDIT)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.AUDIT)) is not None:
+        return refused
     values = {k: (request.query_params.get(k) or "").strip()[:200] for k in FILTER_KEYS}
     filters, errors = parse_filters(values)
     cursor = request.query_params.get("cursor") or None
@@ -76,10 +74,8 @@ async def decision_log(request: Request) -> Response:
 
 @router.get("/log/{decision_id}", response_class=HTMLResponse, name="decision_report")
 async def decision_report(request: Request, decision_id: str) -> Response:
-    try:
-        access.require(request, access.AUDIT)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.AUDIT)) is not None:
+        return refused
     stored = await backend.get_record(request, decision_id) if len(decision_id) <= 100 else None
     if stored is None:
         return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")

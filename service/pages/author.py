@@ -34,10 +34,8 @@ def _catalogue_label(rulebase: Any):
 
 @router.get("/rules", response_class=HTMLResponse, name="rule_browser")
 async def rule_browser(request: Request, by: str = "file", file: str = "", kind: str = "", q: str = "") -> Response:
-    try:
-        access.require(request, access.AUTHOR_ROLES)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.AUTHOR_ROLES)) is not None:
+        return refused
     rulebase = backend.state(request, "rulebase")
     if rulebase is None:
         return error_page(request, 503, "No rule base", "The service has no rule base loaded.")
@@ -104,10 +102,8 @@ VERSION_READERS = access.AUTHOR_ROLES + access.AUDIT
 
 
 def _denied(request: Request, roles: tuple[str, ...]) -> Response | None:
-    try:
-        access.require(request, roles)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, roles)) is not None:
+        return refused
     return None
 
 

@@ -47,19 +47,15 @@ async def _page(request: Request, status_code: int = 200, **extra: Any) -> Respo
 
 @router.get("/rules/impact", response_class=HTMLResponse, name="impact_page")
 async def impact_form(request: Request) -> Response:
-    try:
-        access.require(request, ROLES)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, ROLES)) is not None:
+        return refused
     return await _page(request)
 
 
 @router.post("/rules/impact", response_class=HTMLResponse, name="impact_run")
 async def impact_run(request: Request) -> Response:
-    try:
-        access.require(request, ROLES)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, ROLES)) is not None:
+        return refused
     if not access.same_origin(request):
         return error_page(request, 403, "Not allowed", "This form was sent from another site.")
     form = await request.form()

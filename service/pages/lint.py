@@ -52,10 +52,8 @@ def report_for(rulebase, config_root: str | Path | None = None) -> tuple[LintRep
 
 @router.get("/rules/lint", response_class=HTMLResponse, name="rule_lint")
 async def rule_lint(request: Request, show: str = "") -> Response:
-    try:
-        access.require(request, access.AUTHOR_ROLES)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.AUTHOR_ROLES)) is not None:
+        return refused
     rulebase = backend.state(request, "rulebase")
     if rulebase is None:
         return error_page(request, 503, "No rule base", "The service has no rule base loaded.")

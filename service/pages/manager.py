@@ -51,10 +51,8 @@ def _form_page(request: Request, raw: dict[str, Any], errors: list[dict[str, Any
 
 @router.get("/evaluate", response_class=HTMLResponse, name="evaluate_form")
 async def evaluate_form(request: Request, example: str | None = None) -> Response:
-    try:
-        access.require(request, access.MANAGE)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.MANAGE)) is not None:
+        return refused
     source = request.query_params.get("from")
     raw = forms.default_raw()
     if example:
@@ -130,10 +128,8 @@ async def readable_record(request: Request, decision_id: str) -> DecisionRecord 
 
 async def decision_or_error_page(request: Request, decision_id: str) -> DecisionRecord | Response:
     """The decision for a page that shows it, or the error page a caller who may not read it gets."""
-    try:
-        access.require(request, access.READ_DECISION)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.READ_DECISION)) is not None:
+        return refused
     stored = await readable_record(request, decision_id)
     if stored is None:
         return error_page(request, 404, "No such decision", "The decision log has no decision with that id "

@@ -17,10 +17,8 @@ router = APIRouter()
 @router.post("/log/{decision_id}/replay", response_class=HTMLResponse, name="replay_page")
 async def replay_page(request: Request, decision_id: str) -> Response:
     """Runs the replay (a one-shot engine process) and shows integrity, then the difference item by item."""
-    try:
-        access.require(request, access.AUDIT)
-    except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    if (refused := access.refusal(request, access.AUDIT)) is not None:
+        return refused
     if not access.same_origin(request):
         return error_page(request, 403, "Not allowed", "This form was sent from another site.")
     form = await request.form()
