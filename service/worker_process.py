@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
@@ -108,8 +109,8 @@ def handle(engine: Engine, kind: str, payload: Any) -> tuple[str, Any]:
         return "error", f"{type(exc).__name__}: {exc}"
 
 
-def serve(conn: Any, engine: Engine) -> None:
-    """Answer jobs until the service closes the pipe."""
+def serve(conn: Any, engine: Engine, answer: Callable[[Engine, str, Any], tuple[str, Any]] = handle) -> None:
+    """Answer jobs until the service closes the pipe (`answer` is `handle`; tests wrap it)."""
     while True:
         try:
             job = conn.recv()
@@ -118,7 +119,7 @@ def serve(conn: Any, engine: Engine) -> None:
         if job is None:
             return
         kind, payload = job
-        conn.send(handle(engine, kind, payload))
+        conn.send(answer(engine, kind, payload))
 
 
 def worker_main(conn: Any, files: dict[str, str], version: str) -> None:

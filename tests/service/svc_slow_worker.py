@@ -9,25 +9,22 @@ import signal
 import time
 from typing import Any
 
-from service.worker_process import handle, load_engine
+from service.worker_process import handle, load_engine, serve
+
+
+def slow_handle(engine: Any, kind: str, payload: Any) -> tuple[str, Any]:
+    """handle(), after sleeping for a project named "sleep:<seconds>"."""
+    name = str(payload.get("project", {}).get("name", "")) if isinstance(payload, dict) else ""
+    if name.startswith("sleep:"):
+        time.sleep(float(name.split(":", 1)[1]))
+    return handle(engine, kind, payload)
 
 
 def slow_main(conn: Any, files: dict[str, str], version: str) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine = load_engine(files, version)
     conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        kind, payload = job
-        name = str(payload.get("project", {}).get("name", "")) if isinstance(payload, dict) else ""
-        if name.startswith("sleep:"):
-            time.sleep(float(name.split(":", 1)[1]))
-        conn.send(handle(engine, kind, payload))
+    serve(conn, engine, answer=slow_handle)
 
 
 def failing_main(conn: Any, files: dict[str, str], version: str) -> None:
