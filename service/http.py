@@ -117,23 +117,33 @@ class BodyLimitMiddleware:
         await send({"type": "http.response.body", "body": payload})
 
 
-class LocalModeMiddleware:
-    """Mark every response of a service running without tokens (X-Cogov-Mode: local)."""
+class _ResponseHeadersMiddleware:
+    """Base of the middlewares that edit the headers of every HTTP response start."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+
+    def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 
-        async def marked(message: Message) -> None:
+        async def edited(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), LOCAL_MODE_HEADER]}
+                message = {**message, "headers": self.headers(list(message.get("headers", [])))}
             await send(message)
 
-        await self.app(scope, receive, marked)
+        await self.app(scope, receive, edited)
+
+
+class LocalModeMiddleware(_ResponseHeadersMiddleware):
+    """Mark every response of a service running without tokens (X-Cogov-Mode: local)."""
+
+    def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        return [*headers, LOCAL_MODE_HEADER]
 
 
 # Headers every response carries unless its route set its own (pages set a full CSP in pages/render.py).
@@ -146,29 +156,16 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 JSON_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(_ResponseHeadersMiddleware):
     """Add SECURITY_HEADERS (and, to JSON, a deny-all CSP) to every response that lacks them."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def secured(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                extra = [h for h in SECURITY_HEADERS if h[0] not in present]
-                content_type = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
-                if content_type.startswith(b"application/json") and JSON_CSP[0] not in present:
-                    extra.append(JSON_CSP)
-                message = {**message, "headers": headers + extra}
-            await send(message)
-
-        await self.app(scope, receive, secured)
+    def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        present = {name.lower() for name, _ in headers}
+        extra = [h for h in SECURITY_HEADERS if h[0] not in present]
+        content_type = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
+        if content_type.startswith(b"application/json") and JSON_CSP[0] not in present:
+            extra.append(JSON_CSP)
+        return headers + extra
 
 
 def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
