@@ -153,3 +153,14 @@ def h() -> SimpleNamespace:
         VENV_COGOV=VENV_COGOV, BASE_CONTEXT=BASE_CONTEXT, make_context=make_context, stakeholder=stakeholder,
         copy_mini=copy_mini, rule=rule, write_policy=write_policy, line_of=line_of, dedent=dedent,
         firing_keys=firing_keys, ADVERSARIAL_CONTEXT=ADVERSARIAL_CONTEXT, adversarial_whens=adversarial_whens)
+
+
+@pytest.fixture
+def runner():
+    """A click CliRunner that keeps stderr apart from stdout."""
+    from click.testing import CliRunner
+
+    try:
+        return CliRunner(mix_stderr=False)
+    except TypeError:   # click >= 8.2 always keeps stderr apart
+        return CliRunner()

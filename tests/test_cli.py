@@ -6,18 +6,10 @@ import os
 import subprocess
 
 import pytest
-from click.testing import CliRunner
 
 from engine import Engine
 from service.cli import main
 
-
-@pytest.fixture
-def runner():
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:  # click >= 8.2 always keeps stderr apart
-        return CliRunner()
 
 
 @pytest.fixture(scope="module")

@@ -4,20 +4,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
 from service.cli import main
 
 GENOA = str(Path(__file__).resolve().parents[1] / "examples" / "pilots" / "genoa.json")
 
-
-@pytest.fixture
-def runner():
-    try:
-        return CliRunner(mix_stderr=False)
-    except TypeError:   # click >= 8.2 always keeps stderr apart
-        return CliRunner()
 
 
 def test_why_not_reads_like_a_sentence(runner):
