@@ -8,6 +8,7 @@ Rete engine against.
 from __future__ import annotations
 
 import heapq
+import operator
 from typing import Any, Callable
 
 from .conditions import FIELDS, Cmp, Derived, Exists, Literal, Term, holds
@@ -77,29 +78,62 @@ def compile_literal(lit: Literal) -> Check:
     return ordered
 
 
-def _by_stratum(rb: RuleBase) -> dict[int, list[tuple[Rule, frozenset[str], list[tuple[Check, ...]]]]]:
+TermCheck = Callable[[dict[str, Any], Any], bool]
+
+
+def compile_term(term: Term) -> TermCheck:
+    """A closure `check(state, derived)` meaning all(holds(lit, state, derived) for lit in term).
+
+    A term is mostly equality tests and derived facts: its equalities are read
+    with one itemgetter and compared as one tuple (a missing field fails, as
+    it does in `holds`), its derived facts are two set tests, and only the
+    other literals are checked one closure each.
+    """
+    eq = [lit for lit in term if isinstance(lit, Cmp) and lit.op == "=="]
+    pos = frozenset(lit.name for lit in term if isinstance(lit, Derived) and lit.positive)
+    neg = frozenset(lit.name for lit in term if isinstance(lit, Derived) and not lit.positive)
+    rest = tuple(compile_literal(lit) for lit in term if not isinstance(lit, Derived) and lit not in eq)
+    getter = operator.itemgetter(*(lit.field for lit in eq)) if eq else None
+    values: Any = eq[0].value if len(eq) == 1 else tuple(lit.value for lit in eq)
+
+    def check(st: dict[str, Any], d: Any) -> bool:
+        if pos and not pos.issubset(d):
+            return False
+        if neg and not neg.isdisjoint(d):
+            return False
+        if getter is not None:
+            try:
+                if getter(st) != values:
+                    return False
+            except KeyError:
+                return False
+        for one in rest:
+            if not one(st, d):
+                return False
+        return True
+    return check
+
+
+def _by_stratum(rb: RuleBase) -> dict[int, list[tuple[Rule, frozenset[str], list[TermCheck]]]]:
     """Each stratum's rules in rule-base order, with the derived facts each reads
     positively and its terms as compiled checks."""
-    out: dict[int, list[tuple[Rule, frozenset[str], list[tuple[Check, ...]]]]] = {}
+    out: dict[int, list[tuple[Rule, frozenset[str], list[TermCheck]]]] = {}
     for rule in rb.rules:
         reads = frozenset(lit.name for lit in rule.derived_literals() if lit.positive)
-        checks = [tuple(compile_literal(lit) for lit in term) for term in rule.terms]
+        checks = [compile_term(term) for term in rule.terms]
         out.setdefault(rule.stratum, []).append((rule, reads, checks))
     return out
 
 
-def _checks(rb: RuleBase) -> dict[str, tuple[Rule, list[tuple[Check, ...]]]]:
+def _checks(rb: RuleBase) -> dict[str, tuple[Rule, list[TermCheck]]]:
     return {rule.id: (rule, checks) for rules in rulebase_cache(rb, "python.by_stratum", _by_stratum).values()
             for rule, _, checks in rules}
 
 
-def _first_match(checks: list[tuple[Check, ...]], state: dict[str, Any], derived: Any) -> int | None:
+def _first_match(checks: list[TermCheck], state: dict[str, Any], derived: Any) -> int | None:
     """first_matching_term over compiled terms."""
-    for i, term in enumerate(checks):
-        for check in term:
-            if not check(state, derived):
-                break
-        else:
+    for i, check in enumerate(checks):
+        if check(state, derived):
             return i
     return None
 
@@ -136,9 +170,13 @@ def run_python(rb: RuleBase, subj: Subjects, explain: bool = True) -> WorkingMem
     readers_of = rulebase_cache(rb, "python.readers", _readers)
     fired = wm.fired
     scopes = {"project": [PROJECT], "stakeholder": subj.ids}
+    everyone = [PROJECT, *subj.ids]
     for stratum in range(rb.strata):
         rules = by_stratum.get(stratum, [])
         readers = readers_of.get(stratum, {})
+        # each subject's (state, derived facts) as the checks read them; the state is fixed within a
+        # stratum, the derived facts are refreshed below whenever a firing adds to them
+        views = {s: (wm.state(s), wm.derived_for(s)) for s in everyone}
         todo = list(range(len(rules)))                 # a pass: positions to check, ascending
         while todo:
             queued = set(todo)
@@ -147,13 +185,20 @@ def run_python(rb: RuleBase, subj: Subjects, explain: bool = True) -> WorkingMem
                 i = heapq.heappop(todo)
                 queued.discard(i)
                 rule, _, checks = rules[i]
+                rule_id = rule.id
                 for subject in scopes[rule.scope]:
-                    if (rule.id, subject) in fired:
+                    if (rule_id, subject) in fired:
                         continue
-                    ti = _first_match(checks, wm.state(subject), wm.derived_for(subject))
-                    if ti is None:
+                    state, derived = views[subject]
+                    for ti, check in enumerate(checks):
+                        if check(state, derived):
+                            break
+                    else:
                         continue
-                    for name, _ in wm.record(rule, ti, subject, explain=False):
+                    new = wm.record(rule, ti, subject, explain=False)
+                    for name, owner in new:
+                        for s2 in (everyone if owner == PROJECT else (owner,)):
+                            views[s2] = (views[s2][0], wm.derived_for(s2))
                         for j in readers.get(name, ()):
                             if j > i:
                                 if j not in queued:

@@ -18,7 +18,7 @@ from .rulebase import Rule, RuleBase
 T = TypeVar("T")
 
 
-@dataclass
+@dataclass(slots=True)
 class Firing:
     seq: int
     rule: Rule
@@ -81,44 +81,59 @@ class WorkingMemory:
         matched first. An interpreter that settles every stratum passes
         explain=False: `settle` explains each firing afresh anyway.
         """
-        if (rule.id, subject) in self.fired:
+        key = (rule.id, subject)
+        if key in self.fired:
             return []
-        firing = Firing(seq=len(self.firings) + 1, rule=rule, term=term_index, subject=subject, matched={})
+        firing = Firing(len(self.firings) + 1, rule, term_index, subject, {}, [])
         if explain:
             self._explain(firing)
         self.firings.append(firing)
-        self.fired[firing.key] = firing
+        self.fired[key] = firing
         new: list[tuple[str, str]] = []
-        for name in rule.then.derive:
-            owner = self.fact_owner(name, subject)
-            providers = self.providers.setdefault((name, owner), [])
-            providers.append(firing.seq)
-            if name not in self.derived[owner]:
-                self.derived[owner].add(name)
-                new.append((name, owner))
-                if owner == PROJECT:
-                    self._derived_views.clear()
+        derive = rule.then.derive
+        if derive:
+            scopes = self.rb.fact_scope
+            for name in derive:
+                owner = PROJECT if scopes.get(name) == "project" else subject
+                providers = self.providers.get((name, owner))
+                if providers is None:
+                    self.providers[(name, owner)] = [firing.seq]
                 else:
-                    self._derived_views.pop(owner, None)
+                    providers.append(firing.seq)
+                if name not in self.derived[owner]:
+                    self.derived[owner].add(name)
+                    new.append((name, owner))
+                    if owner == PROJECT:
+                        self._derived_views.clear()
+                    else:
+                        self._derived_views.pop(owner, None)
         return new
 
     def _explain(self, firing: Firing) -> None:
         """Fill in the values a firing matched and the firings it relied on."""
+        rule = firing.rule
+        plans = rulebase_cache(self.rb, "memory.explain_plans", _explain_plans)
+        known = plans.get(rule.id)
+        plan = known[1][firing.term] if known is not None and known[0] is rule else \
+            _term_plan(self.rb, rule.terms[firing.term])
         state = self.state(firing.subject)
         matched: dict[str, Any] = {}
         uses: set[int] = set()
-        for lit in firing.rule.terms[firing.term]:
-            name = literal_fields(lit)
-            if isinstance(lit, Derived):
-                matched[name] = lit.positive
-                if lit.positive:
-                    providers = self.providers.get((lit.name, self.fact_owner(lit.name, firing.subject)), [])
-                    if providers:  # the provider earliest in the rule base, whatever the firing order
-                        uses.add(min(providers, key=lambda seq: (self.firings[seq - 1].rule.order, seq)))
-            else:
-                matched[name] = state.get(lit.field)
-                if FIELDS[lit.field].scope == "approach" and self.approach is not None:
+        for name, kind, key in plan:
+            if kind is _FIELD:
+                matched[name] = state.get(key)
+            elif kind is _APPROACH:
+                matched[name] = state.get(key)
+                if self.approach is not None:
                     uses.update(self.approach.because)
+            elif kind is _ABSENT:
+                matched[name] = False
+            else:
+                matched[name] = True
+                providers = self.providers.get((key, PROJECT if kind is _PROJECT_FACT else firing.subject))
+                if providers:  # the provider earliest in the rule base, whatever the firing order
+                    uses.add(providers[0] if len(providers) == 1 else
+                             min(providers, key=lambda seq: (self.firings[seq - 1].rule.order, seq)))
         firing.matched, firing.uses = matched, sorted(uses)
 
     def settle(self, stratum: int) -> None:
@@ -135,9 +150,10 @@ class WorkingMemory:
         for firing in self.firings:
             if firing.rule.stratum != stratum:
                 continue
-            term = first_matching_term(self, firing.rule, firing.subject)
-            if term is not None:
-                firing.term = term
+            if len(firing.rule.terms) > 1:    # a single alternative is the one that matched
+                term = first_matching_term(self, firing.rule, firing.subject)
+                if term is not None:
+                    firing.term = term
             self._explain(firing)
 
     def decide_approach(self) -> None:
@@ -147,6 +163,29 @@ class WorkingMemory:
             self.project_state["approach.code"] = self.approach.code
             self.project_state["approach.level"] = self.approach.iap2_level
             self._states.clear()
+
+
+# how `_explain` reports each literal of a term: (reported name, kind, state field or derived fact)
+_FIELD, _APPROACH, _ABSENT, _PROJECT_FACT, _OWN_FACT = "field", "approach", "absent", "project fact", "own fact"
+ExplainStep = tuple[str, str, str]
+
+
+def _term_plan(rb: RuleBase, term: tuple) -> tuple[ExplainStep, ...]:
+    steps: list[ExplainStep] = []
+    for lit in term:
+        name = literal_fields(lit)
+        if isinstance(lit, Derived):
+            kind = (_PROJECT_FACT if rb.fact_scope.get(lit.name) == "project" else _OWN_FACT) if lit.positive \
+                else _ABSENT
+            steps.append((name, kind, lit.name))
+        else:
+            steps.append((name, _APPROACH if FIELDS[lit.field].scope == "approach" else _FIELD, lit.field))
+    return tuple(steps)
+
+
+def _explain_plans(rb: RuleBase) -> dict[str, tuple[Rule, list[tuple[ExplainStep, ...]]]]:
+    """Per rule, per alternative: what its explanation reports, worked out once per rule base."""
+    return {rule.id: (rule, [_term_plan(rb, term) for term in rule.terms]) for rule in rb.rules}
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def select_approach(firings: list[Firing]) -> ApproachDecision:
 
 
 def _b(f: Firing) -> dict:
-    return dict(rule=f.rule.id, firing=f.seq, subject=None if f.subject == PROJECT else f.subject)
+    return {"rule": f.rule.id, "firing": f.seq, "subject": None if f.subject == PROJECT else f.subject}
 
 
 def _bs(fs) -> list[dict]:
@@ -151,11 +151,30 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     return out, gaps
 
 
-def _collect(wm: WorkingMemory, attr: str) -> dict[str, list[Firing]]:
-    found: dict[str, list[Firing]] = {}
+_COLLECTED = ("techniques", "avoid_techniques", "arrangements", "skills", "skill_gaps", "warnings")
+
+
+def _conclusions(rb: RuleBase) -> dict[str, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Per rule, the non-empty lists of codes it concludes that `_collect_all` gathers."""
+    return {r.id: tuple((attr, tuple(getattr(r.then, attr))) for attr in _COLLECTED if getattr(r.then, attr))
+            for r in rb.rules}
+
+
+def _collect_all(wm: WorkingMemory) -> dict[str, dict[str, list[Firing]]]:
+    """Per kind of conclusion (`_COLLECTED`), each code with the firings that concluded it, in firing order."""
+    found: dict[str, dict[str, list[Firing]]] = {attr: {} for attr in _COLLECTED}
+    conclusions = rulebase_cache(wm.rb, "resolve.conclusions", _conclusions)
     for f in wm.firings:
-        for code in getattr(f.rule.then, attr):
-            found.setdefault(code, []).append(f)
+        listed = conclusions.get(f.rule.id)
+        if listed is None or wm.rb.by_id.get(f.rule.id) is not f.rule:
+            listed = tuple((attr, tuple(getattr(f.rule.then, attr))) for attr in _COLLECTED)
+        for attr, codes in listed:
+            by_code = found[attr]
+            for code in codes:
+                if code in by_code:
+                    by_code[code].append(f)
+                else:
+                    by_code[code] = [f]
     return found
 
 
@@ -207,8 +226,8 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     participants, pgaps = _participants(wm)
     gaps += pgaps
 
-    recommended = _collect(wm, "techniques")
-    avoided = _collect(wm, "avoid_techniques")
+    collected = _collect_all(wm)
+    recommended, avoided = collected["techniques"], collected["avoid_techniques"]
     torder = cat.order("techniques")
     techniques = []
     for code in _ordered(recommended, torder):
@@ -224,23 +243,22 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     if not techniques:
         gaps.append("no technique is recommended for this context")
 
-    arr = _collect(wm, "arrangements")
+    arr = collected["arrangements"]
     governance = [dict(code=c, label=cat.arrangements[c].label, because=_bs(arr[c]))
                   for c in _ordered(arr, cat.order("arrangements"))]
-    needed = _collect(wm, "skills")
-    lacking = _collect(wm, "skill_gaps")
+    needed, lacking = collected["skills"], collected["skill_gaps"]
     skills = [dict(code=c, label=cat.skills[c].label, because=_bs(needed[c]), lacking=c in lacking,
                        lacking_because=_bs(lacking.get(c, [])))
               for c in _ordered(needed, cat.order("skills"))]
-    warns = _collect(wm, "warnings")
+    warns = collected["warnings"]
     warnings = [dict(code=c, label=cat.warnings[c].label, because=_bs(warns[c]),
                      message=cat.warnings[c].message)
                 for c in _ordered(warns, cat.order("warnings"))]
 
     concluded = rulebase_cache(rb, "resolve.concluded", _concluded)
-    firings = [dict(seq=f.seq, rule=f.rule.id, title=f.rule.title, file=f.rule.file, line=f.rule.line,
-                         subject=None if f.subject == PROJECT else f.subject, matched=f.matched, uses=f.uses,
-                         concluded=_copy(concluded[f.rule.id]), sources=list(f.rule.sources))
+    firings = [{"seq": f.seq, "rule": f.rule.id, "title": f.rule.title, "file": f.rule.file, "line": f.rule.line,
+                "subject": None if f.subject == PROJECT else f.subject, "matched": f.matched, "uses": f.uses,
+                "concluded": _copy(concluded[f.rule.id]), "sources": list(f.rule.sources)}
                for f in wm.firings]
     cited = sorted({s for f in wm.firings for s in f.rule.sources})
     explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)

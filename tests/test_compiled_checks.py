@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import itertools
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from engine.conditions import FIELDS, Cmp, Derived, Exists, holds
-from engine.evaluator import compile_literal
+from engine.evaluator import compile_literal, compile_term
 
 _ABSENT = object()
 
@@ -49,3 +52,20 @@ def test_derived_literals_agree_with_holds():
         check = compile_literal(lit)
         for derived in (set(), {"key_player"}, {"other"}):
             assert check({}, derived) == holds(lit, {}, derived)
+
+
+_FIELD_LITERALS = [lit for path, info in FIELDS.items() for lit in _literals(path, info)]
+_DERIVED_LITERALS = [Derived(name, positive) for name in ("key_player", "hard_to_reach") for positive in (True, False)]
+_STATE = st.fixed_dictionaries({}, optional={path: st.sampled_from([True, False] if info.kind == "bool"
+                                                                    else list(info.values))
+                                             for path, info in FIELDS.items()})
+
+
+@given(term=st.lists(st.one_of(st.sampled_from(_FIELD_LITERALS), st.sampled_from(_DERIVED_LITERALS)),
+                     min_size=1, max_size=6), state=_STATE,
+       derived=st.sets(st.sampled_from(["key_player", "hard_to_reach", "other"])))
+@settings(max_examples=400, deadline=None)
+def test_a_compiled_term_holds_exactly_when_all_its_literals_hold(term, state, derived):
+    """compile_term reads the equalities of a term as one tuple and its derived facts as two set tests;
+    it must still mean the conjunction of `holds`, including on missing fields."""
+    assert compile_term(tuple(term))(state, derived) == all(holds(lit, state, derived) for lit in term), term
