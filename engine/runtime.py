@@ -24,6 +24,7 @@ from typing import Any
 
 import durable.engine as durable_engine
 import durable_rules_engine
+import orjson
 
 from .conditions import FIELDS
 from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
@@ -46,7 +47,6 @@ class _QuietHost(durable_engine.Host):
 _HOST: _QuietHost | None = None
 _HOST_LOCK = threading.Lock()
 _NAMES = itertools.count(1)
-_SUB = '"sub": "'
 
 
 def _host() -> _QuietHost:
@@ -68,6 +68,8 @@ class DurableRuntime:
                                  if info.kind == "ordinal" else None)
                                 for path, info in FIELDS.items() if info.key in g.keys]
                        for g in self.plan.groups}
+        self._derived_keys = {g.name: [(name, derived_key(name)) for name in sorted(g.derived)]
+                              for g in self.plan.groups}
         self._lock = threading.Lock()
         self._buffer: list[tuple[str, str]] = []
         self._errors: list[str] = []
@@ -77,7 +79,6 @@ class DurableRuntime:
         self._host.register_rulesets({self.name: ruleset(self.plan, self._action)})
         self._ruleset = self._host.get_ruleset(self.name)
         self._closed = False
-        self._subjects: dict[str, Any] = {}
 
     @staticmethod
     def _action(leaf_name: str):
@@ -109,8 +110,8 @@ class DurableRuntime:
             if path in state:
                 value = state[path]
                 fact[key] = ranks[value] if ranks is not None else value
-        for name in group.derived:
-            fact[derived_key(name)] = name in derived
+        for name, key in self._derived_keys[group.name]:
+            fact[key] = name in derived
         return fact
 
     def run(self, subj: Subjects, explain: bool = True) -> WorkingMemory:
@@ -119,7 +120,6 @@ class DurableRuntime:
             if self._closed:
                 raise EngineError("this rule base's runtime was closed")
             wm = WorkingMemory(self.rb, subj)
-            self._subjects = subj.stakeholders
             sid = str(next(self._sessions))
             self._buffer.clear()
             self._errors.clear()
@@ -137,7 +137,10 @@ class DurableRuntime:
                         changed: set[tuple[str, str]] = set()
                         for leaf_name, subject in fired:
                             leaf = self.plan.leaf_by_name[leaf_name]
-                            for name, owner in wm.record(self.rb.rules[leaf.rule], leaf.term, subject, explain=False):
+                            rule = self.rb.rules[leaf.rule]
+                            if (rule.id, subject) in wm.fired:   # a refreshed fact matched it again
+                                continue
+                            for name, owner in wm.record(rule, leaf.term, subject, explain=False):
                                 changed.add((name, owner))
                         if changed:
                             batch = self._refresh(wm, groups, changed, sid, versions)
@@ -181,7 +184,7 @@ class DurableRuntime:
         handle = self._ruleset._handle
         for fact in facts:
             try:
-                result = durable_rules_engine.assert_fact(handle, json.dumps(fact))
+                result = durable_rules_engine.assert_fact(handle, orjson.dumps(fact).decode())
             except Exception as exc:
                 raise EngineError(f"durable_rules error on rule base {self.rb.version}: {exc}") from None
             code, state_handle = result[0], result[1]
@@ -189,12 +192,13 @@ class DurableRuntime:
                 continue
             if code == 2:      # observed: an identical fact exists (cannot happen: versions differ)
                 raise EngineError(f"durable_rules saw fact {fact['t']}/{fact['v']} twice")
+            subject = fact.get("sub", "")
             try:
                 pending = durable_rules_engine.start_action_for_state(handle, state_handle)
                 while pending:
-                    for leaf_name, subject in self._triggered(pending[1]):
+                    for leaf_name, subject_of in self._triggered(pending[1], subject):
                         if leaf_name != OPENER:
-                            self._buffer.append((leaf_name, subject))
+                            self._buffer.append((leaf_name, subject_of))
                     pending = durable_rules_engine.complete_and_start_action(handle, state_handle)
                     if pending:
                         pending = (None, pending)
@@ -202,21 +206,20 @@ class DurableRuntime:
                 raise EngineError(f"durable_rules error running actions on rule base "
                                   f"{self.rb.version}: {exc}") from None
 
-    def _triggered(self, message: str) -> list[tuple[str, str]]:
+    def _triggered(self, message: str, subject: str) -> list[tuple[str, str]]:
         """(leaf name, subject) of each rule an action message triggers.
 
-        durable_rules renders a one-fact action as {"<leaf>":{"f":{"sid": ..., "sub": "<subject>", ...}}};
-        reading those two strings off directly is several times cheaper than
-        parsing the whole fact. Anything else, or a leaf or subject this
-        evaluation does not know, goes through json.loads.
+        Every engine rule tests one fact, and the actions a fact triggers are
+        all run before the next fact is asserted, so an action message is about
+        the fact just asserted: its subject is that fact's. durable_rules
+        renders a one-rule action as {"<leaf>":{"f":{...}}}; reading the leaf
+        name off the front is several times cheaper than parsing the fact.
+        Anything else, or a leaf this rule base does not have, goes through
+        json.loads.
         """
-        if message.startswith('{"') and message.count('"sid": ') == 1:
-            end = message.find('":{"f":{', 2)
-            at = message.find(_SUB)
-            if end > 0 and at > 0:
-                leaf_name = message[2:end]
-                start = at + len(_SUB)
-                subject = message[start:message.find('"', start)]
-                if leaf_name in self.plan.leaf_by_name and (subject == PROJECT or subject in self._subjects):
-                    return [(leaf_name, subject)]
+        end = message.find('":{"f":{', 2)
+        if end > 0 and message.startswith('{"') and message.count('":{"f":{') == 1:
+            leaf_name = message[2:end]
+            if leaf_name in self.plan.leaf_by_name or leaf_name == OPENER:
+                return [(leaf_name, subject)]
         return [(name, aliases["f"].get("sub", "")) for name, aliases in json.loads(message).items()]
