@@ -21,7 +21,6 @@ own, so foreign rules never enter a serving worker's durable_rules host.
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
 from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase
-from service.log.chain import canonical_json, recommendation_index
+from service.log.chain import canonical_json, compact_json, recommendation_index
 
 
 class Evaluated(NamedTuple):
@@ -44,10 +43,9 @@ class Evaluated(NamedTuple):
 
 
 def evaluated(rec: dict[str, Any]) -> Evaluated:
-    # the response text is exactly what starlette's JSONResponse renders
-    text = json.dumps(rec, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
-    return Evaluated(text, canonical_json(rec), recommendation_index(rec), rec["rulebase"]["version"],
-                     rec["engine"]["version"])
+    # the response text is exactly what starlette's JSONResponse renders; a recommendation holds no float
+    return Evaluated(compact_json(rec, floatless=True), canonical_json(rec, floatless=True),
+                     recommendation_index(rec), rec["rulebase"]["version"], rec["engine"]["version"])
 
 
 def write_rulebase(root: Path, files: dict[str, str]) -> None:
