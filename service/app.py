@@ -23,6 +23,7 @@ from service.auth import TokenRegistry
 from service.http import (BodyLimitMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
                           JsonBodyMiddleware, document_error_bodies, install_error_handlers)
 from service.log import DecisionStore
+from service.log.group_commit import GroupCommit
 from service.settings import Settings
 from service.serving import Activator, startup_rulebase
 from service.workers import CheckTarget, WorkerTarget
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     app.state.settings = settings
     app.state.tokens = tokens
     app.state.store = store
+    app.state.log_writer = GroupCommit(store)
     # app.state.serving is the current (rule base, pool) snapshot; .rulebase and .pool follow it
     app.state.activator = Activator(app.state, store, settings, worker_target=worker_target,
                                     check_target=check_target)

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 
 from engine import ENGINE_VERSION, ContextError, EngineError, ResolutionError
 from service.api.common import CONTEXT_BODY, ERRORS, Manager, evaluation_refused, parse_context, unavailable
@@ -49,8 +48,8 @@ async def _recommend(request: Request, identity: Any, serving: Serving) -> Respo
             log.error("engine error on a valid context: %s", exc)
         return evaluation_refused(exc)
     try:
-        decision_id, created_at = await run_in_threadpool(
-            state.store.record_text, identity=identity, context_raw=text, context=context, canonical=rec.canonical,
+        decision_id, created_at = await state.log_writer.record_text(
+            identity=identity, context_raw=text, context=context, canonical=rec.canonical,
             index=rec.index, rulebase_version=rec.rulebase_version or serving.version,
             engine_version=rec.engine_version or ENGINE_VERSION)
     except (SQLAlchemyError, DatabaseError, LogError) as exc:

@@ -10,6 +10,7 @@ values by the commitments the hash already covers (privacy.py).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Iterator, Mapping
@@ -157,10 +158,57 @@ class DecisionStore:
                                     context, context_raw)
         return values["id"], values["created_at"]
 
+    def record_texts(self, items: list[dict[str, Any]]) -> list[tuple[str, datetime] | Exception]:
+        """Append several decisions, each given as record_text's keyword arguments, in ONE transaction
+        (one commit, so one flush to disk, for all of them): the log's group commit (service/log/
+        group_commit.py). Answers, item by item, (id, created_at) or the exception that kept that item
+        out of the log; a failed transaction fails every item and writes none. The records are chained
+        in the order given, each exactly as record_text would store it."""
+        results: list[tuple[str, datetime] | Exception | None] = [None] * len(items)
+        prepared: list[tuple[int, dict[str, Any]]] = []
+        for i, kw in enumerate(items):
+            try:
+                prepared.append((i, self._prepare(kw["identity"], None, kw["canonical"], kw["index"],
+                                                  kw["rulebase_version"], kw["engine_version"], kw["context"],
+                                                  kw["context_raw"])))
+            except Exception as exc:     # this item's own fault (e.g. a record() misuse); the others go on
+                results[i] = exc
+        try:
+            with self._appending() as conn:
+                digests = self._digests(conn, {item["rulebase_version"] for _, item in prepared})
+                ok: list[tuple[int, dict[str, Any]]] = []
+                for i, item in prepared:
+                    if digests.get(item["rulebase_version"]) is None:
+                        results[i] = LogError(f"rule base {item['rulebase_version']} is not stored: "
+                                              "call store_rulebase first")
+                    else:
+                        ok.append((i, item))
+                for (i, _), values in zip(ok, self._write(conn, [item for _, item in ok], digests)):
+                    results[i] = (values["id"], values["created_at"])
+        except Exception as exc:         # the transaction failed (maybe at commit): none of this batch is written
+            for i, _ in prepared:
+                if not isinstance(results[i], LogError):
+                    results[i] = exc
+        return results  # type: ignore[return-value]
+
     def _append(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
                 rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
                 context: Any, context_raw: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
         """Write one decision in one transaction; (stored values, index, recommendation as stored or None)."""
+        item = self._prepare(identity, recommendation, rec_text, rec_index, rulebase_version, engine_version,
+                             context, context_raw)
+        with self._appending() as conn:
+            digests = self._digests(conn, {rulebase_version})
+            if digests.get(rulebase_version) is None:
+                raise LogError(f"rule base {rulebase_version} is not stored: call store_rulebase first")
+            values = self._write(conn, [item], digests)[0]
+        return values, item["index"], item["recommendation"]
+
+    def _prepare(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
+                 rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
+                 context: Any, context_raw: str | None) -> dict[str, Any]:
+        """Everything about one decision's record that needs no lock: its texts, what its hash covers, its
+        index and id."""
         if context_raw is None:
             if context is None:
                 raise ValueError("record() needs the context: context_raw, context or both")
@@ -181,29 +229,58 @@ class DecisionStore:
             rec_text = canonical_json(recommendation)
         hashed_context, hashed_rec = committed_texts(context_raw, rec_text, personal)
         index = context_index(context, rec_index if rec_index is not None else recommendation_index(recommendation))
-        decision_id = str(uuid.uuid4())
+        return dict(id=str(uuid.uuid4()), caller_name=caller_name, caller_role=caller_role, context_raw=context_raw,
+                    recommendation_text=rec_text, hashed_context=hashed_context, hashed_rec=hashed_rec,
+                    personal=personal, index=index, recommendation=recommendation,
+                    rulebase_version=rulebase_version, engine_version=engine_version)
+
+    @contextlib.contextmanager
+    def _appending(self) -> Iterator[Any]:
+        """A transaction holding the log's write lock (BEGIN IMMEDIATE on SQLite; the head row is locked
+        FOR UPDATE by _write on PostgreSQL)."""
         with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
-            head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID).with_for_update()).one()
-            digest = conn.execute(select(RULEBASES.c.digest)
-                                  .where(RULEBASES.c.version == rulebase_version)).scalar_one_or_none()
-            if digest is None:
-                raise LogError(f"rule base {rulebase_version} is not stored: call store_rulebase first")
-            seq = head.seq + 1
+            yield conn
+
+    @staticmethod
+    def _digests(conn: Any, versions: set[str]) -> dict[str, str | None]:
+        return {v: conn.execute(select(RULEBASES.c.digest).where(RULEBASES.c.version == v)).scalar_one_or_none()
+                for v in versions}
+
+    @staticmethod
+    def _write(conn: Any, items: list[dict[str, Any]], digests: dict[str, str | None]) -> list[dict[str, Any]]:
+        """Chain `items` after the head, in order, insert them and move the head; the stored values of each."""
+        if not items:
+            return []
+        head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID).with_for_update()).one()
+        seq, prev = head.seq, head.hash
+        rows: list[dict[str, Any]] = []
+        rule_rows: list[dict[str, Any]] = []
+        out: list[dict[str, Any]] = []
+        for item in items:
+            seq += 1
             created_at = utc_naive(datetime.now(timezone.utc))
-            values = dict(seq=seq, id=decision_id, created_at=created_at, caller_name=caller_name,
-                          caller_role=caller_role, context_raw=context_raw, recommendation=rec_text,
-                          rulebase_version=rulebase_version, rulebase_digest=digest, engine_version=engine_version,
-                          prev_hash=head.hash)
-            values["hash"] = record_hash(**{**values, "context_raw": hashed_context, "recommendation": hashed_rec},
+            personal = item["personal"]
+            values = dict(seq=seq, id=item["id"], created_at=created_at, caller_name=item["caller_name"],
+                          caller_role=item["caller_role"], context_raw=item["context_raw"],
+                          recommendation=item["recommendation_text"], rulebase_version=item["rulebase_version"],
+                          rulebase_digest=digests[item["rulebase_version"]], engine_version=item["engine_version"],
+                          prev_hash=prev)
+            values["hash"] = record_hash(**{**values, "context_raw": item["hashed_context"],
+                                            "recommendation": item["hashed_rec"]},
                                          format=FORMAT, personal=list(personal))
             values.update(format=FORMAT, personal=canonical_json(personal) if personal else None)
-            conn.execute(insert(DECISIONS).values(approach=index["approach"], city=index["city"],
-                                                  project_name=index["project_name"], **values))
-            if index["rules"]:
-                conn.execute(insert(RULES), [{"decision_seq": seq, "rule_id": rule, "firings": n}
-                                             for rule, n in index["rules"].items()])
-            conn.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=values["hash"]))
-        return values, index, recommendation
+            index = item["index"]
+            rows.append(dict(approach=index["approach"], city=index["city"], project_name=index["project_name"],
+                             **values))
+            rule_rows.extend({"decision_seq": seq, "rule_id": rule, "firings": n}
+                             for rule, n in index["rules"].items())
+            prev = values["hash"]
+            out.append(values)
+        conn.execute(insert(DECISIONS), rows)
+        if rule_rows:
+            conn.execute(insert(RULES), rule_rows)
+        conn.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
+        return out
 
     # -- reading -----------------------------------------------------------------
     @staticmethod
