@@ -93,7 +93,8 @@ def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, ca
     }
     if format >= 2:
         content["personal"] = sorted(personal or [])
-    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+    # strings, integers, nulls and lists of strings only: floatless
+    return hashlib.sha256(canonical_json(content, floatless=True).encode("utf-8")).hexdigest()
 
 
 def _text(value: Any) -> str | None:
