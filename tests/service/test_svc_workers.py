@@ -172,3 +172,24 @@ def test_closed_pool_refuses_work(rulebase):
     for pid in pids:   # the worker exited (reaped by close): signalling it fails
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_a_job_larger_than_the_pipe_buffer_is_sent_whole(slow_app):
+    """Jobs up to service.workers._INLINE_SEND are written on the event loop, larger ones from a thread;
+    both reach the worker whole (the answer names every stakeholder of a ~100 KB context)."""
+    from multiprocessing.reduction import ForkingPickler
+
+    from service.workers import _INLINE_SEND
+    app, client = slow_app
+    context = pilot("athens")
+    template = context["stakeholders"][0]
+    context["stakeholders"] = [{**template, "id": f"g{i:03d}", "name": f"group {i} " + "x" * 180}
+                               for i in range(200)]
+    context["notes"] = {f"n{i}": f"{i:02d}" + "y" * 1900 for i in range(30)}   # distinct: pickle shares equal strings
+    assert len(ForkingPickler.dumps(("evaluate_for_log", context))) > 3 * _INLINE_SEND
+    failures = dict(app.state.pool.status()["failures"])
+    r = client.post("/api/v1/recommendations", json=context, headers=auth("alice"))
+    assert r.status_code == 201, r.text[:500]
+    assert [p["name"] for p in r.json()["participants"]] == [s["name"] for s in context["stakeholders"]]
+    small = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))
+    assert small.status_code == 201 and app.state.pool.status()["failures"] == failures
