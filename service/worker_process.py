@@ -21,6 +21,7 @@ own, so foreign rules never enter a serving worker's durable_rules host.
 """
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import tempfile
@@ -129,6 +130,11 @@ def worker_main(conn: Any, files: dict[str, str], version: str) -> None:
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         conn.close()
         return
+    # The rule base, the compiled engine and the libraries live as long as the worker: moved out of the
+    # collector's generations, they are no longer walked by every full collection, which otherwise lands on
+    # an evaluation now and then (a slower p99 for nothing).
+    gc.collect()
+    gc.freeze()
     conn.send(("ready", os.getpid()))
     try:
         serve(conn, engine)

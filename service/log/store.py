@@ -50,6 +50,7 @@ class DecisionStore:
         fields of new records are personal or never stored."""
         self.url = url
         self.privacy = privacy or PrivacyPolicy()
+        self._digest_cache: dict[str, str] = {}
         path = sqlite_file(url)
         if not migrate_schema and path is not None and not path.is_file():
             raise DatabaseError(f"no decision log at {path}: no such file")
@@ -241,10 +242,15 @@ class DecisionStore:
         with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
             yield conn
 
-    @staticmethod
-    def _digests(conn: Any, versions: set[str]) -> dict[str, str | None]:
-        return {v: conn.execute(select(RULEBASES.c.digest).where(RULEBASES.c.version == v)).scalar_one_or_none()
-                for v in versions}
+    def _digests(self, conn: Any, versions: set[str]) -> dict[str, str | None]:
+        """Each version's stored digest (None: not stored). A stored version's row is never changed nor
+        deleted (store_rulebase refuses other files for it), so a digest once read is kept."""
+        known = self._digest_cache
+        for v in versions - known.keys():
+            digest = conn.execute(select(RULEBASES.c.digest).where(RULEBASES.c.version == v)).scalar_one_or_none()
+            if digest is not None:
+                known[v] = digest
+        return {v: known.get(v) for v in versions}
 
     @staticmethod
     def _write(conn: Any, items: list[dict[str, Any]], digests: dict[str, str | None]) -> list[dict[str, Any]]:
