@@ -19,6 +19,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 import httpx
@@ -40,6 +41,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds (user + system) of `root` and each of its descendants, from /proc (Linux); {} elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    out: dict[int, float] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        if pid in stats:
+            out[pid] = stats[pid][1]
+            todo.extend(child for child, (parent, _) in stats.items() if parent == pid)
+    return out
+
+
 def _env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COGOV_")}
     env.update(extra)
@@ -47,8 +70,8 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def server(kind: str, database_url: str | None, body: bytes) -> Iterator[str]:
-    """Start cogov or the echo app on a free port; yield its base URL; stop it."""
+def server(kind: str, database_url: str | None, body: bytes) -> Iterator[tuple[str, int]]:
+    """Start cogov or the echo app on a free port; yield its base URL and pid; stop it."""
     port = _free_port()
     if kind == "echo":
         cmd = [str(BIN / "python"), "-m", "uvicorn", "benchmarks.echo_app:app", "--host", "127.0.0.1",
@@ -76,7 +99,7 @@ def server(kind: str, database_url: str | None, body: bytes) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{kind} server did not answer within 90 s")
             time.sleep(0.3)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -85,6 +108,23 @@ def server(kind: str, database_url: str | None, body: bytes) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@dataclass
+class Cpu:
+    """CPU milliseconds per request: the web process, its children (engine workers), the client."""
+
+    web: float
+    children: float
+    client: float
+
+
+def _cpu_per_request(before: dict[int, float], after: dict[int, float], root: int, client_s: float,
+                     requests: int) -> Cpu:
+    spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    web = spent.pop(root, 0.0)
+    n = max(requests, 1)
+    return Cpu(web / n * 1e3, sum(spent.values()) / n * 1e3, client_s / n * 1e3)
 
 
 async def _load(url: str, bodies: list[bytes], seconds: float, concurrency: int) -> tuple[Figure, int]:
@@ -146,18 +186,26 @@ def service(mode: Mode, contexts: list[dict[str, Any]], swaps: list[tuple[str, d
         if pg:
             targets.append(("cogov, decision log on PostgreSQL", "cogov", pg))
         figs: dict[str, list[Figure]] = {label: [] for label, _, _ in targets}
+        cpus: dict[str, list[Cpu]] = {label: [] for label, _, _ in targets}
         errors: dict[str, int] = {label: 0 for label, _, _ in targets}
         for _ in range(mode.rounds):
             for label, kind, db in targets:
-                with server(kind, db, bodies[0]) as url:
+                with server(kind, db, bodies[0]) as (url, pid):
+                    before, client0 = _tree_cpu(pid), time.process_time()
                     fig, errs = asyncio.run(_load(url, bodies, mode.service_seconds, mode.concurrency))
+                    cpus[label].append(_cpu_per_request(before, _tree_cpu(pid), pid,
+                                                        time.process_time() - client0, fig.calls))
                     figs[label].append(fig)
                     errors[label] += errs
         ceiling = _median(figs[targets[0][0]])
         for label, _, _ in targets:
             fig = _median(figs[label])
+            cpu = Cpu(*(statistics.median(getattr(c, f) for c in cpus[label]) for f in ("web", "children", "client")))
+            where = (f"CPU per request: web process {cpu.web:.2f} ms" +
+                     (f", engine workers {cpu.children:.2f} ms" if label.startswith("cogov") else "") +
+                     f", client {cpu.client:.2f} ms")
             rows.append(Row(label, fig, f"{fig.ratio(ceiling):.2f}x the bare endpoint; {fig.calls:,} requests, "
-                                        f"{errors[label]} non-2xx"))
+                                        f"{errors[label]} non-2xx; {where}"))
         if not pg:
             rows.append(Row("cogov, decision log on PostgreSQL", None, "not available: no PostgreSQL server "
                                                                        "on 127.0.0.1:5432"))
@@ -165,8 +213,12 @@ def service(mode: Mode, contexts: list[dict[str, Any]], swaps: list[tuple[str, d
     note = (f"POST {PATH} with the six pilot contexts in turn, {mode.concurrency} connections in flight, "
             f"{mode.service_seconds:.0f} s per round; each server is one uvicorn process on loopback with the "
             f"access log at info; cogov has {ENGINE_WORKERS} durable_rules worker processes and writes each "
-            "decision to its hash-chained log before answering. The client (one asyncio httpx process) shares "
-            "the two cores with the servers, so these are lower bounds for a separate client machine.")
+            "decision to its hash-chained log before answering (group-committed: concurrent requests share a "
+            "transaction). The client (one asyncio httpx process) shares the two cores with the servers, so these "
+            "are lower bounds for a separate client machine. CPU per request is user + system time (from /proc) "
+            "divided by the requests answered, medians over the rounds; the PostgreSQL server's own CPU is not in "
+            "it. With two cores, the rate is bound by the total CPU per request: about 2,000 ms per second "
+            "divided by the sum of the three.")
     tables = [Table("Service: POST /api/v1/recommendations", rows, note)]
     if swap_rows:
         tables.append(Table("Hot reload: activating a rule base in a running service", swap_rows,
@@ -177,7 +229,7 @@ def service(mode: Mode, contexts: list[dict[str, Any]], swaps: list[tuple[str, d
 
 def _swaps(mode: Mode, swaps: list[tuple[str, dict[str, str]]], db: str, body: bytes) -> list[Row]:
     rows: list[Row] = []
-    with server("cogov", db, body) as url:
+    with server("cogov", db, body) as (url, _):
         paths = httpx.get(url + "/openapi.json", timeout=10).json().get("paths", {})
         if "post" not in paths.get("/api/v1/rulebase", {}):
             return [Row(f"{label}", None, "not available: this build has no POST /api/v1/rulebase")
