@@ -15,9 +15,13 @@ from typing import Any
 
 import yaml
 
+# libyaml's parser when PyYAML was built with it (ten times faster on large rule bases: loading is most of a
+# hot reload's time); the pure-Python one otherwise. Both give the same nodes and lines (tests/test_yamlsource.py).
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 200_000
 
+_QUOTED = ("'", '"', "|", ">")
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 
@@ -48,7 +52,7 @@ class Located:
 
 def _scalar(node: yaml.ScalarNode) -> Any:
     value = node.value
-    if node.style is not None and node.style in "'\"|>":
+    if node.style in _QUOTED:       # plain scalars have style None (Python parser) or "" (libyaml)
         return value
     if value in ("true", "True", "TRUE"):
         return True
@@ -93,7 +97,7 @@ def parse_yaml(text: str) -> Located:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_LOADER):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
                 raise YamlError("YAML aliases (*name) are not allowed in rule files", line)
@@ -102,7 +106,7 @@ def parse_yaml(text: str) -> Located:
             tag = getattr(event, "tag", None)
             if tag is not None:
                 raise YamlError(f"YAML tags ({tag}) are not allowed in rule files", line)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
+import yaml
 
 from engine import yamlsource
 from engine.yamlsource import MAX_FILE_BYTES, YamlError, parse_yaml, read_yaml
@@ -238,3 +240,33 @@ def test_line_of_falls_back_to_deepest_known_prefix():
     assert loc.line_of(("rules", 0, "title")) == 2
     assert loc.line_of(("rules", 7, "id")) == 1                  # unknown item: the list key
     assert loc.line_of(("nothing",)) == 1
+
+
+# ---- libyaml and the pure-Python parser read alike -------------------------------------
+
+_REPO = Path(__file__).resolve().parent.parent
+_DOCUMENTS = [p.read_text(encoding="utf-8") for root in ("rules", "tests/fixtures")
+              for p in sorted((_REPO / root).rglob("*.yaml"))] + [
+    "a: 1\nb: &x 2\n", "a: 1\nb: 2\nc: *x\n", "x: !!python/object:os.system 1\n", "a: [1, 2\nb: 3\n",
+    "a: 1\n  b: 2\n", "key: 'unterminated\n", "- a\nb: 1\n", "on: yes\nno: off\n", "q: '010'\np: 010\nf: 1.5e3\n",
+    "t: |\n  two\n  lines\nf: >\n  folded\n  text\n", "---\na: 1\n---\nb: 2\n", "a:\n\tb: 1\n"]
+
+
+def _read_with(text):
+    try:
+        located = parse_yaml(text)
+        return located.data, located.lines
+    except YamlError as exc:
+        return "error", exc.line
+
+
+@pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML was built without libyaml")
+def test_libyaml_and_the_python_parser_give_the_same_values_lines_and_error_lines(monkeypatch):
+    """parse_yaml uses libyaml when PyYAML has it: every rule file, fixture and malformed document above must
+    read exactly as the pure-Python parser reads it (libyaml marks plain scalars with style "", not None)."""
+    assert len(_DOCUMENTS) > 30
+    for text in _DOCUMENTS:
+        monkeypatch.setattr(yamlsource, "_LOADER", yaml.SafeLoader)
+        python = _read_with(text)
+        monkeypatch.setattr(yamlsource, "_LOADER", yaml.CSafeLoader)
+        assert _read_with(text) == python, text[:200]
