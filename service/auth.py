@@ -6,8 +6,11 @@ to exactly one role; a person who needs two roles gets two tokens.
 A token may carry an expiry (`expires`, an ISO 8601 date or time, UTC unless
 it says otherwise; a date means 00:00 UTC that day): from then on it is
 refused with 401 "expired API token", so a leaked or forgotten token stops
-working on its own. With no token configured at all the service runs in
-local mode (see deps.py).
+working on its own. In COGOV_TOKENS, where spaces separate entries, the date
+and time are joined by `T` (2027-01-31T18:00Z); an expiry written with a space
+there is refused naming its entry, never read as two entries or as the date
+alone. A tokens file takes either form. Errors never show a hash or a token.
+With no token configured at all the service runs in local mode (see deps.py).
 """
 from __future__ import annotations
 
@@ -53,22 +56,47 @@ class TokenEntry:
         return self.expires is not None and (now or datetime.now(timezone.utc)) >= self.expires
 
 
+# What an expiry is made of; anything else in a bad expiry is not echoed in errors (it may be a hash or a token).
+_EXPIRY_CHARS = re.compile(r"^[0-9TtZz:.,+\- ]{1,40}$")
+# A date, or a date and a time joined by one T or one space.
+_DATE_TIME = re.compile(r"^([^Tt ]+)(?:[Tt ]([^ ]+))?$")
+# A time or a UTC offset standing alone in COGOV_TOKENS: the rest of the previous entry's expiry after a space.
+_TIME_PART = re.compile(r"^(?:\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)?$")
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return repr(text) if _EXPIRY_CHARS.match(text) else "a value that is not a date"
+
+
 def parse_expiry(value: object, where: str) -> datetime | None:
-    """An `expires` value (ISO date or datetime, or what YAML made of one) as an aware UTC datetime."""
+    """An `expires` value (ISO date or datetime, or what YAML made of one) as an aware UTC datetime.
+
+    Strings: a date (2027-01-31: 00:00 UTC that day) or a date and time joined by T or one space
+    (2027-01-31T18:00, 2027-01-31 18:00:00+02:00, Z for UTC), UTC when no offset is given."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
+        parts = _DATE_TIME.match(value.strip())
         try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00")) if "T" in value or " " in \
-                value.strip() else date.fromisoformat(value.strip())
+            if parts is None:
+                raise ValueError(value)
+            day, clock = parts.groups()
+            value = date.fromisoformat(day) if clock is None else \
+                datetime.fromisoformat(f"{day}T{clock.upper().replace('Z', '+00:00')}")
         except ValueError:
             raise TokenConfigError(f"{where}: expires must be an ISO 8601 date or time such as 2027-01-31 or "
-                                   f"2027-01-31T18:00:00Z (got {value!r})") from None
+                                   f"2027-01-31T18:00:00Z (got {_shown(value)})") from None
     if isinstance(value, datetime):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
     if isinstance(value, date):
         return datetime.combine(value, time.min, tzinfo=timezone.utc)
-    raise TokenConfigError(f"{where}: expires must be an ISO 8601 date or time (got {value!r})")
+    raise TokenConfigError(f"{where}: expires must be an ISO 8601 date or time (got {_shown(value)})")
+
+
+def format_expiry(expires: datetime) -> str:
+    """An expiry as written in configuration: UTC, date and time joined by T, e.g. 2027-01-31T18:00:00Z."""
+    return expires.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def _entry(name: object, role: object, digest: object, where: str, expires: object = None) -> TokenEntry:
@@ -84,19 +112,31 @@ def _entry(name: object, role: object, digest: object, where: str, expires: obje
 
 
 def parse_env_tokens(spec: str) -> list[TokenEntry]:
-    """Entries of COGOV_TOKENS: 'name:role:sha256hex[:expires]', separated by commas or whitespace."""
-    entries = []
+    """Entries of COGOV_TOKENS: 'name:role:sha256hex[:expires]', separated by commas or whitespace.
+
+    Whitespace separates entries, so an expiry has no space in it (2027-01-31T18:00Z): a time or
+    offset standing alone right after an entry with an expiry is refused naming that entry."""
+    entries: list[TokenEntry] = []
+    last_expiry, last_where = "", ""
     for i, item in enumerate(re.split(r"[,\s]+", spec.strip()), start=1):
         if not item:
             continue
+        if last_expiry and _TIME_PART.match(item):
+            raise TokenConfigError(
+                f"{last_where}: its expiry is written with a space ({_shown(last_expiry + ' ' + item)}), but spaces "
+                f"separate entries in COGOV_TOKENS: join the date and the time with T "
+                f"({_shown(last_expiry + ('' if _DATE_TIME.match(last_expiry).group(2) else 'T') + item)}), "
+                f"or put the token in a tokens file")
         parts = item.split(":", 2)
         if len(parts) != 3:
             raise TokenConfigError(f"COGOV_TOKENS entry {i}: expected name:role:sha256hex[:expires]")
+        where = f"COGOV_TOKENS entry {i}" + (f" ({parts[0]})" if _NAME.match(parts[0]) else "")
         rest = parts[2]
         if rest.lower().startswith("sha256:"):
             rest = rest[len("sha256:"):]
         digest, _, expires = rest.partition(":")
-        entries.append(_entry(parts[0], parts[1], digest, where=f"COGOV_TOKENS entry {i}", expires=expires or None))
+        entries.append(_entry(parts[0], parts[1], digest, where=where, expires=expires or None))
+        last_expiry, last_where = expires, where
     return entries
 
 
@@ -115,8 +155,9 @@ def read_tokens_file(path: Path) -> list[TokenEntry]:
     for i, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise TokenConfigError(f"{path}: tokens entry {i}: expected a mapping with name, role, sha256")
-        entries.append(_entry(item.get("name"), item.get("role"), item.get("sha256"), f"{path}: tokens entry {i}",
-                              item.get("expires")))
+        name = item.get("name")
+        where = f"{path}: tokens entry {i}" + (f" ({name})" if isinstance(name, str) and _NAME.match(name) else "")
+        entries.append(_entry(name, item.get("role"), item.get("sha256"), where, item.get("expires")))
     return entries
 
 
