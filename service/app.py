@@ -20,7 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from engine import ENGINE_VERSION, ProjectContext, load_rulebase
 from service import api
 from service.auth import TokenRegistry
-from service.http import (BodyLimitMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
+from service.http import (BodyLimitMiddleware, HostCheckMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
                           JsonBodyMiddleware, document_error_bodies, install_error_handlers)
 from service.log import DecisionStore
 from service.log.group_commit import GroupCommit
@@ -31,7 +31,8 @@ from service.workers import CheckTarget, WorkerTarget
 log = logging.getLogger("cogov.app")
 
 LOCAL_MODE_BANNER = ("LOCAL MODE: no API tokens are configured (COGOV_TOKENS / COGOV_TOKENS_FILE), so every "
-                     "caller has every role. The service only binds to loopback in this mode.")
+                     "caller has every role. The service only binds to loopback in this mode, and answers only "
+                     "requests addressed to a loopback name (localhost, 127.0.0.1, [::1]) or to COGOV_ALLOWED_HOSTS.")
 
 
 class LocalModeError(RuntimeError):
@@ -76,15 +77,18 @@ def _openapi(app: FastAPI):
     return build
 
 
-def _include_pages(app: FastAPI) -> None:
-    """The HTML pages live in service.pages (built separately); serve them when present."""
+def _include_pages(app: FastAPI):
+    """The HTML pages live in service.pages (built separately); serve them when present.
+    Returns the page renderer for errors raised outside any route, or None without pages."""
     try:
         from service import pages
+        from service.pages.render import misdirected_page
     except ModuleNotFoundError as exc:
         if exc.name != "service.pages":
             raise
-        return
+        return None
     app.include_router(pages.router)
+    return misdirected_page
 
 
 def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget | None = None,
@@ -129,11 +133,17 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(JsonBodyMiddleware)
+    app.include_router(api.health)
+    app.include_router(api.router)
+    page_error = _include_pages(app)
+    # The Host check (against DNS rebinding) stands outside the routes and the body handling but inside the
+    # headers, so a refusal carries the security headers and the local-mode marker too. Local mode always
+    # checks (every caller there has every role); with tokens, a token is the protection and the check is
+    # on only when the operator names the hosts (COGOV_ALLOWED_HOSTS), so proxies keep working by default.
+    if tokens.local_mode or settings.allowed_host_names:
+        app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_host_names, page_error=page_error)
     app.add_middleware(SecurityHeadersMiddleware)
     if tokens.local_mode:
         app.add_middleware(LocalModeMiddleware)
-    app.include_router(api.health)
-    app.include_router(api.router)
-    _include_pages(app)
     app.openapi = _openapi(app)
     return app

@@ -1,5 +1,5 @@
 """HTTP plumbing shared by every route: the body size limit, error bodies,
-and the local-mode marker.
+the local-mode marker and the Host check.
 
 Error bodies have one shape everywhere: {"detail": message} and, for 422,
 "errors": [{"field": path, "message": ..., "type": ...}] with one entry per
@@ -8,12 +8,16 @@ bad field, so a client can point at each mistake.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.hosts import host_allowed
 
 LOCAL_MODE_HEADER = (b"x-cogov-mode", b"local")
 
@@ -144,6 +148,57 @@ class LocalModeMiddleware(_ResponseHeadersMiddleware):
 
     def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         return [*headers, LOCAL_MODE_HEADER]
+
+
+MISDIRECTED = 421   # RFC 9110 15.5.20: the request was not meant for this server
+_JSON_PATHS = ("/healthz", "/readyz", "/openapi.json")
+
+
+def wants_json(path: str) -> bool:
+    """Whether an error for `path` is a JSON body (the API and the probes) rather than an HTML page."""
+    return path == "/api" or path.startswith("/api/") or path in _JSON_PATHS
+
+
+class HostCheckMiddleware:
+    """Answer 421 to any request whose Host header is not a loopback name or one of `allowed`.
+
+    The guard against DNS rebinding in local mode (see service.hosts): a page on
+    another site that gets its name resolved to 127.0.0.1 reaches this service
+    with its own name in Host and is refused before any route runs. A request
+    with no Host header, or several, is refused too. The API and the probes get
+    {"detail": ...}; pages get the HTML error page from `page_error` (when the
+    pages are installed).
+    """
+
+    def __init__(self, app: ASGIApp, allowed: frozenset[str],
+                 page_error: Callable[[Request, int, str], Response] | None = None):
+        self.app, self.allowed, self.page_error = app, allowed, page_error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        hosts = [value.decode("latin-1") for name, value in scope["headers"] if name == b"host"]
+        if len(hosts) == 1 and host_allowed(hosts[0], self.allowed):
+            await self.app(scope, receive, send)
+            return
+        detail = self._message(hosts)
+        if self.page_error is not None and not wants_json(scope["path"]):
+            response = self.page_error(Request(scope), MISDIRECTED, detail)
+        else:
+            response = JSONResponse(error_body(detail), status_code=MISDIRECTED)
+        await response(scope, receive, send)
+
+    @staticmethod
+    def _message(hosts: list[str]) -> str:
+        rule = ("this service answers only to loopback names (localhost, 127.0.0.1, [::1], with any port) and "
+                "to the names in COGOV_ALLOWED_HOSTS, so that another site cannot reach it through DNS rebinding")
+        if not hosts:
+            return f"the request has no Host header: {rule}"
+        if len(hosts) > 1:
+            return f"the request has {len(hosts)} Host headers: {rule}"
+        shown = hosts[0] if len(hosts[0]) <= 100 else hosts[0][:100] + "..."
+        return f"the Host header {shown!r} is not allowed: {rule}"
 
 
 # Headers every response carries unless its route set its own (pages set a full CSP in pages/render.py).

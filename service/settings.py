@@ -30,6 +30,7 @@ ENV_VARS: dict[str, str] = {
     "COGOV_RETENTION_DAYS": "retention_days",
     "COGOV_RULES_CHECK_TIMEOUT": "rules_check_timeout",
     "COGOV_RULES_AT_START": "rules_at_start",
+    "COGOV_ALLOWED_HOSTS": "allowed_hosts",
 }
 FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
 
@@ -65,7 +66,8 @@ class Settings(BaseModel):
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the decision log.")
     rules_dir: Path = Field(default_factory=_default_rules_dir, description="Rule base directory.")
     tokens_file: Path | None = Field(None, description="YAML/JSON file of hashed API tokens.")
-    tokens: str | None = Field(None, description="Hashed API tokens, 'name:role:sha256hex' separated by commas.")
+    tokens: str | None = Field(None, description="Hashed API tokens, 'name:role:sha256hex[:expires]' separated "
+                               "by commas (an expiry is written without spaces: 2027-01-31 or 2027-01-31T18:00Z).")
     max_body_bytes: int = Field(DEFAULT_MAX_BODY_BYTES, ge=1024, description="Largest request body accepted.")
     eval_timeout: float = Field(10.0, gt=0, le=600, description="Seconds one evaluation may take in a worker.")
     workers: int = Field(default_factory=_default_workers, ge=1, le=64, description="Engine worker processes.")
@@ -80,6 +82,9 @@ class Settings(BaseModel):
     redact: str | None = Field(None, description="JSON pointers of fields never stored: only their commitment is.")
     retention_days: int | None = Field(None, ge=1, description="Days after which `cogov audit retention` removes "
                                        "a decision's personal fields.")
+    allowed_hosts: str | None = Field(None, description="Host names (comma-separated, no port) accepted in the Host "
+                                      "header besides loopback ones. In local mode the Host is always checked "
+                                      "(against DNS rebinding); with tokens only when this is set.")
     host: str = Field("127.0.0.1", description="Interface to bind.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port to bind.")
 
@@ -115,6 +120,19 @@ class Settings(BaseModel):
         for pointer in split_pointers(value):
             parse_pointer(pointer)   # PointerError is a ValueError: reported naming the variable
         return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: str | None) -> str | None:
+        from service.hosts import parse_allowed_hosts
+        parse_allowed_hosts(value)   # ValueError: reported naming the variable
+        return value
+
+    @property
+    def allowed_host_names(self) -> frozenset[str]:
+        """The names of allowed_hosts, canonical (see service.hosts)."""
+        from service.hosts import parse_allowed_hosts
+        return parse_allowed_hosts(self.allowed_hosts)
 
     @property
     def privacy(self):

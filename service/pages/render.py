@@ -65,3 +65,12 @@ def error_page(request: Request, status_code: int, heading: str, message: str,
                details: list[str] | None = None) -> HTMLResponse:
     return render(request, "error.html", status_code=status_code, heading=heading, message=message,
                   details=details or [])
+
+
+def misdirected_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    """The error page for a request refused before any route ran because of its Host header
+    (service.http.HostCheckMiddleware). It is rendered for no one: a page from another site
+    must not learn who the local user is or which pages they may open."""
+    request.scope["cogov.pages.identity"] = None    # access.get_identity's cache: nobody is signed in
+    return render(request, "error.html", status_code=status_code, heading="Wrong address",
+                  message=message[:1].upper() + message[1:], details=[], rulebase_version=None)

@@ -18,7 +18,11 @@ USERS = {"mara": ("manager", "tok-mara"), "milo": ("manager", "tok-milo"), "aldo
 
 
 def make_settings(tmp: Path, **extra) -> Settings:
-    return Settings(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=REPO / "rules", workers=1, **extra)
+    """TestClient sends `Host: testserver`: allowed as an operator would (COGOV_ALLOWED_HOSTS), since
+    local mode refuses every Host that is not a loopback name."""
+    values = dict(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=REPO / "rules", workers=1,
+                  allowed_hosts="testserver")
+    return Settings(**{**values, **extra})
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from service.settings import Settings
 REPO = Path(__file__).resolve().parents[2]
 MINI = REPO / "tests" / "fixtures" / "mini"
 PILOTS = REPO / "examples" / "pilots"
+TESTCLIENT_HOST = "testserver"   # the Host header Starlette's TestClient sends
 
 # name -> (role, token); settings get only the hashes
 USERS = {
@@ -31,9 +32,12 @@ def pilot(name: str = "athens") -> dict[str, Any]:
 
 
 def settings_for(tmp: Path, **overrides: Any) -> Settings:
-    """Settings for a test app: SQLite log under tmp, the mini rule base, two workers."""
+    """Settings for a test app: SQLite log under tmp, the mini rule base, two workers.
+
+    TestClient sends `Host: testserver`, which the Host check (service.hosts) refuses like any
+    name that is not loopback: the tests allow it as an operator would, through allowed_hosts."""
     values: dict[str, Any] = dict(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=MINI, workers=2,
-                                  eval_timeout=10, worker_start_timeout=30)
+                                  eval_timeout=10, worker_start_timeout=30, allowed_hosts=TESTCLIENT_HOST)
     values.update(overrides)
     return Settings(**values)
 
