@@ -1,13 +1,19 @@
 """Replay: would a stored decision come out the same, under its own rules and under others?
 
-(a) Integrity: the decision's context is evaluated again under the rule base
-    version that made it (rebuilt from the files the log keeps) by the
-    durable_rules backend that produced it, and the result must equal the
-    stored recommendation exactly. Anything else is an integrity fault: the
-    stored record, the stored rules or the engine no longer agree with what
-    was logged. The only fields left out of the comparison are personal values
-    the log replaced by commitments (service/log/privacy.py): they are not the
-    values the engine produced, by design.
+(a) Integrity: the record must verify in the hash chain (its own hash, its
+    stored rule files, its links to the records before and after it), and its
+    context is evaluated again under the rule base version that made it
+    (rebuilt from the files the log keeps) by the durable_rules backend, and
+    the result must equal the stored recommendation exactly. A record that
+    does not verify is an integrity fault, whatever else. A verified record
+    whose recommendation is not reproduced is an integrity fault when the
+    engine that replays it has the version that made it; when the versions
+    differ it is "engine_changed": an engine upgrade may change results, so
+    the difference is reported, item by item, but is no evidence of
+    tampering. The only fields left out of the comparison are personal values
+    the log replaced by commitments (service/log/privacy.py), and the engine
+    version a recommendation names when the versions differ: they are not
+    what the engine produced, or differ by design.
 (b) Comparison: the same context under another rule base (the current one, a
     stored version or a directory), item by item (engine.diff) against the
     stored recommendation, each change with the rule edits behind it
@@ -39,13 +45,29 @@ TIMEOUT = 60.0
 _SLOTS = threading.BoundedSemaphore(2)      # one-shot processes at once (the machine has 2 cores, shared)
 
 
+Status = Literal["reproduced", "engine_changed", "fault", "not_replayable"]
+
+
 class Integrity(BaseModel):
     """Replay under the decision's own rule base version (durable_rules, as when it was made)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["reproduced", "fault", "not_replayable"]
+    status: Status = Field(description=(
+        "reproduced: the record verifies in the hash chain and its own rule base gives the very same "
+        "recommendation (also when the engine versions differ: see record_engine_version). "
+        "engine_changed: the record verifies, the recommendation differs (changes, sections), and the engine "
+        "replaying it is not the version that made it: an engine upgrade can explain the difference, so it is "
+        "no evidence of tampering. "
+        "fault: an integrity fault: the record does not verify in the hash chain (chain_problem; whatever the "
+        "engine versions), or the same engine version no longer gives the stored recommendation. "
+        "not_replayable: the stored context is not a valid context now; nothing is claimed either way."))
     detail: str
+    chain_verifies: bool = Field(description="The record verifies: its hash, its stored rule files' digest, its "
+                                             "index, and its links to the records before and after it.")
+    chain_problem: str | None = Field(None, description="Why the record does not verify, when it does not.")
+    record_engine_version: str = Field(description="The engine version that made the decision (as logged).")
+    replay_engine_version: str = Field(description="The engine version that replayed it.")
     changes: list[Change] = Field(default_factory=list, description="Items that differ from the stored ones.")
     sections: list[str] = Field(default_factory=list,
                                 description="Top-level parts of the recommendation that differ (e.g. explanation).")
@@ -70,7 +92,7 @@ class ReplayReport(BaseModel):
     decision_id: str
     seq: int
     rulebase_version: str
-    engine_version: str
+    engine_version: str = Field(description="The engine version that made the decision (as logged).")
     integrity: Integrity
     against: Comparison | None = None
     seconds: float
@@ -78,8 +100,12 @@ class ReplayReport(BaseModel):
     def text(self) -> str:
         """As `cogov audit replay` prints it."""
         i = self.integrity
+        engines = (f"engine {self.engine_version}" if i.replay_engine_version == self.engine_version else
+                   f"engine {self.engine_version} (replayed by engine {i.replay_engine_version})")
         out = [f"Decision {self.decision_id} (seq {self.seq}), made with rule base {self.rulebase_version}, "
-               f"engine {self.engine_version}",
+               + engines,
+               "Hash chain: " + ("the record verifies (its hash, stored rule files and links to its neighbours)"
+                                 if i.chain_verifies else f"DOES NOT VERIFY: {i.chain_problem}"),
                f"Replay under its own rule base: {i.status.upper().replace('_', ' ')}: {i.detail}"]
         out += [f"  {c}" for c in i.changes]
         if self.against is not None:
@@ -115,7 +141,9 @@ def _evaluate(engine: Engine, context: Any) -> tuple[str, Any]:
 
 def replay_main(conn: Any, files: dict[str, str], version: str, contexts: list[Any], other: RuleBase | None) -> None:
     """Entry point of a one-shot replay process: each context (a) on durable_rules under `files`
-    (one version), (b) on the Python backend under `other`."""
+    (one version), (b) on the Python backend under `other`. Sends ("ok", (this process's engine
+    version, one result per context)) or ("error", why)."""
+    from engine import ENGINE_VERSION
     from service.worker_process import load_engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -133,7 +161,7 @@ def replay_main(conn: Any, files: dict[str, str], version: str, contexts: list[A
         finally:
             if engine is not None:
                 engine.close()
-        conn.send(("ok", out))
+        conn.send(("ok", (ENGINE_VERSION, out)))
     except Exception as exc:  # noqa: BLE001 - reported to the caller
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -141,8 +169,9 @@ def replay_main(conn: Any, files: dict[str, str], version: str, contexts: list[A
 
 
 def run_one_shot(files: dict[str, str], version: str, contexts: list[Any], other: RuleBase | None,
-                 timeout: float = TIMEOUT) -> list[dict[str, Any]]:
-    """Run replay_main in a fresh process; raise RuntimeError if it overruns or dies."""
+                 timeout: float = TIMEOUT) -> tuple[str, list[dict[str, Any]]]:
+    """Run replay_main in a fresh process: (the engine version that replayed, one result per context);
+    raise RuntimeError if it overruns or dies."""
     mp = multiprocessing.get_context("spawn")
     with _SLOTS:
         parent, child = mp.Pipe()
@@ -185,25 +214,106 @@ def _masked(rec: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
     return doc["recommendation"]
 
 
-def check_integrity(stored: dict[str, Any], result: tuple[str, Any], personal: dict[str, Any]) -> Integrity:
+def chain_problem(store: Any, record: Any) -> str | None:
+    """Why `record` does not verify in the hash chain, or None: the checks `cogov audit verify` makes
+    of it (its hash over its content, its stored rule files' digest, its index columns, its link to the
+    record before it), and the link of the record after it (whose own hash must hold), or of the log
+    head when it is the last. Only the neighbours, so that a replay costs no walk over the whole log:
+    a record rewritten together with the next record's link and hash is caught by `cogov audit verify`
+    (the whole chain), not here; one rewritten with every later record and the head by neither."""
+    from sqlalchemy import select
+
+    from service.log.models import GENESIS_HASH, HEAD_ID
+    from service.log.store import DECISIONS, HEAD
+
+    c, seq = DECISIONS.c, record.seq
+    with store.engine.connect() as conn:
+        rows = {r.seq: r for r in conn.execute(select(DECISIONS).where(c.seq >= seq - 1, c.seq <= seq + 1))}
+        head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
+        rules = store._rules_of(conn, [seq])[seq]
+    row = rows.get(seq)
+    if row is None or row.id != record.id:
+        return f"the log no longer holds this record at seq {seq} (deleted or replaced)"
+    before = rows.get(seq - 1)
+    if seq > 1 and before is None:
+        return f"record {seq - 1} before it is missing (deleted)"
+    problem = store._check(row, rules, seq, before.hash if before is not None else GENESIS_HASH, {})
+    if problem is not None:
+        return problem
+    after = rows.get(seq + 1)
+    if after is not None:
+        if after.prev_hash != row.hash:
+            return f"the record after it (seq {seq + 1}) does not link to its hash (this record was altered)"
+        if (problem := store._hash_problem(after)) is not None:
+            return f"the record after it (seq {seq + 1}) does not verify: {problem}"
+        return None
+    if head is None:
+        return "the log head row is missing"
+    if head.seq > seq:
+        return f"record {seq + 1} after it is missing (deleted)"
+    if head.seq != seq or head.hash != row.hash:
+        return "the log head does not match it, the last record (head or record altered)"
+    return None
+
+
+def _engine_masked(rec: dict[str, Any], version: str) -> dict[str, Any]:
+    """The recommendation without the engine version it names, when that is `version`."""
+    engine = rec.get("engine")
+    if isinstance(engine, dict) and engine.get("version") == version:
+        return {**rec, "engine": {**engine, "version": None}}
+    return rec
+
+
+def check_integrity(stored: dict[str, Any], result: tuple[str, Any], personal: dict[str, Any], *,
+                    chain: str | None = None, record_engine: str, replay_engine: str) -> Integrity:
+    """The verdict on a replay under the decision's own rule base.
+
+    `chain` is why the record does not verify in the hash chain (None: it verifies): such a record is a
+    fault whatever the engines. Otherwise a difference is a fault when `replay_engine` is the version that
+    made the record (`record_engine`), and "engine_changed" when it is not."""
     kind, payload = result
-    if kind == "load_error":
-        return Integrity(status="fault", detail=f"its own rule base cannot be used: {payload}")
+    versions = dict(chain_verifies=chain is None, chain_problem=chain, record_engine_version=record_engine,
+                    replay_engine_version=replay_engine)
+    upgraded = record_engine != replay_engine
+    engines = f"made by engine {record_engine}, replayed by engine {replay_engine}"
+    changes: list[Change] = []
+    sections: list[str] = []
+    if kind == "ok":
+        a, b = _masked(stored, personal), _masked(payload, personal)
+        if upgraded:       # each names the engine that made it: not a difference in what they recommend
+            a, b = _engine_masked(a, record_engine), _engine_masked(b, replay_engine)
+        if a != b:
+            changes = diff(a, b).changes
+            sections = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
+    if kind == "ok" and not sections:
+        outcome = "the same recommendation, in every field"
+    elif kind == "ok":
+        what = f"{len(changes)} item(s) differ" if changes else "the items agree but not every field"
+        outcome = f"{what} (parts differing: {', '.join(sections)})"
+    elif kind == "load_error":
+        outcome = f"its own rule base cannot be used: {payload}"
+    else:
+        outcome = f"its own rule base gives no recommendation now ({kind}): {payload}"
+    if chain is not None:
+        return Integrity(status="fault", detail=f"the record does not verify in the hash chain: {chain}; "
+                         f"replayed under its own rule base: {outcome}", changes=changes, sections=sections,
+                         **versions)
     if kind == "invalid":
         return Integrity(status="not_replayable",
                          detail=f"the stored context is not a valid context now (personal values removed, or "
-                                f"the context schema changed): {payload}")
-    if kind != "ok":
-        return Integrity(status="fault", detail=f"its own rule base gives no recommendation now ({kind}): {payload}")
-    a, b = _masked(stored, personal), _masked(payload, personal)
-    if a == b:
-        return Integrity(status="reproduced", detail="the same recommendation, in every field")
-    changes = diff(a, b).changes
-    sections = [k for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k)]
-    what = f"{len(changes)} item(s) differ" if changes else "the items agree but not every field"
-    return Integrity(status="fault", detail=f"the stored recommendation is not what its own rule "
-                                            f"base gives: {what} (parts differing: {', '.join(sections)})",
-                     changes=changes, sections=sections)
+                                f"the context schema changed): {payload}", **versions)
+    if kind == "ok" and not sections:
+        detail = outcome + (f" ({engines})" if upgraded else "")
+        return Integrity(status="reproduced", detail=detail, **versions)
+    if upgraded:
+        return Integrity(status="engine_changed",
+                         detail=f"the record verifies, but its own rule base gives another result on this "
+                                f"engine: {outcome}; {engines}, whose behaviour may differ, so this is no "
+                                f"evidence of tampering: review the differences",
+                         changes=changes, sections=sections, **versions)
+    if kind == "ok":
+        outcome = f"the stored recommendation is not what its own rule base gives: {outcome}"
+    return Integrity(status="fault", detail=outcome, changes=changes, sections=sections, **versions)
 
 
 def replay(store: Any, decision_id: str, against: RuleBase | None = None, *,
@@ -226,13 +336,17 @@ def replay_many(store: Any, decision_ids: list[str], against: RuleBase | None = 
     for version, group in by_version.items():
         stored = store.get_rulebase(version)
         if stored is None:
+            from engine import ENGINE_VERSION
+
+            engine_version = ENGINE_VERSION
             results = [{"own": ("load_error", f"the rule base {version} it was made with is not stored"),
                         "other": None}] * len(group)
         else:
-            results = run_one_shot(stored.files, version, [r.context for r in group], against, timeout)
+            engine_version, results = run_one_shot(stored.files, version, [r.context for r in group], against,
+                                                   timeout)
         edits = _edits(store, version, against) if against is not None else None
         for record, result in zip(group, results):
-            reports[record.id] = _report(record, result, against, edits, started)
+            reports[record.id] = _report(store, record, result, engine_version, against, edits, started)
     return [reports.get(r.id) if r is not None else None for r in records]
 
 
@@ -243,10 +357,11 @@ def _edits(store: Any, version: str, against: RuleBase) -> RuleBaseDiff | str:
         return str(exc)
 
 
-def _report(record: Any, result: dict[str, Any], against: RuleBase | None, edits: RuleBaseDiff | str | None,
-            started: float) -> ReplayReport:
+def _report(store: Any, record: Any, result: dict[str, Any], engine_version: str, against: RuleBase | None,
+            edits: RuleBaseDiff | str | None, started: float) -> ReplayReport:
     personal = getattr(record, "personal", None) or {}
-    integrity = check_integrity(record.recommendation, result["own"], personal)
+    integrity = check_integrity(record.recommendation, result["own"], personal, chain=chain_problem(store, record),
+                                record_engine=record.engine_version, replay_engine=engine_version)
     comparison = None
     if against is not None:
         if isinstance(edits, str):

@@ -35,9 +35,14 @@ def against_version(request: Request, version: str | None):
              responses={**ERRORS, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
              summary="Replay a stored decision: integrity under its own rules, difference under others")
 async def replay_decision(request: Request, decision_id: str, identity: Auditor, body: ReplayIn | None = None) -> Any:
-    """integrity.status is "fault" when the decision's own stored rule base, on the engine that made it, no
-    longer gives the stored recommendation. `against` compares the stored recommendation with the one the
-    chosen rule base gives, each change with the rule edits behind it. Runs in a one-shot engine process."""
+    """integrity.status says whether the decision comes out the same under its own stored rule base:
+    "reproduced"; "fault" (an integrity fault) when the record does not verify in the hash chain (whatever the
+    engine versions), or when the engine version that made it no longer gives the stored recommendation;
+    "engine_changed" when the record verifies but the engine replaying it (integrity.replay_engine_version)
+    is not the one that made it (integrity.record_engine_version) and the result differs: the differences
+    are listed item by item, and they are no evidence of tampering; "not_replayable" when the stored context
+    is no longer valid. `against` compares the stored recommendation with the one the chosen rule base
+    gives, each change with the rule edits behind it. Runs in a one-shot engine process."""
     version = body.rulebase_version if body else None
     try:
         against = await run_in_threadpool(against_version, request, version)

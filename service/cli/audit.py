@@ -98,9 +98,17 @@ def open_log(database_url: str | None, command: str):
               help="Seconds the replay process may take.")
 def audit_replay(decision_id: str, rules_spec: str | None, database_url: str | None, fmt: str,
                  timeout: float) -> None:
-    """Re-evaluate a stored decision under its own rule base version (it must come out the same: else an
-    integrity fault, exit 1) and under the current or another rule base (the difference, item by item,
-    with the rule edits behind each change)."""
+    """Re-evaluate a stored decision under its own rule base version and under the current or another rule
+    base (the difference, item by item, with the rule edits behind each change).
+
+    \b
+    Exit codes:
+      0  reproduced (or not replayable: the stored context is no longer valid; nothing is claimed)
+      1  integrity fault: the record does not verify in the hash chain, or the engine version that
+         made it no longer gives the stored recommendation
+      2  the replay could not run (no such decision or log, unknown rule base, timeout)
+      3  engine changed: the record verifies, the result differs, and it was made by another engine
+         version (no evidence of tampering; review the differences)"""
     from service import candidates
     from service.cli.base import default_rules_dir
     from service.replay import replay
@@ -127,3 +135,5 @@ def audit_replay(decision_id: str, rules_spec: str | None, database_url: str | N
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else report.text())
     if report.integrity.status == "fault":
         raise SystemExit(1)
+    if report.integrity.status == "engine_changed":
+        raise SystemExit(3)
