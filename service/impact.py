@@ -26,6 +26,16 @@ How it evaluates, and why:
   read from the stored explanation): most edits touch few decisions, so most
   of the log is settled without evaluating it.
   tests/service/test_svc_impact.py checks that this changes no report.
+
+Bounded: with `limit`, only the newest `limit` decisions the filters select
+are examined (evaluated in log order among themselves), and the report says
+it is partial: how many matched, how many were examined, and which (their
+log positions and times). Newest first because recent decisions are the
+ones most like those the candidate will make, and were made under the rule
+bases closest to it; older ones stay reachable by narrowing the filters
+(date_to). The API and the page use DEFAULT_LIMIT, at most MAX_LIMIT; the
+command line has no limit unless given one. Decisions logged after the run
+started are not examined.
 """
 from __future__ import annotations
 
@@ -38,9 +48,10 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
 
 from engine import ContextError, Engine, ResolutionError, RuleBase
 from engine.diff import Change, diff
@@ -48,12 +59,15 @@ from engine.facts import Subjects, subjects, validate_context
 from engine.impact import Guard, RuleBaseDiff, attribute_all, guard, rulebase_diff
 from service import candidates
 from service.log import DecisionFilter
+from service.log.chain import timestamp
 
 IN_PROCESS_MAX = 200        # up to this many decisions, evaluate in the calling process
 BATCH = 250                 # decisions per job sent to a worker
 EXAMPLES = 3                # example decision ids kept per kind of change
 CACHE_MAX = 512             # recommendations kept per evaluator for repeated sets of facts (~60 MB at most)
 ONE_RUN = threading.Lock()  # one run at a time in the service, API or page alike: each may use both cores
+DEFAULT_LIMIT = 2_000       # decisions examined by default in the service (API, page): 4 to 7 s here
+MAX_LIMIT = 10_000          # and at most: 20 to 35 s on this machine's two cores (docs/AUDITING.md)
 
 
 # -- the report ---------------------------------------------------------------------------------------
@@ -95,7 +109,18 @@ class ImpactReport(BaseModel):
     candidate_version: str
     filters: dict[str, Any]
     edits: list[RuleBaseDiff] = Field(description="From each version that made a decision to the candidate.")
-    decisions: int = Field(description="Decisions considered (those the filters select).")
+    matched: int = Field(description="Decisions the filters select (logged before the run started).")
+    limit: int | None = Field(description="Most decisions examined (null: no limit).")
+    truncated: bool = Field(description="More decisions matched than `limit`: only the newest `limit` were examined "
+                                        "and every count below is about those alone. A partial impact.")
+    examined_order: Literal["newest_first"] = Field("newest_first",
+                                                    description="Which decisions a limit keeps: the newest.")
+    examined_seq: list[int] | None = Field(description="[first, last]: log positions (seq) of the oldest and the "
+                                                       "newest decision examined; every matched decision between "
+                                                       "them was examined. null when none matched.")
+    examined_from: str | None = Field(description="When the oldest decision examined was made (UTC).")
+    examined_to: str | None = Field(description="When the newest decision examined was made (UTC).")
+    decisions: int = Field(description="Decisions examined: all those matched, or the newest `limit` of them.")
     evaluated: int = Field(description="Re-evaluated under the candidate.")
     unaffected: int = Field(description="Not evaluated: out of the edited rules' reach (engine.impact.Guard).")
     skipped_same_rules: int = Field(description="Made under a version with the candidate's very rules.")
@@ -112,8 +137,12 @@ class ImpactReport(BaseModel):
 
     def text(self) -> str:
         """The report as `cogov rules impact` prints it."""
-        out = [f"Impact of rule base {self.candidate_version} on {self.decisions} stored decision(s)"
-               + (f" ({', '.join(f'{k}={v}' for k, v in self.filters.items())})" if self.filters else "") + ":",
+        out = [f"PARTIAL: only the {self.decisions} newest of the {self.matched} matching decisions were examined "
+               f"(seq {self.examined_seq[0]}..{self.examined_seq[1]}, {self.examined_from} to {self.examined_to}); "
+               f"raise the limit, or set an end date (--until, date_to) for older ones"] \
+            if self.truncated and self.examined_seq else []
+        out += [f"Impact of rule base {self.candidate_version} on {self.decisions} stored decision(s)"
+                + (f" ({', '.join(f'{k}={v}' for k, v in self.filters.items())})" if self.filters else "") + ":",
                f"  {self.changed} changed, {self.unchanged} unchanged, {self.failed} cannot be evaluated "
                f"({self.evaluated} evaluated, {self.unaffected} out of the edited rules' reach, "
                f"{self.skipped_same_rules} made with the same rules; "
@@ -267,31 +296,89 @@ class _Aggregate:
                 self.rules.add(rule, decision_id)
 
 
+# -- which decisions ----------------------------------------------------------------------------------
+
+@dataclass
+class _Scope:
+    """The decisions a run examines: those selected with seq in [first, last]."""
+
+    where: list
+    matched: int
+    first: int | None = None
+    last: int | None = None
+    times: tuple[str, str] | None = None
+
+
+def _scope(store: Any, selected: DecisionFilter, limit: int | None) -> _Scope:
+    """The decisions the filters select now, and of those the newest `limit` (all when None)."""
+    from service.log.store import DECISIONS, DecisionStore
+
+    c = DECISIONS.c
+    where = DecisionStore._where(selected)
+    with store.engine.connect() as conn:
+        last = conn.execute(select(func.max(c.seq)).where(*where)).scalar()
+        if last is None:
+            return _Scope(where, 0)
+        matched = conn.execute(select(func.count()).select_from(DECISIONS).where(*where, c.seq <= last)).scalar_one()
+        if limit is None or matched <= limit:
+            first = conn.execute(select(func.min(c.seq)).where(*where)).scalar_one()
+        else:
+            first = conn.execute(select(c.seq).where(*where, c.seq <= last).order_by(c.seq.desc())
+                                 .offset(limit - 1).limit(1)).scalar_one()
+        times = dict(conn.execute(select(c.seq, c.created_at).where(c.seq.in_([first, last]))).all())
+    return _Scope(where, matched, first, last, (timestamp(times[first]), timestamp(times[last])))
+
+
+def _rows(store: Any, scope: _Scope, batch: int) -> Iterable[list[tuple[str, str, str, str]]]:
+    """The scope's decisions in log order, in batches of (id, context_raw, recommendation JSON text,
+    rulebase_version), one batch in memory at a time (keyset paging on seq)."""
+    from service.log.store import DECISIONS
+
+    if scope.first is None:
+        return
+    c, after = DECISIONS.c, scope.first - 1
+    while True:
+        query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version)
+                 .where(c.seq > after, c.seq <= scope.last, *scope.where).order_by(c.seq).limit(batch))
+        with store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        if not rows:
+            return
+        yield [(r.id, r.context_raw, r.recommendation, r.rulebase_version) for r in rows]
+        after = rows[-1].seq
+
+
 # -- the run ------------------------------------------------------------------------------------------
 
 def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mapping[str, Any] | None = None, *,
-               workers: int | None = None, examples: int = EXAMPLES, batch: int = BATCH,
+               limit: int | None = None, workers: int | None = None, examples: int = EXAMPLES, batch: int = BATCH,
                exact: bool = True) -> ImpactReport:
-    """Re-evaluate the stored decisions `filters` selects (all by default) under `candidate`.
+    """Re-evaluate the stored decisions `filters` selects (all by default) under `candidate`: all of
+    them, or the newest `limit` (the report says when it was truncated).
 
     workers=None chooses: in-process for up to IN_PROCESS_MAX decisions, else
     one process per core (at most 2 on this machine's budget: it is shared).
     The candidate must already be validated (service.candidates). exact=False
     evaluates every decision, even those no edited rule can touch (engine.impact.Guard).
     """
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
     started = time.perf_counter()
     selected = DecisionFilter.of(filters)
-    total = store.count(selected)
+    scope = _scope(store, selected, limit)
+    truncated = limit is not None and scope.matched > limit
+    total = limit if truncated else scope.matched
     if workers is None:
         workers = 0 if total <= IN_PROCESS_MAX else max(1, min(2, os.cpu_count() or 1))
     versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
     unusable: dict[str, str] = {}       # version -> why its stored files cannot be used
     agg = _Aggregate(examples)
-    skipped = not_evaluated = 0
+    skipped = not_evaluated = examined = 0
 
     def jobs() -> Iterable[tuple[list, dict[str, RuleBaseDiff]]]:
-        nonlocal skipped, not_evaluated
-        for rows in store.iter_for_replay(selected, batch):
+        nonlocal skipped, not_evaluated, examined
+        for rows in _rows(store, scope, batch):
+            examined += len(rows)
             todo = []
             for row in rows:
                 version = row[3]
@@ -338,8 +425,11 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
     return ImpactReport(
         candidate_version=candidate.version,
         filters={k: str(v) for k, v in vars(selected).items() if v is not None},
-        edits=[e for e, _ in versions.values()], decisions=total, skipped_same_rules=skipped,
-        unaffected=agg.unaffected, evaluated=total - skipped - agg.unaffected - not_evaluated,
+        edits=[e for e, _ in versions.values()], matched=scope.matched, limit=limit, truncated=truncated,
+        examined_seq=[scope.first, scope.last] if scope.first is not None else None,
+        examined_from=scope.times[0] if scope.times else None, examined_to=scope.times[1] if scope.times else None,
+        decisions=examined, skipped_same_rules=skipped,
+        unaffected=agg.unaffected, evaluated=examined - skipped - agg.unaffected - not_evaluated,
         changed=agg.changed, unchanged=agg.unchanged, failed=agg.failed,
         approach=[Transition(old=k[0], new=k[1], count=n, examples=ex) for k, n, ex in agg.approach.ordered()],
         summary=dict(sorted(agg.summary.items())),

@@ -11,7 +11,7 @@ from service import candidates
 from service.api.common import ERRORS, RuleReader
 from service.api.replay import against_version
 from service.http import unprocessable
-from service.impact import ONE_RUN, ImpactReport, run_impact
+from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, ImpactReport, run_impact
 from service.log import DecisionFilter
 from service.schemas import DateOrTime, ErrorOut, RelPath
 
@@ -38,6 +38,10 @@ class ImpactIn(BaseModel):
                                              description="{'sources.yaml': ..., 'policy/thomas.yaml': ...}")
     rulebase_version: str | None = Field(None, max_length=100, description="A stored version as the candidate.")
     filters: ImpactFilters = Field(default_factory=ImpactFilters)
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
+                       description=f"Most decisions examined: the newest this many of those the filters select "
+                                   f"(at most {MAX_LIMIT}). When more match, the report says truncated: true, "
+                                   f"with how many matched and which were examined.")
 
     @model_validator(mode="after")
     def _one_candidate(self) -> "ImpactIn":
@@ -50,7 +54,8 @@ class ImpactIn(BaseModel):
              summary="What a candidate rule base would change in the stored decisions")
 async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -> Any:
     """Validates the candidate (422 with every error as file:line), then re-evaluates the stored decisions
-    the filters select under it and reports how many change, how, and which rule edits cause each change."""
+    the filters select under it (the newest `limit` of them) and reports how many change, how, and which
+    rule edits cause each change. `truncated` says when more decisions matched than were examined."""
     try:
         if body.files is not None:
             candidate = await run_in_threadpool(candidates.from_files, body.files)
@@ -65,5 +70,5 @@ async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -
 
     def run() -> ImpactReport:
         with ONE_RUN:
-            return run_impact(request.app.state.store, candidate, filters)
+            return run_impact(request.app.state.store, candidate, filters, limit=body.limit)
     return await run_in_threadpool(run)

@@ -22,10 +22,14 @@ from service.cli.rules import rules
 @click.option("--rulebase-version", default=None, help="Only decisions made with this rule base version.")
 @click.option("--city", default=None, help="Only decisions for this city (case-insensitive).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Examine only the newest N decisions selected; the report says when more matched "
+                   "(default: every one).")
 @click.option("--workers", type=click.IntRange(min=0, max=8), default=None,
               help="Evaluation processes (0: in this process; default: by the number of decisions).")
 def rules_impact(directory: Path, database_url: str | None, since, until, approach: str | None,
-                 rulebase_version: str | None, city: str | None, fmt: str, workers: int | None) -> None:
+                 rulebase_version: str | None, city: str | None, fmt: str, limit: int | None,
+                 workers: int | None) -> None:
     """Evaluate the stored decisions under the rule base in DIRECTORY and report what changes and which rule
     edits cause it. The candidate is validated first: errors as file:line, exit 1."""
     from service import candidates
@@ -43,7 +47,7 @@ def rules_impact(directory: Path, database_url: str | None, since, until, approa
                              rulebase_version=rulebase_version, city=city)
     store = open_log(database_url, "rules impact")
     try:
-        report = run_impact(store, candidate, filters, workers=workers)
+        report = run_impact(store, candidate, filters, limit=limit, workers=workers)
     finally:
         store.close()
     click.echo(report.model_dump_json(indent=2) if fmt == "json" else report.text())

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from engine.approaches import APPROACHES, BY_CODE
 from service import candidates
-from service.impact import ONE_RUN, run_impact
+from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, run_impact
 from service.log import DecisionFilter
 
 from . import access, backend
@@ -31,15 +31,16 @@ MAX_UPLOAD = 512 * 1024
 
 
 def _form(values: dict[str, str] | None = None) -> dict[str, str]:
-    keys = ("source", "version", "path", "text", "approach", "date_from", "date_to", "city")
-    return {k: (values or {}).get(k, "") for k in keys} | {"source": (values or {}).get("source") or "disk"}
+    keys = ("source", "version", "path", "text", "approach", "date_from", "date_to", "city", "limit")
+    return {k: (values or {}).get(k, "") for k in keys} | {"source": (values or {}).get("source") or "disk",
+                                                          "limit": (values or {}).get("limit") or str(DEFAULT_LIMIT)}
 
 
 async def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
     store = backend.state(request, "store")
     versions = await run_in_threadpool(store.list_rulebases)
     settings = backend.state(request, "settings")
-    context = dict(f=_form(), errors=[], report=None, candidate=None)
+    context = dict(f=_form(), errors=[], report=None, candidate=None, max_limit=MAX_LIMIT)
     context.update(extra)
     return render(request, "impact.html", status_code=status_code, versions=versions, approaches=APPROACHES,
                   rules_dir=str(getattr(settings, "rules_dir", "")), **context)
@@ -62,6 +63,7 @@ async def impact_run(request: Request) -> Response:
     f = _form({k: str(v) for k, v in form.items() if isinstance(v, str)})
     errors: list[str] = []
     filters = _filters(f, errors)
+    limit = _limit(f, errors)
     uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile) and u.filename]
     candidate = None
     if not errors:
@@ -76,7 +78,7 @@ async def impact_run(request: Request) -> Response:
 
     def run():
         with ONE_RUN:
-            return run_impact(backend.state(request, "store"), candidate, filters)
+            return run_impact(backend.state(request, "store"), candidate, filters, limit=limit)
     report = await run_in_threadpool(run)
     return await _page(request, f=f, report=report, candidate=candidate.version)
 
@@ -93,6 +95,16 @@ def _filters(f: dict[str, str], errors: list[str]) -> DecisionFilter:
         errors.append("approach: unknown approach")
     return DecisionFilter(date_from=days["date_from"], date_to=days["date_to"], approach=f["approach"] or None,
                           city=f["city"] or None)
+
+
+def _limit(f: dict[str, str], errors: list[str]) -> int:
+    try:
+        limit = int(f["limit"].strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(f"limit: a whole number of decisions from 1 to {MAX_LIMIT:,}")
+    return limit
 
 
 async def _candidate(request: Request, f: dict[str, str], uploads: list[UploadFile]):

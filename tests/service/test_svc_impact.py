@@ -214,3 +214,95 @@ def test_the_evaluators_cache_of_recommendations_is_bounded_and_serves_repeats(c
     assert again is first[-1]
     fresh = evaluator.evaluate(contexts[0], subjects(contexts[0]))        # evicted: evaluated again, same result
     assert fresh is not first[0] and fresh == first[0] and len(evaluator.cache) == 2
+
+
+# -- the limit: only the newest decisions, and the report says so --------------------------------------
+
+def test_a_limit_examines_only_the_newest_decisions_and_the_report_says_it_is_partial(lite, results, candidate):
+    names = list(lite.ids)                          # in log order
+    newest = names[-2:]
+    report = run_impact(lite, candidate, limit=2, workers=0)
+    assert report.truncated and report.limit == 2 and report.matched == 6 and report.decisions == 2
+    assert report.examined_order == "newest_first"
+    seqs = [lite.get(lite.ids[n]).seq for n in newest]
+    assert report.examined_seq == seqs
+    assert report.examined_from == lite.get(lite.ids[newest[0]]).summary()["created_at"]
+    assert report.examined_to == lite.get(lite.ids[newest[1]]).summary()["created_at"]
+    assert report.changed == sum(1 for n in newest if expected_changes(results[n]))
+    assert report.changed + report.unchanged + report.failed == 2
+    examples = {i for it in report.items for i in it.examples} | {i for r in report.rules for i in r.examples}
+    assert examples <= {lite.ids[n] for n in newest}
+    assert report.text().startswith("PARTIAL: only the 2 newest of the 6 matching decisions were examined")
+    whole = run_impact(lite, candidate, workers=0)
+    assert not whole.truncated and whole.matched == whole.decisions == 6 and whole.limit is None
+    assert not whole.text().startswith("PARTIAL")
+
+
+def test_a_limit_counts_the_decisions_the_filters_select_and_is_not_a_truncation_when_they_fit(lite, results,
+                                                                                               candidate):
+    approach = results["athens"]["approach"]["code"]
+    n = sum(1 for r in results.values() if r["approach"]["code"] == approach)
+    fits = run_impact(lite, candidate, {"approach": approach}, limit=n, workers=0)
+    assert not fits.truncated and fits.matched == fits.decisions == n
+    cut = run_impact(lite, candidate, {"approach": approach}, limit=1, workers=0)
+    assert cut.truncated == (n > 1) and cut.matched == n and cut.decisions == 1
+    mine = [name for name, r in results.items() if r["approach"]["code"] == approach]
+    assert cut.examined_seq == [lite.get(lite.ids[mine[-1]]).seq] * 2
+    none = run_impact(lite, candidate, {"city": "Nowhere"}, limit=1, workers=0)
+    assert (none.matched, none.decisions, none.truncated, none.examined_seq) == (0, 0, False, None)
+    with pytest.raises(ValueError):
+        run_impact(lite, candidate, limit=0, workers=0)
+
+
+def test_a_limited_run_in_worker_processes_gives_the_same_report(lite, results, candidate):
+    record_pilots(lite, results)                     # 12 decisions; the newest 7: one old, six new
+    volatile = {"seconds", "workers", "evaluated", "unaffected"}
+    local = run_impact(lite, candidate, limit=7, workers=0)
+    parallel = run_impact(lite, candidate, limit=7, workers=2, batch=3)
+    assert local.decisions == 7 and local.matched == 12 and local.truncated
+    assert parallel.model_dump(exclude=volatile) == local.model_dump(exclude=volatile)
+
+
+def test_cogov_rules_impact_accepts_a_limit_and_says_the_report_is_partial(lite, tmp_path):
+    from click.testing import CliRunner
+
+    from service.cli import main
+
+    cand = edited_rules(tmp_path / "c")
+    runner = CliRunner()
+    out = runner.invoke(main, ["rules", "impact", str(cand), "--database-url", lite.url, "--workers", "0",
+                               "--limit", "3"])
+    assert out.exit_code == 0, out.output
+    assert "PARTIAL: only the 3 newest of the 6 matching decisions were examined" in out.output
+    data = json.loads(runner.invoke(main, ["rules", "impact", str(cand), "--database-url", lite.url,
+                                           "--workers", "0", "--format", "json"]).output)
+    assert data["truncated"] is False and data["limit"] is None and data["decisions"] == 6     # unbounded by default
+    out = runner.invoke(main, ["rules", "impact", str(cand), "--database-url", lite.url, "--limit", "0"])
+    assert out.exit_code == 2 and "--limit" in out.output
+
+
+def test_api_impact_is_bounded_by_a_limit_and_refuses_invalid_limits_naming_the_field(client, api_app):
+    from service.impact import DEFAULT_LIMIT, MAX_LIMIT
+    from svc_helpers import auth, pilot
+
+    for name in ("athens", "genoa"):
+        assert client.post("/api/v1/recommendations", json=pilot(name), headers=auth("alice")).status_code == 201
+    logged = len(client.get("/api/v1/decisions", headers=auth("carol")).json()["items"])
+    files = dict(api_app.state.rulebase.files)
+    r = client.post("/api/v1/rules/impact", json={"files": files}, headers=auth("dave"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["limit"] == DEFAULT_LIMIT and body["truncated"] is False and body["matched"] == body["decisions"]
+    r = client.post("/api/v1/rules/impact", json={"files": files, "limit": 1}, headers=auth("dave"))
+    body = r.json()
+    assert r.status_code == 200 and body["truncated"] is True
+    assert (body["matched"], body["decisions"], body["limit"]) == (logged, 1, 1)
+    assert body["examined_seq"][0] == body["examined_seq"][1] == logged      # the newest
+    assert body["changed"] + body["unchanged"] + body["failed"] == 1
+    for bad in (0, -1, MAX_LIMIT + 1, "many", None, 2.5):
+        r = client.post("/api/v1/rules/impact", json={"files": files, "limit": bad}, headers=auth("dave"))
+        assert r.status_code == 422, (bad, r.text)
+        assert [e["field"] for e in r.json()["errors"]] == ["body.limit"], (bad, r.text)
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    assert schema["ImpactIn"]["properties"]["limit"]["maximum"] == MAX_LIMIT
+    assert {"matched", "truncated", "limit", "examined_seq"} <= set(schema["ImpactReport"]["required"])
