@@ -5,6 +5,7 @@ Feature: Impact of a rule change
 
   The candidate is checked first; then every stored decision is evaluated under it and compared,
   item by item, with what was recommended (`cogov rules impact DIR`, the author's impact page).
+  With a limit, only the newest decisions are examined, and the report says it is partial.
 
   Background:
     Given a decision log holding the six pilots' decisions made with the shipped rules
@@ -37,3 +38,9 @@ Feature: Impact of a rule change
     Given a rule edit adding technique no_such_technique to rule techniques.thomas_unitary
     When the author asks for the impact of the edit
     Then the candidate is refused with an error at policy/techniques.yaml naming no_such_technique
+
+  Scenario: An impact on fewer decisions than were made says it is partial
+    Given a rule edit adding technique open_house to rule techniques.thomas_unitary
+    When the author asks for the impact of the edit on at most 2 decisions
+    Then the impact is partial: the 2 newest of the 6 decisions were examined
+    And 1 of the 2 decisions changes

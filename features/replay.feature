@@ -3,8 +3,10 @@ Feature: Replaying a stored decision
   I want to run any logged decision again, under the rules that made it and under today's rules,
   so that I can tell whether it would come out the same, and if not, which rule edits make the difference.
 
-  Replay under the decision's own rule base version uses the engine that made it (durable_rules);
-  anything but the very same recommendation is an integrity fault. See docs/AUDITING.md.
+  Replay under the decision's own rule base version uses the engine that made it (durable_rules).
+  A record that does not verify in the hash chain is an integrity fault. A record that verifies but
+  comes out differently is an integrity fault when the engine has the version that made it, and an
+  engine change (no evidence of tampering) when the engine was upgraded since. See docs/AUDITING.md.
 
   Background:
     Given a decision log holding the six pilots' decisions made with the shipped rules
@@ -31,5 +33,21 @@ Feature: Replaying a stored decision
 
   Scenario: A tampered record is an integrity fault
     Given the stored recommendation of the Genoa decision was altered to drop its first technique
+    When the auditor replays the Genoa decision under its own rule base
+    Then the replay reports an integrity fault that names the dropped technique
+
+  Scenario: A decision made by an earlier engine that comes out the same is reproduced
+    Given the Genoa decision was logged by engine version 0.0.9 with the same recommendation
+    When the auditor replays the Genoa decision under its own rule base
+    Then the replay is reproduced, made by engine 0.0.9 and replayed by the current engine
+
+  Scenario: After an engine upgrade a different result is an engine change, not an integrity fault
+    Given the Genoa decision was logged by engine version 0.0.9 without its first technique
+    When the auditor replays the Genoa decision under its own rule base
+    Then the replay reports an engine change from engine 0.0.9 that names the dropped technique
+
+  Scenario: A tampered record is an integrity fault whichever engine made it
+    Given the Genoa decision was logged by engine version 0.0.9 with the same recommendation
+    And the stored recommendation of the Genoa decision was altered to drop its first technique
     When the auditor replays the Genoa decision under its own rule base
     Then the replay reports an integrity fault that names the dropped technique

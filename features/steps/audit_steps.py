@@ -131,6 +131,26 @@ def _(audit: Audit, city: str):
                      {"r": json.dumps(rec), "i": audit.ids[name]})
 
 
+@given(parsers.re(r"the (?P<city>\w+) decision was logged by engine version (?P<version>[\w.+-]+) "
+                  r"(?P<how>with the same recommendation|without its first technique)"))
+def _(audit: Audit, city: str, version: str, how: str):
+    """A decision of the pilot logged (correctly chained) as an engine of that version would have: its
+    recommendation names that engine, and without its first technique it is not what the engine running
+    now gives. A clean record follows it (a replay checks the record's links to its neighbours)."""
+    name = _pilot(city)
+    rec = json.loads(json.dumps(audit.stored[name]))
+    rec["engine"]["version"] = version
+    if how.startswith("without"):
+        audit.dropped = rec["techniques"].pop(0)["code"]
+    raw = (PILOTS_DIR / f"{name}.json").read_text(encoding="utf-8")
+    record = audit.store.get(audit.ids[name])
+    audit.ids[name] = audit.store.record(identity=_Who(), context_raw=raw, recommendation=rec,
+                                         rulebase_version=record.rulebase_version, engine_version=version).id
+    audit.stored[name] = rec
+    audit.store.record(identity=_Who(), context_raw=record.context_raw, recommendation=record.recommendation,
+                       rulebase_version=record.rulebase_version, engine_version=record.engine_version)
+
+
 # ---- When ---------------------------------------------------------------------------------------
 
 def _replay(audit: Audit, names: list[str], edited: bool) -> None:
@@ -154,14 +174,14 @@ def _(audit: Audit, city: str):
     _replay(audit, [_pilot(city)], edited=False)
 
 
-@when("the author asks for the impact of the edit")
-def _(audit: Audit):
+@when(parsers.re(r"the author asks for the impact of the edit(?: on at most (?P<limit>\d+) decisions?)?"))
+def _(audit: Audit, limit: str | None):
     try:
         candidate = candidates.from_directory(audit.edited_dir())
     except candidates.CandidateError as exc:
         audit.refused = exc
         return
-    audit.impact = run_impact(audit.store, candidate, workers=0)
+    audit.impact = run_impact(audit.store, candidate, workers=0, limit=int(limit) if limit else None)
 
 
 # ---- Then: replay -------------------------------------------------------------------------------
@@ -181,6 +201,30 @@ def _(audit: Audit):
     items = [c.item for c in report.integrity.changes]
     if items != [f"technique:{audit.dropped}"]:
         raise AssertionError(f"expected the fault to name technique:{audit.dropped} only, it names {items}")
+
+
+@then(parsers.parse("the replay reports an engine change from engine {version} that names the dropped technique"))
+def _(audit: Audit, version: str):
+    (report,) = audit.replays.values()
+    i = report.integrity
+    if i.status != "engine_changed":
+        raise AssertionError(f"expected an engine change, got {i.status}: {i.detail}")
+    if (i.record_engine_version, i.replay_engine_version) != (version, ENGINE_VERSION):
+        raise AssertionError(f"expected engines {version} and {ENGINE_VERSION}, got {i.record_engine_version} "
+                             f"and {i.replay_engine_version}")
+    items = [c.item for c in i.changes]
+    if items != [f"technique:{audit.dropped}"]:
+        raise AssertionError(f"expected the change to name technique:{audit.dropped} only, it names {items}")
+
+
+@then(parsers.parse("the replay is reproduced, made by engine {version} and replayed by the current engine"))
+def _(audit: Audit, version: str):
+    (report,) = audit.replays.values()
+    i = report.integrity
+    if i.status != "reproduced":
+        raise AssertionError(f"expected it reproduced, got {i.status}: {i.detail}")
+    if (i.record_engine_version, i.replay_engine_version) != (version, ENGINE_VERSION) or version not in i.detail:
+        raise AssertionError(f"expected engines {version} and {ENGINE_VERSION} named, got: {i.detail}")
 
 
 @then("only these pilots' decisions differ under the edited rules:")
@@ -215,6 +259,16 @@ def _(audit: Audit, n: str, m: str):
     if (report.changed, report.decisions) != (int(n), int(m)):
         raise AssertionError(f"expected {n} of {m} decisions to change, got {report.changed} of {report.decisions}"
                              f"\n{report.text()}")
+
+
+@then(parsers.re(r"the impact is partial: the (?P<n>\d+) newest of the (?P<m>\d+) decisions were examined"))
+def _(audit: Audit, n: str, m: str):
+    report = _impact(audit)
+    newest = [audit.store.get(audit.ids[name]).seq for name in PILOTS][-int(n):]
+    if not report.truncated or (report.decisions, report.matched) != (int(n), int(m)) \
+            or report.examined_seq != [newest[0], newest[-1]]:
+        raise AssertionError(f"expected the {n} newest of {m} decisions (seq {newest[0]}..{newest[-1]}) examined "
+                             f"and the report marked partial, got:\n{report.text()}")
 
 
 @then(parsers.re(r"technique (?P<code>\w+) is (?P<kind>added|removed) in (?P<n>\d+) decisions? "

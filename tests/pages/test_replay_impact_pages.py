@@ -103,3 +103,62 @@ def test_authors_see_example_ids_without_links_to_reports_they_may_not_read(toke
 
     assert f'href="/log/{decision_id}"' not in impact("tok-ada")      # author
     assert f'href="/log/{decision_id}"' in impact("tok-aldo")         # auditor
+
+
+def test_the_replay_page_tells_an_engine_change_from_an_integrity_fault(client, app):
+    """A decision logged by another engine version: a difference is an engine change (both versions named,
+    each differing item listed); once the record is altered it is an integrity fault all the same."""
+    import json
+
+    from sqlalchemy import text
+
+    from engine import ENGINE_VERSION
+
+    class Who:
+        name, role = "local", "manager"
+
+    store = app.state.store
+    made = store.get(evaluate(client, genoa()))
+    rec = json.loads(json.dumps(made.recommendation))
+    rec["engine"]["version"] = "0.0.9-test"
+    dropped = rec["techniques"].pop(0)["code"]
+
+    def record() -> str:
+        decision = store.record(identity=Who(), context_raw=made.context_raw, recommendation=rec,
+                                rulebase_version=made.rulebase_version, engine_version="0.0.9-test").id
+        evaluate(client, genoa())          # a clean record after it: the replay checks its links
+        return decision
+
+    upgraded, tampered = record(), record()
+    r = post_form(client, f"/log/{upgraded}/replay", {})
+    assert r.status_code == 200, r.text[:2000]
+    assert f"Engine changed: engine 0.0.9-test made it, engine {ENGINE_VERSION} replayed it" in r.text
+    assert f"technique:{dropped}" in r.text and "Integrity fault" not in r.text
+    assert "the record verifies" in r.text
+    assert_accessible(r.text, "replay page, engine changed")
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE decisions SET recommendation = :r WHERE id = :i"),
+                     {"r": json.dumps(made.recommendation), "i": tampered})   # now reproduces: altered
+    r = post_form(client, f"/log/{tampered}/replay", {})
+    assert r.status_code == 200, r.text[:2000]
+    assert "Integrity fault" in r.text and "the record does not verify" in r.text and "Engine changed" not in r.text
+    assert_accessible(r.text, "replay page, fault")
+
+
+def test_the_impact_page_says_when_it_examined_only_the_newest_decisions(client):
+    for _ in range(2):
+        evaluate(client, genoa())
+    edit = {"source": "files", "path": "policy/techniques.yaml", "text": _edited_techniques()}
+    r = post_form(client, "/rules/impact", {**edit, "limit": "1"})
+    assert r.status_code == 200, r.text[:2000]
+    m = re.search(r"Partial impact: only the (\d+) newest of the (\d+) decisions selected were examined", r.text)
+    assert m and m.group(1) == "1" and int(m.group(2)) >= 2, r.text[:3000]
+    assert re.search(r"<strong>\d+</strong> of 1 decision would change", r.text)
+    assert 'id="limit"' in r.text and 'value="1"' in r.text
+    assert_accessible(r.text, "impact page, truncated")
+    whole = post_form(client, "/rules/impact", edit)         # the default limit (2000) covers this log
+    assert whole.status_code == 200 and "Partial impact" not in whole.text
+    for bad in ("0", "10001", "many", "-3"):
+        r = post_form(client, "/rules/impact", {**edit, "limit": bad})
+        assert r.status_code == 422, bad
+        assert "limit: a whole number of decisions from 1 to 10,000" in r.text and "would change" not in r.text
