@@ -51,7 +51,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from engine import ContextError, Engine, ResolutionError, RuleBase
 from engine.diff import Change, diff
@@ -296,58 +295,6 @@ class _Aggregate:
                 self.rules.add(rule, decision_id)
 
 
-# -- which decisions ----------------------------------------------------------------------------------
-
-@dataclass
-class _Scope:
-    """The decisions a run examines: those selected with seq in [first, last]."""
-
-    where: list
-    matched: int
-    first: int | None = None
-    last: int | None = None
-    times: tuple[str, str] | None = None
-
-
-def _scope(store: Any, selected: DecisionFilter, limit: int | None) -> _Scope:
-    """The decisions the filters select now, and of those the newest `limit` (all when None)."""
-    from service.log.store import DECISIONS, DecisionStore
-
-    c = DECISIONS.c
-    where = DecisionStore._where(selected)
-    with store.engine.connect() as conn:
-        last = conn.execute(select(func.max(c.seq)).where(*where)).scalar()
-        if last is None:
-            return _Scope(where, 0)
-        matched = conn.execute(select(func.count()).select_from(DECISIONS).where(*where, c.seq <= last)).scalar_one()
-        if limit is None or matched <= limit:
-            first = conn.execute(select(func.min(c.seq)).where(*where)).scalar_one()
-        else:
-            first = conn.execute(select(c.seq).where(*where, c.seq <= last).order_by(c.seq.desc())
-                                 .offset(limit - 1).limit(1)).scalar_one()
-        times = dict(conn.execute(select(c.seq, c.created_at).where(c.seq.in_([first, last]))).all())
-    return _Scope(where, matched, first, last, (timestamp(times[first]), timestamp(times[last])))
-
-
-def _rows(store: Any, scope: _Scope, batch: int) -> Iterable[list[tuple[str, str, str, str]]]:
-    """The scope's decisions in log order, in batches of (id, context_raw, recommendation JSON text,
-    rulebase_version), one batch in memory at a time (keyset paging on seq)."""
-    from service.log.store import DECISIONS
-
-    if scope.first is None:
-        return
-    c, after = DECISIONS.c, scope.first - 1
-    while True:
-        query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version)
-                 .where(c.seq > after, c.seq <= scope.last, *scope.where).order_by(c.seq).limit(batch))
-        with store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-        if not rows:
-            return
-        yield [(r.id, r.context_raw, r.recommendation, r.rulebase_version) for r in rows]
-        after = rows[-1].seq
-
-
 # -- the run ------------------------------------------------------------------------------------------
 
 def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mapping[str, Any] | None = None, *,
@@ -365,7 +312,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
         raise ValueError(f"limit must be at least 1, not {limit}")
     started = time.perf_counter()
     selected = DecisionFilter.of(filters)
-    scope = _scope(store, selected, limit)
+    scope = store.select_newest(selected, limit)
     truncated = limit is not None and scope.matched > limit
     total = limit if truncated else scope.matched
     if workers is None:
@@ -377,7 +324,8 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
 
     def jobs() -> Iterable[tuple[list, dict[str, RuleBaseDiff]]]:
         nonlocal skipped, not_evaluated, examined
-        for rows in _rows(store, scope, batch):
+        for rows in (store.iter_for_replay(selected, batch, seqs=(scope.first, scope.last))
+                     if scope.first is not None else ()):
             examined += len(rows)
             todo = []
             for row in rows:
@@ -427,7 +375,8 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
         filters={k: str(v) for k, v in vars(selected).items() if v is not None},
         edits=[e for e, _ in versions.values()], matched=scope.matched, limit=limit, truncated=truncated,
         examined_seq=[scope.first, scope.last] if scope.first is not None else None,
-        examined_from=scope.times[0] if scope.times else None, examined_to=scope.times[1] if scope.times else None,
+        examined_from=timestamp(scope.first_at) if scope.first_at else None,
+        examined_to=timestamp(scope.last_at) if scope.last_at else None,
         decisions=examined, skipped_same_rules=skipped,
         unaffected=agg.unaffected, evaluated=examined - skipped - agg.unaffected - not_evaluated,
         changed=agg.changed, unchanged=agg.unchanged, failed=agg.failed,

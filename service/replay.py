@@ -215,45 +215,9 @@ def _masked(rec: dict[str, Any], personal: dict[str, Any]) -> dict[str, Any]:
 
 
 def chain_problem(store: Any, record: Any) -> str | None:
-    """Why `record` does not verify in the hash chain, or None: the checks `cogov audit verify` makes
-    of it (its hash over its content, its stored rule files' digest, its index columns, its link to the
-    record before it), and the link of the record after it (whose own hash must hold), or of the log
-    head when it is the last. Only the neighbours, so that a replay costs no walk over the whole log:
-    a record rewritten together with the next record's link and hash is caught by `cogov audit verify`
-    (the whole chain), not here; one rewritten with every later record and the head by neither."""
-    from sqlalchemy import select
-
-    from service.log.models import GENESIS_HASH, HEAD_ID
-    from service.log.store import DECISIONS, HEAD
-
-    c, seq = DECISIONS.c, record.seq
-    with store.engine.connect() as conn:
-        rows = {r.seq: r for r in conn.execute(select(DECISIONS).where(c.seq >= seq - 1, c.seq <= seq + 1))}
-        head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
-        rules = store._rules_of(conn, [seq])[seq]
-    row = rows.get(seq)
-    if row is None or row.id != record.id:
-        return f"the log no longer holds this record at seq {seq} (deleted or replaced)"
-    before = rows.get(seq - 1)
-    if seq > 1 and before is None:
-        return f"record {seq - 1} before it is missing (deleted)"
-    problem = store._check(row, rules, seq, before.hash if before is not None else GENESIS_HASH, {})
-    if problem is not None:
-        return problem
-    after = rows.get(seq + 1)
-    if after is not None:
-        if after.prev_hash != row.hash:
-            return f"the record after it (seq {seq + 1}) does not link to its hash (this record was altered)"
-        if (problem := store._hash_problem(after)) is not None:
-            return f"the record after it (seq {seq + 1}) does not verify: {problem}"
-        return None
-    if head is None:
-        return "the log head row is missing"
-    if head.seq > seq:
-        return f"record {seq + 1} after it is missing (deleted)"
-    if head.seq != seq or head.hash != row.hash:
-        return "the log head does not match it, the last record (head or record altered)"
-    return None
+    """Why `record` does not verify in the hash chain, or None (DecisionStore.verify_record: the record and
+    its neighbours, not the whole log)."""
+    return store.verify_record(record.seq, record.id)
 
 
 def _engine_masked(rec: dict[str, Any], version: str) -> dict[str, Any]:

@@ -148,6 +148,18 @@ class StoredRuleBase:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """Decisions a run over the log examines (DecisionStore.select_newest): how many the filters matched,
+    and the seq range and times of those examined (None when none matched)."""
+
+    matched: int
+    first: int | None = None
+    last: int | None = None
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     """The outcome of walking the hash chain."""
 

@@ -26,8 +26,8 @@ from service.log.db import DatabaseError, check_schema, make_engine, migrate, sq
 from service.log.models import (GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseActivation,
                                 RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
-from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, StoredRuleBase, VerifyResult,
-                                 decode_cursor, encode_cursor, utc_aware)
+from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, Selection, StoredRuleBase,
+                                 VerifyResult, decode_cursor, encode_cursor, utc_aware)
 
 DECISIONS = Decision.__table__
 RULES = DecisionRule.__table__
@@ -415,13 +415,36 @@ class DecisionStore:
                     changed += 1
 
     # -- replaying (service.impact) ----------------------------------------------
+    def select_newest(self, filters: DecisionFilter | Mapping[str, Any] | None = None,
+                      limit: int | None = None) -> Selection:
+        """Which decisions a run over the log examines: of those `filters` selects now, the newest `limit`
+        (all when None), as a seq range with its first and last times, and how many matched."""
+        c = DECISIONS.c
+        where = self._where(DecisionFilter.of(filters))
+        with self.engine.connect() as conn:
+            last = conn.execute(select(func.max(c.seq)).where(*where)).scalar()
+            if last is None:
+                return Selection(0)
+            matched = conn.execute(select(func.count()).select_from(DECISIONS).where(*where, c.seq <= last)
+                                   ).scalar_one()
+            if limit is None or matched <= limit:
+                first = conn.execute(select(func.min(c.seq)).where(*where)).scalar_one()
+            else:
+                first = conn.execute(select(c.seq).where(*where, c.seq <= last).order_by(c.seq.desc())
+                                     .offset(limit - 1).limit(1)).scalar_one()
+            times = dict(conn.execute(select(c.seq, c.created_at).where(c.seq.in_([first, last]))).all())
+        return Selection(matched, first, last, utc_aware(times[first]), utc_aware(times[last]))
+
     def iter_for_replay(self, filters: DecisionFilter | Mapping[str, Any] | None = None,
-                        batch: int = 500) -> Iterator[list[tuple[str, str, str, str]]]:
+                        batch: int = 500, *, seqs: tuple[int, int] | None = None
+                        ) -> Iterator[list[tuple[str, str, str, str]]]:
         """Decisions in log order, in batches of (id, context_raw, recommendation JSON text,
         rulebase_version): only what re-evaluating needs, parsed by the caller, one batch
-        in memory at a time (keyset paging on seq, so the log may grow meanwhile)."""
-        c, last = DECISIONS.c, 0
-        where = self._where(DecisionFilter.of(filters))
+        in memory at a time (keyset paging on seq, so the log may grow meanwhile).
+        `seqs` (first, last) bounds them, e.g. to a select_newest range."""
+        c = DECISIONS.c
+        last = seqs[0] - 1 if seqs else 0
+        where = self._where(DecisionFilter.of(filters)) + ([c.seq <= seqs[1]] if seqs else [])
         while True:
             query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version)
                      .where(c.seq > last, *where).order_by(c.seq).limit(batch))
@@ -443,6 +466,42 @@ class DecisionStore:
                     return
                 yield rows, self._rules_of(conn, [r.seq for r in rows])
             last = rows[-1].seq
+
+    def verify_record(self, seq: int, decision_id: str) -> str | None:
+        """Why the record at `seq` does not verify in the hash chain, or None: the checks verify() makes
+        of it (its hash over its content, its stored rule files' digest, its index columns, its link to the
+        record before it), and the link of the record after it (whose own hash must hold), or of the log
+        head when it is the last. Only the neighbours, so it costs no walk over the whole log: a record
+        rewritten together with the next record's link and hash is caught by verify() (the whole chain),
+        not here; one rewritten with every later record and the head by neither."""
+        c = DECISIONS.c
+        with self.engine.connect() as conn:
+            rows = {r.seq: r for r in conn.execute(select(DECISIONS).where(c.seq >= seq - 1, c.seq <= seq + 1))}
+            head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
+            rules = self._rules_of(conn, [seq])[seq]
+        row = rows.get(seq)
+        if row is None or row.id != decision_id:
+            return f"the log no longer holds this record at seq {seq} (deleted or replaced)"
+        before = rows.get(seq - 1)
+        if seq > 1 and before is None:
+            return f"record {seq - 1} before it is missing (deleted)"
+        problem = self._check(row, rules, seq, before.hash if before is not None else GENESIS_HASH, {})
+        if problem is not None:
+            return problem
+        after = rows.get(seq + 1)
+        if after is not None:
+            if after.prev_hash != row.hash:
+                return f"the record after it (seq {seq + 1}) does not link to its hash (this record was altered)"
+            if (problem := self._hash_problem(after)) is not None:
+                return f"the record after it (seq {seq + 1}) does not verify: {problem}"
+            return None
+        if head is None:
+            return "the log head row is missing"
+        if head.seq > seq:
+            return f"record {seq + 1} after it is missing (deleted)"
+        if head.seq != seq or head.hash != row.hash:
+            return "the log head does not match it, the last record (head or record altered)"
+        return None
 
     def verify(self, batch: int = 500) -> VerifyResult:
         """Walk the chain from the start; stop at the first record that does not verify."""
