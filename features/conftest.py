@@ -54,6 +54,24 @@ def pytest_collection_modifyitems(session, config, items):
     items[:] = [i for i in items if i.name != COVERAGE_TEST] + last
 
 
+@pytest.hookimpl(optionalhook=True)   # a hook of pytest-xdist, which `-n 0` or `-p no:xdist` leaves idle
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist with --dist loadfile (pyproject.toml's addopts), every test of features/ goes to
+    one worker as one unit, as each test module does: that worker runs all the scenarios, then the coverage
+    test (last, above), which so counts the whole features run. (xdist_group marks cannot do this: with
+    pytest >= 9.2, --dist loadgroup silently ignores them.)"""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+    features = Path(__file__).resolve().parent.relative_to(config.rootpath).as_posix() + "/"
+
+    class FeaturesInOneWorker(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return features if nodeid.startswith(features) else super()._split_scope(nodeid)
+
+    return FeaturesInOneWorker(config, log)
+
+
 def pytest_deselected(items):
     scenarios = [i for i in items if i.name != COVERAGE_TEST and "features" in Path(str(i.path)).parts]
     if scenarios:
