@@ -7,7 +7,7 @@ anything but loopback in that mode, so "everyone" means "this machine".
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request, status
@@ -82,14 +82,16 @@ def optional_identity(request: Request) -> Identity | None:
         return None
 
 
-def require_roles(*roles: str) -> Callable[[Request], Identity]:
+def require_roles(*roles: str) -> Callable[[Request], Awaitable[Identity]]:
     """A dependency admitting callers that hold any of `roles` (403 otherwise)."""
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise ValueError(f"require_roles takes roles from {ROLES}, got {roles}")
     wanted = " or ".join(roles)
 
-    def dependency(request: Request) -> Identity:
+    async def dependency(request: Request) -> Identity:
+        # async although it awaits nothing: FastAPI runs a plain `def` dependency in its thread pool,
+        # a thread hand-off per request for a dictionary lookup
         identity = identity_from_request(request)
         if not identity.has(*roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
