@@ -53,6 +53,9 @@ def features_coverage(rb: RuleBase, rules_dir: Path, features_dir: Path = FEATUR
             tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
             raise CoverageRunError(f"the features did not run (pytest exit {proc.returncode}):\n{tail}")
         data = json.loads(out.read_text(encoding="utf-8"))
+    if data.get("partial"):   # e.g. a -k in PYTEST_ADDOPTS: a rule left unfired might be one a skipped scenario fires
+        raise CoverageRunError(f"only part of the features ran ({data['partial']}): coverage needs every "
+                               "scenario (is PYTEST_ADDOPTS selecting tests?)")
     lines = proc.stdout.strip().splitlines()
     return FeaturesRun(coverage=rule_coverage(rb, data["fired"], "features"), passed=proc.returncode == 0,
                        summary=lines[-1] if lines else "")

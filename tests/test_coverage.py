@@ -82,6 +82,14 @@ def test_features_run_counts_what_fired(tmp_path, mini):
     assert run.coverage.never_fired
 
 
+def test_a_features_run_that_skipped_scenarios_is_refused(tmp_path, mini, monkeypatch):
+    """Coverage from part of the features would call rules 'never fired' that a skipped scenario fires."""
+    from service.coverage import CoverageRunError
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-k conflict")
+    with pytest.raises(CoverageRunError, match=r"only part of the features ran \(1 scenario\(s\) deselected\)"):
+        features_coverage(mini, MINI, _features(tmp_path, SCENARIO + FAILING))
+
+
 def _base_with_conflict() -> dict:
     from features.steps.world import BASE_CONTEXT
     import copy
