@@ -38,14 +38,18 @@ sequence numbers in explanations, and needs an engine version bump and a replay 
 from tampering).
 
 **The service.** On two cores the client, the web process and the two engine workers share the CPU, so the
-rate is about 2,000 ms/s divided by the CPU per request, which the service table gives per process. The echo
-endpoint costs its web process a fraction of a millisecond; cogov's web process parses and validates the
-context, hands it to a worker over a pipe, writes the decision (a 55 KB recommendation, its context, ~60
-rule-count rows, the chained hash) and sends a 55 KB answer, and the workers evaluate and serialise it.
-The client itself spends more per cogov request (the 55 KB answers). Writing 55 KB per decision in SQLite
-costs ~0.7 ms of CPU per decision even when eight share a transaction. Halving cogov's CPU per request
-would need the same product decision as above (a lighter answer and record), or a client and database on
-other machines.
+rate is about 2,000 ms/s divided by the CPU per request, which the service table gives per process; the
+echo's web process spends a quarter of a millisecond per request. cogov's web process parses and validates
+the context, hands it to a worker over a pipe, writes the decision and sends a 55 KB answer; its workers
+evaluate (0.8 ms, the ladder's durable row) and write the answer's and the log's texts. Writing one decision
+(its 55 KB recommendation, its context, ~60 rule-count rows, the chained hash) costs SQLite ~1.0 ms of CPU
+in a transaction of its own and ~0.5 ms when eight share one (a third of that is the rule-count rows and
+their index, a third the 55 KB text); page sizes from 4 to 32 KB made no difference. The client also spends
+more per cogov request than per echo (it reads 55 KB answers). To reach half the echo's rate, cogov's CPU
+per request would have to fall to about twice the echo's (client included); what is left is the work the
+product promises (a fully explained recommendation, evaluated in a supervised process, logged durably
+before it is answered). A lighter answer and record (the product decision above) or a client and database
+on other machines are what would move it.
 
 **What changed in the third pass** (outputs byte-identical: 265 contexts x 2 backends compared before and
 after; the log's texts and hashes are unchanged, tests/service/test_svc_json_texts.py):
@@ -58,8 +62,14 @@ after; the log's texts and hashes are unchanged, tests/service/test_svc_json_tex
   request took the database's write lock in turn and SQLite's busy handler slept up to 100 ms at a time,
   giving a p99 near half a second at 8 clients); the workers write the log and response texts with orjson;
   record hashes use the same text; the pipe round trip to a worker runs on the event loop instead of a
-  thread per job; workers freeze their long-lived heap (gc.freeze);
-- loading: rule files are parsed by libyaml (1,000 rules: 0.99 -> 0.26 s), which shortens hot reloads.
+  thread per job, and the role check is an async dependency (FastAPI ran it in its thread pool); workers
+  freeze their long-lived heap (gc.freeze);
+- loading: rule files are parsed by libyaml (1,000 rules: 0.99 -> 0.26 s of process time), which shortens
+  hot reloads and impact runs.
+Before this pass, on the same quiet machine with this suite's service case (5 s rounds): cogov on SQLite
+195 requests/s with a p99 of 399 ms, the echo 1,401/s (14%). The previous report (a full run on a loaded
+machine, so not comparable figure for figure) had hot reload of the 3,999-rule base at 85 s and impact
+over 10,000 decisions at 16.7 s.
 
 Earlier passes: the JSON-ready recommendation is built directly (pydantic models kept as the contract,
 tests/test_output_contract.py); workers serialise the texts the web process passes through; semi-naive
