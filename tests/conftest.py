@@ -146,13 +146,27 @@ def firing_keys(rec: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(f["rule"], f["subject"]) for f in rec["explanation"]["firings"]]
 
 
+def app_routes(app) -> list[tuple[str, str]]:
+    """(method, path) of every route a FastAPI app serves, including those of included routers (HEAD aside):
+    the access and Host tests enumerate the app so that a new route is covered without anyone listing it."""
+    out = set()
+    for route in app.routes:
+        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
+        for ctx in contexts:
+            for method in getattr(ctx, "methods", None) or ():
+                if method != "HEAD":
+                    out.add((method, ctx.path))
+    return sorted(out)
+
+
 @pytest.fixture(scope="session")
 def h() -> SimpleNamespace:
     return SimpleNamespace(
         TESTS=TESTS, REPO=REPO, MINI=MINI, SHIPPED_RULES=SHIPPED_RULES, VENV_PYTHON=VENV_PYTHON,
         VENV_COGOV=VENV_COGOV, BASE_CONTEXT=BASE_CONTEXT, make_context=make_context, stakeholder=stakeholder,
         copy_mini=copy_mini, rule=rule, write_policy=write_policy, line_of=line_of, dedent=dedent,
-        firing_keys=firing_keys, ADVERSARIAL_CONTEXT=ADVERSARIAL_CONTEXT, adversarial_whens=adversarial_whens)
+        firing_keys=firing_keys, ADVERSARIAL_CONTEXT=ADVERSARIAL_CONTEXT, adversarial_whens=adversarial_whens,
+        app_routes=app_routes)
 
 
 @pytest.fixture

@@ -64,18 +64,6 @@ EXPIRED = ("erin", "manager", "tok-rel-erin-expired-0123456789")
 FUTURE = ("fred", "auditor", "tok-rel-fred-future-0123456789")
 
 
-def app_routes(app) -> list[tuple[str, str]]:
-    """(method, path) of every route the app serves, including those of included routers."""
-    out = set()
-    for route in app.routes:
-        contexts = route.effective_route_contexts() if hasattr(route, "effective_route_contexts") else [route]
-        for ctx in contexts:
-            for method in getattr(ctx, "methods", None) or ():
-                if method != "HEAD":
-                    out.add((method, ctx.path))
-    return sorted(out)
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("access")
@@ -114,21 +102,28 @@ def call(client, app, method: str, path: str, headers: dict, decision_id: str):
     return client.request(method, url, json={}, headers=headers)   # schema-invalid: nothing is changed
 
 
-def test_every_route_is_in_the_role_table(app):
-    missing = [f"{m} {p}" for m, p in app_routes(app) if (m, p) not in ACCESS]
+@pytest.fixture(scope="module")
+def all_routes(app, h) -> list[tuple[str, str]]:
+    return h.app_routes(app)
+
+
+@pytest.fixture(scope="module")
+def routes(all_routes) -> list[tuple[str, str]]:
+    """The routes in the role table (all of them, once test_every_route_is_in_the_role_table passes)."""
+    return [(m, p) for m, p in all_routes if (m, p) in ACCESS]
+
+
+def test_every_route_is_in_the_role_table(all_routes):
+    missing = [f"{m} {p}" for m, p in all_routes if (m, p) not in ACCESS]
     assert not missing, ("routes with no entry in tests/reliability/test_rel_access.py ACCESS (decide which roles "
                          f"may call each and add it): {missing}")
 
 
-def _routes(app):
-    return [(m, p) for m, p in app_routes(app) if (m, p) in ACCESS]
-
-
 @pytest.mark.parametrize("user", sorted(USERS))
-def test_each_role_on_every_route(client, app, alices, user):
+def test_each_role_on_every_route(client, app, alices, user, routes):
     role = USERS[user][0]
     wrong = []
-    for method, path in _routes(app):
+    for method, path in routes:
         allowed = ACCESS[(method, path)]
         r = call(client, app, method, path, auth(user), alices["decision_id"])
         if allowed in (PUBLIC, LOGIN) or role in allowed:
@@ -146,9 +141,9 @@ def test_each_role_on_every_route(client, app, alices, user):
     ({"Cookie": f"cogov_token={EXPIRED[2]}"}, "expired API token"),
     ({"Authorization": "Basic YWxpY2U6eA=="}, "malformed Authorization header"),
 ], ids=["none", "unknown", "expired", "expired-cookie", "malformed"])
-def test_no_valid_token_on_every_route(client, app, alices, headers, why):
+def test_no_valid_token_on_every_route(client, app, alices, headers, why, routes):
     wrong = []
-    for method, path in _routes(app):
+    for method, path in routes:
         r = call(client, app, method, path, headers, alices["decision_id"])
         if ACCESS[(method, path)] in (PUBLIC, LOGIN):
             if r.status_code >= 500 or r.status_code == 403:
@@ -165,11 +160,11 @@ def test_a_token_before_its_expiry_works(client):
     assert r.status_code == 200 and r.json()["name"] == "fred"
 
 
-def test_no_route_reads_another_managers_decision(client, app, alices):
+def test_no_route_reads_another_managers_decision(client, app, alices, routes):
     """bob (manager) gets nothing of alice's decision from any route that takes a decision id, nor from lists."""
     secret = "Alice's secret square"
     leaks = []
-    for method, path in _routes(app):
+    for method, path in routes:
         r = call(client, app, method, path, auth("bob"), alices["decision_id"])
         if "{decision_id}" in path and r.status_code < 400:
             leaks.append(f"{method} {path}: {r.status_code}")
@@ -179,10 +174,10 @@ def test_no_route_reads_another_managers_decision(client, app, alices):
     assert client.get(f"/api/v1/decisions/{alices['decision_id']}", headers=auth("alice")).status_code == 200
 
 
-def test_no_route_alters_the_log(client, app, alices):
+def test_no_route_alters_the_log(client, app, alices, routes, all_routes):
     """No route takes PUT, PATCH or DELETE; after every route was called by every role, alice's decision and
     the chain are as they were."""
-    writes = [f"{m} {p}" for m, p in app_routes(app) if m in ("PUT", "PATCH", "DELETE")]
+    writes = [f"{m} {p}" for m, p in all_routes if m in ("PUT", "PATCH", "DELETE")]
     assert not writes
     before = app.state.store.get(alices["decision_id"])
     for path in ("/api/v1/decisions/{id}", "/api/v1/decisions", "/api/v1/audit/verify"):
@@ -190,17 +185,17 @@ def test_no_route_alters_the_log(client, app, alices):
             r = client.request(method, path.format(id=alices["decision_id"]), json={}, headers=auth("carol"))
             assert r.status_code == 405, (method, path, r.status_code)
     for user in USERS:
-        for method, path in _routes(app):
+        for method, path in routes:
             if method == "POST":
                 call(client, app, method, path, auth(user), alices["decision_id"])
     assert app.state.store.get(alices["decision_id"]) == before
     assert app.state.store.verify().ok
 
 
-def test_security_headers_on_every_page_and_api_answer(client, app, alices):
+def test_security_headers_on_every_page_and_api_answer(client, app, alices, routes):
     missing = []
     for user in (*USERS, None):
-        for method, path in _routes(app):
+        for method, path in routes:
             if method != "GET" or path.startswith("/docs"):
                 continue
             r = call(client, app, method, path, auth(user) if user else {}, alices["decision_id"])
