@@ -31,35 +31,55 @@ class GroupCommit:
     def __init__(self, store: DecisionStore, max_batch: int = MAX_BATCH):
         self.store = store
         self.max_batch = max_batch
-        self._queue: list[tuple[dict[str, Any], asyncio.Future]] = []
-        self._writer: asyncio.Task | None = None
+        # Per event loop: a request's future may only be resolved on its own loop (asyncio futures are not
+        # thread-safe), so each loop has its own queue and writer task (one loop per process when served; tests
+        # may run several, one after another or at once).
+        self._queues: dict[asyncio.AbstractEventLoop, list[tuple[dict[str, Any], asyncio.Future]]] = {}
+        self._writers: dict[asyncio.AbstractEventLoop, asyncio.Task] = {}
         self.batches = 0        # transactions written (for tests and benchmarks)
 
     async def record_text(self, **kw: Any) -> tuple[str, datetime]:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.append((kw, future))
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._drain())
+        self._queues.setdefault(loop, []).append((kw, future))
+        writer = self._writers.get(loop)
+        if writer is None or writer.done():
+            for other in list(self._writers):
+                if other.is_closed():           # a loop closed without ending its writer: forget it
+                    self._writers.pop(other, None)
+                    self._queues.pop(other, None)
+            self._writers[loop] = loop.create_task(self._drain(loop))
         # A cancelled request (its client went away) still has its decision written, as a direct write in a
         # worker thread would: only the answer is lost.
         return await future
 
-    async def _drain(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue[:self.max_batch], self._queue[self.max_batch:]
-            try:
-                results: list[Any] = await run_in_threadpool(self.store.record_texts, [kw for kw, _ in batch])
-            except BaseException as exc:    # the event loop is going away: fail the waiting requests
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
-                raise
-            self.batches += 1
-            for (_, future), result in zip(batch, results):
-                if future.done():           # cancelled
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
+    async def _drain(self, loop: asyncio.AbstractEventLoop) -> None:
+        queue = self._queues[loop]
+        try:
+            while queue:
+                batch = queue[:self.max_batch]
+                del queue[:self.max_batch]
+                try:
+                    results: list[Any] = await run_in_threadpool(self.store.record_texts, [kw for kw, _ in batch])
+                except Exception as exc:        # the call itself failed: this batch fails, the queue goes on
+                    results = [exc] * len(batch)
+                except BaseException as exc:    # the event loop is going away: fail every waiting request
+                    failure = RuntimeError(repr(exc))
+                    for _, future in batch + queue:
+                        if not future.done():
+                            future.set_exception(failure)
+                    queue.clear()
+                    raise
                 else:
-                    future.set_result(result)
+                    self.batches += 1
+                for (_, future), result in zip(batch, results):
+                    if future.done():           # cancelled
+                        continue
+                    if isinstance(result, BaseException):
+                        future.set_exception(result)
+                    else:
+                        future.set_result(result)
+        finally:
+            if not queue and self._writers.get(loop) is asyncio.current_task():
+                self._writers.pop(loop, None)
+                self._queues.pop(loop, None)
