@@ -18,6 +18,12 @@ import yaml
 # libyaml's parser when PyYAML was built with it (ten times faster on large rule bases: loading is most of a
 # hot reload's time); the pure-Python one otherwise. Both give the same nodes and lines (tests/test_yamlsource.py).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml accepts or reads differently what the pure-Python parser refuses or reads otherwise where these
+# characters are (a tab after "key:", a byte order mark past the start, NEL and the Unicode line separators,
+# a lone surrogate), and words its errors differently: a text holding one of them, or one libyaml refuses,
+# is parsed by the pure-Python parser, so every file reads and every error says what it did before.
+_C_DIFFERS = re.compile("[\t\x85\u2028\u2029\ufeff\ud800-\udfff]")
+_UNPARSED = object()
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 200_000
 
@@ -92,12 +98,10 @@ def _build(node: yaml.Node, path: tuple, out: Located, counter: list[int]) -> An
     raise YamlError(f"unsupported YAML node {type(node).__name__}", node.start_mark.line + 1)
 
 
-def parse_yaml(text: str) -> Located:
-    """Parse one YAML document; raise YamlError with a line on anything unsafe."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
+def _compose(text: str, loader: Any) -> yaml.Node | None:
+    """The document's node tree by `loader`; YamlError with a line on anything unsafe or invalid."""
     try:
-        for event in yaml.parse(text, Loader=_LOADER):
+        for event in yaml.parse(text, Loader=loader):
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent):
                 raise YamlError("YAML aliases (*name) are not allowed in rule files", line)
@@ -106,12 +110,26 @@ def parse_yaml(text: str) -> Located:
             tag = getattr(event, "tag", None)
             if tag is not None:
                 raise YamlError(f"YAML tags ({tag}) are not allowed in rule files", line)
-        node = yaml.compose(text, Loader=_LOADER)
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise YamlError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
+
+
+def parse_yaml(text: str) -> Located:
+    """Parse one YAML document; raise YamlError with a line on anything unsafe."""
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
+    node: Any = _UNPARSED
+    if _LOADER is not yaml.SafeLoader and not _C_DIFFERS.search(text, 1 if text.startswith("\ufeff") else 0):
+        try:
+            node = _compose(text, _LOADER)
+        except Exception:    # noqa: BLE001 - the pure-Python parser says what is wrong, as it always has
+            node = _UNPARSED
+    if node is _UNPARSED:
+        node = _compose(text, yaml.SafeLoader)
     out = Located(data=None)
     if node is None:
         out.data = None
