@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import struct
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -72,11 +74,11 @@ async def _exchange(worker: _Worker, job: tuple[str, Any], timeout: float,
 
     The worker is idle (blocked reading its pipe) whenever a job is sent, so
     a job that fits the pipe's buffer is written without blocking; a larger
-    one is written from a thread. The answer is awaited by watching the pipe
-    (add_reader) rather than by a thread per job: two thread hand-offs per
-    request cost the single web process more CPU than the pipe I/O itself.
-    Raises _Timeout after `timeout` seconds, EOFError/OSError when the worker
-    died mid-job.
+    one is written from a thread. The answer is read as it arrives, never
+    blocking the loop (_receive), rather than by a thread per job: two thread
+    hand-offs per request cost the single web process more CPU than the pipe
+    I/O itself. Raises _Timeout when the whole answer has not arrived within
+    `timeout` seconds, EOFError/OSError when the worker died mid-job.
     """
     loop = asyncio.get_running_loop()
     payload = ForkingPickler.dumps(job)
@@ -84,16 +86,60 @@ async def _exchange(worker: _Worker, job: tuple[str, Any], timeout: float,
         worker.conn.send_bytes(payload)
     else:
         await loop.run_in_executor(executor, worker.conn.send_bytes, payload)
-    readable = loop.create_future()
-    fd = worker.conn.fileno()
-    loop.add_reader(fd, lambda: readable.done() or readable.set_result(None))
+    return await _receive(worker.conn, loop.time() + timeout)
+
+
+async def _receive(conn: Connection, deadline: float) -> Any:
+    """One message from `conn`, read in non-blocking chunks as they arrive (multiprocessing's framing: a
+    4-byte big-endian length, or -1 and an 8-byte one, then the pickle), so that a worker stalled half way
+    through its answer holds up its own request until `deadline`, never the event loop."""
+    loop = asyncio.get_running_loop()
+    fd = conn.fileno()
+    readable = asyncio.Event()
+    buffer = bytearray()
+    loop.add_reader(fd, readable.set)
+    os.set_blocking(fd, False)
     try:
-        await asyncio.wait_for(readable, timeout)
-    except TimeoutError:
-        raise _Timeout from None
+        while True:
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                readable.clear()
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise _Timeout from None
+                try:
+                    await asyncio.wait_for(readable.wait(), remaining)
+                except TimeoutError:
+                    raise _Timeout from None
+                continue
+            if not chunk:
+                raise EOFError("the worker closed its pipe")
+            buffer += chunk
+            message = _framed(buffer)
+            if message is not None:
+                return ForkingPickler.loads(message)
     finally:
         loop.remove_reader(fd)
-    return worker.conn.recv()   # the answer has begun: the rest follows as the worker writes it
+        if not conn.closed:
+            os.set_blocking(fd, True)
+
+
+def _framed(buffer: bytearray) -> memoryview | None:
+    """The payload of the message in `buffer` once all of it is there (None before); OSError if more than
+    one message arrived (a worker answers each job exactly once)."""
+    if len(buffer) < 4:
+        return None
+    size, start = struct.unpack("!i", buffer[:4])[0], 4
+    if size == -1:
+        if len(buffer) < 12:
+            return None
+        size, start = struct.unpack("!Q", buffer[4:12])[0], 12
+    if len(buffer) < start + size:
+        return None
+    if len(buffer) > start + size:
+        raise OSError(f"the worker sent {len(buffer) - start - size} bytes more than its answer")
+    return memoryview(buffer)[start:]
 
 
 def run_check(files: dict[str, str], timeout: float, target: CheckTarget | None = None) -> tuple[str, Any]:

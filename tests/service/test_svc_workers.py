@@ -194,3 +194,24 @@ def test_a_job_larger_than_the_pipe_buffer_is_sent_whole(slow_app):
     assert [p["name"] for p in r.json()["participants"]] == [s["name"] for s in context["stakeholders"]]
     small = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))
     assert small.status_code == 201 and app.state.pool.status()["failures"] == failures
+
+
+def test_a_worker_stalled_half_way_through_its_answer_holds_up_only_its_own_request(slow_app):
+    """The answer is read as it arrives: a worker that stops writing mid-answer makes its request time out
+    (503, worker replaced) while other requests keep being answered; the event loop never waits on it."""
+    app, client = slow_app
+    pool = app.state.pool
+    wait_for(lambda: pool.status()["idle"] == 2, what="two idle workers")
+    context = pilot("athens")
+    context["project"]["name"] = "stall:8"
+    finished: list[tuple[str, int]] = []
+    stalled = threading.Thread(target=lambda: finished.append(
+        ("stalled", client.post("/api/v1/recommendations", json=context, headers=auth("alice")).status_code)))
+    stalled.start()
+    wait_for(lambda: pool.status()["busy"] == 1, what="the stalled job to start")
+    time.sleep(0.5)                               # its half answer is in the pipe by now
+    r = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))
+    finished.append(("other", r.status_code))
+    stalled.join(15)
+    assert finished == [("other", 201), ("stalled", 503)], finished
+    wait_for(lambda: pool.status()["alive"] == 2, what="the stalled worker's replacement")
