@@ -288,12 +288,19 @@ class EnginePool:
         workers = list(self._workers)
         self._workers.clear()
         if workers:
-            await loop.run_in_executor(None, self._stop_all, workers)
+            await loop.run_in_executor(None, self._stop_all, workers, False)
+        # A job still under way (a drain that timed out) is watching its worker's pipe from this loop: with
+        # its worker gone it reads EOF and lets go of the pipe. Only then are the pipes closed, so that no
+        # watch outlives its file descriptor (whose number a new pipe could reuse).
+        if self._exchanges:
+            await asyncio.wait(list(self._exchanges), timeout=5)
+        for w in workers:
+            w.conn.close()
         for executor in (self._callers, self._spawner, self._checker):
             executor.shutdown(wait=False, cancel_futures=True)
 
     @staticmethod
-    def _stop_all(workers: list[_Worker]) -> None:
+    def _stop_all(workers: list[_Worker], close_pipes: bool = True) -> None:
         for w in workers:
             try:
                 w.conn.send(None)
@@ -305,7 +312,8 @@ class EnginePool:
             if w.process.is_alive():
                 w.process.kill()
                 w.process.join(2)
-            w.conn.close()
+            if close_pipes:
+                w.conn.close()
 
     # -- status ------------------------------------------------------------------
     def status(self) -> dict[str, Any]:

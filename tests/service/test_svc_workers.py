@@ -215,3 +215,25 @@ def test_a_worker_stalled_half_way_through_its_answer_holds_up_only_its_own_requ
     stalled.join(15)
     assert finished == [("other", 201), ("stalled", 503)], finished
     wait_for(lambda: pool.status()["alive"] == 2, what="the stalled worker's replacement")
+
+
+def test_closing_a_pool_with_a_job_in_flight_fails_the_job_and_leaves_no_watch_on_its_pipe(rulebase):
+    """A pool closed under a running job (a drain that timed out): the job fails as a crash, and its pipe is
+    unwatched before it is closed, so no stale watch can catch a new pipe given the same descriptor number."""
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=30, target=slow_main)
+        await pool.start()
+        (worker,) = list(pool._workers)
+        fd = worker.conn.fileno()
+        job = asyncio.create_task(pool.evaluate(sleepy(20)))
+        while pool.status()["busy"] != 1:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)                     # the job is sent and its answer awaited
+        assert fd in loop._selector.get_map()        # watched while it runs
+        await pool.close()
+        with pytest.raises(WorkerFailure) as failed:
+            await job
+        assert failed.value.kind == "crash"
+        assert fd not in loop._selector.get_map() and worker.conn.closed
+    _run(scenario())
