@@ -26,7 +26,8 @@ MAX_BATCH = 64      # decisions per transaction at most
 
 
 class GroupCommit:
-    """`await log_writer.record_text(**kw)`: DecisionStore.record_text, group-committed."""
+    """`await log_writer.record_text(**kw)`: one item of DecisionStore.record_texts, group-committed; answers
+    (id, created_at) or raises what kept the decision out of the log."""
 
     def __init__(self, store: DecisionStore, max_batch: int = MAX_BATCH):
         self.store = store

@@ -41,6 +41,10 @@ class LogError(RuntimeError):
     """The log refused an operation (e.g. a decision for a rule base it does not hold)."""
 
 
+def _not_stored(version: str) -> LogError:
+    return LogError(f"rule base {version} is not stored: call store_rulebase first")
+
+
 class DecisionStore:
     """The decision log on one database (SQLite or PostgreSQL, by URL)."""
 
@@ -146,25 +150,23 @@ class DecisionStore:
         (`context`, e.g. from a form: logged as canonical JSON), or both.
         The rule base version must have been stored with store_rulebase.
         """
-        values, index, recommendation = self._append(identity, recommendation, None, None, rulebase_version,
-                                                     engine_version, context, context_raw)
-        return self._record(values | index, recommendation, index["rules"])
-
-    def record_text(self, *, identity: Any, canonical: str, index: dict[str, Any], rulebase_version: str,
-                    engine_version: str, context: Any, context_raw: str) -> tuple[str, datetime]:
-        """As record, for a recommendation given as its canonical JSON text (`canonical_json` of it) and
-        its `chain.recommendation_index`, both made by an engine worker; returns (id, created_at).
-        Stores exactly what record() stores for the same recommendation."""
-        values, _, _ = self._append(identity, None, canonical, index, rulebase_version, engine_version,
-                                    context, context_raw)
-        return values["id"], values["created_at"]
+        item = self._prepare(identity, recommendation, None, None, rulebase_version, engine_version, context,
+                             context_raw)
+        with self._appending() as conn:
+            digests = self._digests(conn, {rulebase_version})
+            if digests.get(rulebase_version) is None:
+                raise _not_stored(rulebase_version)
+            values = self._write(conn, [item], digests)[0]
+        return self._record(values | item["index"], item["recommendation"], item["index"]["rules"])
 
     def record_texts(self, items: list[dict[str, Any]]) -> list[tuple[str, datetime] | Exception]:
-        """Append several decisions, each given as record_text's keyword arguments, in ONE transaction
-        (one commit, so one flush to disk, for all of them): the log's group commit (service/log/
-        group_commit.py). Answers, item by item, (id, created_at) or the exception that kept that item
-        out of the log; a failed transaction fails every item and writes none. The records are chained
-        in the order given, each exactly as record_text would store it."""
+        """Append several decisions in ONE transaction (one commit, so one flush to disk, for all of them):
+        the log's group commit (service/log/group_commit.py). Each item gives a recommendation as an engine
+        worker made it, keyword arguments identity, context_raw, context, canonical (its `canonical_json`),
+        index (its `chain.recommendation_index`), rulebase_version and engine_version. Answers, item by
+        item, (id, created_at) or the exception that kept that item out of the log; a failed transaction
+        fails every item and writes none. The records are chained in the order given, each exactly as
+        record() stores the same recommendation."""
         results: list[tuple[str, datetime] | Exception | None] = [None] * len(items)
         prepared: list[tuple[int, dict[str, Any]]] = []
         for i, kw in enumerate(items):
@@ -180,8 +182,7 @@ class DecisionStore:
                 ok: list[tuple[int, dict[str, Any]]] = []
                 for i, item in prepared:
                     if digests.get(item["rulebase_version"]) is None:
-                        results[i] = LogError(f"rule base {item['rulebase_version']} is not stored: "
-                                              "call store_rulebase first")
+                        results[i] = _not_stored(item["rulebase_version"])
                     else:
                         ok.append((i, item))
                 for (i, _), values in zip(ok, self._write(conn, [item for _, item in ok], digests)):
@@ -191,19 +192,6 @@ class DecisionStore:
                 if not isinstance(results[i], LogError):
                     results[i] = exc
         return results  # type: ignore[return-value]
-
-    def _append(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
-                rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
-                context: Any, context_raw: str | None) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
-        """Write one decision in one transaction; (stored values, index, recommendation as stored or None)."""
-        item = self._prepare(identity, recommendation, rec_text, rec_index, rulebase_version, engine_version,
-                             context, context_raw)
-        with self._appending() as conn:
-            digests = self._digests(conn, {rulebase_version})
-            if digests.get(rulebase_version) is None:
-                raise LogError(f"rule base {rulebase_version} is not stored: call store_rulebase first")
-            values = self._write(conn, [item], digests)[0]
-        return values, item["index"], item["recommendation"]
 
     def _prepare(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
                  rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,

@@ -103,10 +103,18 @@ def test_a_failed_transaction_fails_every_request_in_it_and_stores_none(store, t
 
 
 def test_a_batch_is_stored_as_single_writes_store_it(store, texts):
-    """record_texts chains each item after the previous one, exactly as record_text would."""
-    one = store.record_text(**_kw(texts, "athens"))
+    """record_texts chains each item after the previous one, each stored exactly as record() stores the same
+    recommendation given as a dict."""
+    kw = _kw(texts, "athens")
+    one = store.record(identity=kw["identity"], context_raw=kw["context_raw"],
+                       recommendation=json.loads(kw["canonical"]), rulebase_version=kw["rulebase_version"],
+                       engine_version=kw["engine_version"])
     many = store.record_texts([_kw(texts, name, f"u{i}") for i, name in enumerate(NAMES)])
     assert all(isinstance(m, tuple) for m in many)
     seqs = [store.get(m[0]).seq for m in many]
-    assert seqs == [store.get(one[0]).seq + 1 + i for i in range(len(NAMES))]
+    assert seqs == [one.seq + 1 + i for i in range(len(NAMES))]
     assert store.verify().ok and store.verify().count == 1 + len(NAMES)
+    batched = store.get(many[NAMES.index("athens")][0])
+    for field in ("context_raw", "recommendation", "rulebase_version", "rulebase_digest", "engine_version",
+                  "approach", "city", "project_name", "fired_rules", "format", "personal"):
+        assert getattr(batched, field) == getattr(one, field), field
