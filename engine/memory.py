@@ -92,9 +92,8 @@ class WorkingMemory:
         new: list[tuple[str, str]] = []
         derive = rule.then.derive
         if derive:
-            scopes = self.rb.fact_scope
             for name in derive:
-                owner = PROJECT if scopes.get(name) == "project" else subject
+                owner = self.fact_owner(name, subject)
                 providers = self.providers.get((name, owner))
                 if providers is None:
                     self.providers[(name, owner)] = [firing.seq]

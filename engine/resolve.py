@@ -165,10 +165,7 @@ def _collect_all(wm: WorkingMemory) -> dict[str, dict[str, list[Firing]]]:
     found: dict[str, dict[str, list[Firing]]] = {attr: {} for attr in _COLLECTED}
     conclusions = rulebase_cache(wm.rb, "resolve.conclusions", _conclusions)
     for f in wm.firings:
-        listed = conclusions.get(f.rule.id)
-        if listed is None or wm.rb.by_id.get(f.rule.id) is not f.rule:
-            listed = tuple((attr, tuple(getattr(f.rule.then, attr))) for attr in _COLLECTED)
-        for attr, codes in listed:
+        for attr, codes in conclusions[f.rule.id]:     # a firing's rule is one of wm.rb's, as for `_concluded`
             by_code = found[attr]
             for code in codes:
                 if code in by_code:
