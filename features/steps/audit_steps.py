@@ -193,36 +193,39 @@ def _(audit: Audit):
         raise AssertionError("not reproduced: " + "; ".join(f"{n}: {d}" for n, d in bad.items()))
 
 
+def _integrity(audit: Audit, status: str, expected: str):
+    """The one replay's integrity verdict, which must have `status` (`expected` says it in words)."""
+    (report,) = audit.replays.values()
+    i = report.integrity
+    if i.status != status:
+        raise AssertionError(f"expected {expected}, got {i.status}: {i.detail}")
+    return i
+
+
+def _names_only_the_dropped_technique(audit: Audit, changes, what: str) -> None:
+    items = [c.item for c in changes]
+    if items != [f"technique:{audit.dropped}"]:
+        raise AssertionError(f"expected the {what} to name technique:{audit.dropped} only, it names {items}")
+
+
 @then("the replay reports an integrity fault that names the dropped technique")
 def _(audit: Audit):
-    (report,) = audit.replays.values()
-    if report.integrity.status != "fault":
-        raise AssertionError(f"expected an integrity fault, got {report.integrity.status}: {report.integrity.detail}")
-    items = [c.item for c in report.integrity.changes]
-    if items != [f"technique:{audit.dropped}"]:
-        raise AssertionError(f"expected the fault to name technique:{audit.dropped} only, it names {items}")
+    i = _integrity(audit, "fault", "an integrity fault")
+    _names_only_the_dropped_technique(audit, i.changes, "fault")
 
 
 @then(parsers.parse("the replay reports an engine change from engine {version} that names the dropped technique"))
 def _(audit: Audit, version: str):
-    (report,) = audit.replays.values()
-    i = report.integrity
-    if i.status != "engine_changed":
-        raise AssertionError(f"expected an engine change, got {i.status}: {i.detail}")
+    i = _integrity(audit, "engine_changed", "an engine change")
     if (i.record_engine_version, i.replay_engine_version) != (version, ENGINE_VERSION):
         raise AssertionError(f"expected engines {version} and {ENGINE_VERSION}, got {i.record_engine_version} "
                              f"and {i.replay_engine_version}")
-    items = [c.item for c in i.changes]
-    if items != [f"technique:{audit.dropped}"]:
-        raise AssertionError(f"expected the change to name technique:{audit.dropped} only, it names {items}")
+    _names_only_the_dropped_technique(audit, i.changes, "change")
 
 
 @then(parsers.parse("the replay is reproduced, made by engine {version} and replayed by the current engine"))
 def _(audit: Audit, version: str):
-    (report,) = audit.replays.values()
-    i = report.integrity
-    if i.status != "reproduced":
-        raise AssertionError(f"expected it reproduced, got {i.status}: {i.detail}")
+    i = _integrity(audit, "reproduced", "it reproduced")
     if (i.record_engine_version, i.replay_engine_version) != (version, ENGINE_VERSION) or version not in i.detail:
         raise AssertionError(f"expected engines {version} and {ENGINE_VERSION} named, got: {i.detail}")
 
