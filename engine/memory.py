@@ -27,10 +27,6 @@ class Firing:
     matched: dict[str, Any]
     uses: list[int] = field(default_factory=list)   # seqs of firings this one relied on
 
-    @property
-    def key(self) -> tuple[str, str]:
-        return self.rule.id, self.subject
-
 
 class WorkingMemory:
     def __init__(self, rb: RuleBase, subj: Subjects):
