@@ -9,22 +9,25 @@ from pathlib import Path
 from typing import Any
 
 from .context import ProjectContext
+from .errors import (ChangeError, CogovError, ConditionError, ContextError, EngineError, ItemError, LoadError,
+                     ResolutionError, RuleBaseError, YamlError)
 from .evaluator import run_python
-from .facts import ContextError, subjects, validate_context
+from .facts import subjects, validate_context
 from .loader import load_rulebase
 from .recommendation import Recommendation
-from .resolve import ResolutionError, recommendation_data, resolve
-from .rulebase import LoadError, RuleBase, RuleBaseError
-from .runtime import DurableRuntime, EngineError
-from .whatif import ChangeError, WhatIf, apply_changes, what_if
-from .whynot import ItemError, WhyNot, why_not
+from .resolve import recommendation_data, resolve
+from .rulebase import RuleBase
+from .runtime import DurableRuntime
+from .whatif import WhatIf, apply_changes, what_if
+from .whynot import WhyNot, why_not
 
 ENGINE_VERSION = "0.1.0"
 BACKENDS = ("durable", "python")
 
-__all__ = ["ENGINE_VERSION", "ContextError", "Engine", "EngineError", "LoadError", "ProjectContext",
-           "Recommendation", "ResolutionError", "RuleBase", "RuleBaseError", "check_rulebase", "load_rulebase",
-           "validate_context", "ChangeError", "ItemError", "WhatIf", "WhyNot", "apply_changes", "what_if", "why_not"]
+__all__ = ["ENGINE_VERSION", "CogovError", "ConditionError", "ContextError", "Engine", "EngineError", "LoadError",
+           "ProjectContext", "Recommendation", "ResolutionError", "RuleBase", "RuleBaseError", "YamlError",
+           "check_rulebase", "load_rulebase", "validate_context", "ChangeError", "ItemError", "WhatIf", "WhyNot",
+           "apply_changes", "what_if", "why_not"]
 
 
 class Engine:

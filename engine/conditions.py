@@ -19,6 +19,7 @@ import yaml
 
 from .approaches import ORDER as APPROACH_ORDER
 from .context import IAP2Level, SECTION_MODELS, Stakeholder, field_enum
+from .errors import ConditionError
 
 MAX_TERMS = 64
 MAX_LITERALS = 24
@@ -63,13 +64,6 @@ def _fields() -> dict[str, FieldInfo]:
 FIELDS: dict[str, FieldInfo] = _fields()
 ORDERED_OPS = {"<", "<=", ">", ">="}
 NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", "<=": ">", ">": "<=", "in": "not in", "not in": "in"}
-
-
-class ConditionError(Exception):
-    def __init__(self, message: str, path: tuple = ()):
-        super().__init__(message)
-        self.message = message
-        self.path = path
 
 
 # ---- AST -------------------------------------------------------------------

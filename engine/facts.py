@@ -13,16 +13,9 @@ from pydantic import ValidationError
 
 from .conditions import FIELDS
 from .context import ProjectContext
+from .errors import ContextError
 
 PROJECT = "_project"
-
-
-class ContextError(ValueError):
-    """The context is invalid; `errors` name each bad field path."""
-
-    def __init__(self, errors: list[dict[str, Any]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 def validate_context(data: Any) -> ProjectContext:

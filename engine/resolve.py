@@ -11,6 +11,7 @@ from typing import Any
 
 from . import approaches
 from .context import IAP2Level
+from .errors import ResolutionError
 from .facts import PROJECT
 from .memory import Firing, WorkingMemory, rulebase_cache
 from .recommendation import Recommendation
@@ -19,10 +20,6 @@ from .rulebase import RuleBase
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
           "avoided techniques beat recommended ones")
-
-
-class ResolutionError(RuntimeError):
-    """The rule base produced something no policy can resolve (e.g. no feasible approach)."""
 
 
 @dataclass

@@ -6,33 +6,8 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .conditions import Derived, Node, Term
+from .errors import LoadError, RuleBaseError  # noqa: F401 - importable from here, as before engine.errors
 from .rulefile import Then
-
-
-@dataclass(frozen=True)
-class LoadError:
-    """One problem found while loading a rule base, located for the author."""
-
-    file: str
-    line: int | None
-    message: str
-    rule: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = f" [{self.rule}]" if self.rule else ""
-        return f"{where}:{who} {self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "rule": self.rule, "message": self.message}
-
-
-class RuleBaseError(Exception):
-    """The rule base was refused; `errors` says why, file:line each."""
-
-    def __init__(self, errors: list[LoadError]):
-        self.errors = errors
-        super().__init__(f"{len(errors)} error(s) in rule base:\n" + "\n".join(str(e) for e in errors))
 
 
 @dataclass

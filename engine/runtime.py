@@ -27,14 +27,11 @@ import durable_rules_engine
 import orjson
 
 from .conditions import FIELDS
+from .errors import EngineError
 from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
 from .facts import PROJECT, Subjects
 from .memory import WorkingMemory
 from .rulebase import RuleBase
-
-
-class EngineError(RuntimeError):
-    """durable_rules failed on an evaluation; nothing was recommended."""
 
 
 class _QuietHost(durable_engine.Host):

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import approaches
 from .conditions import FIELDS, Derived, FieldInfo, literal_fields
 from .diff import RecommendationDiff, diff, items
+from .errors import ChangeError
 from .evaluator import run_python
 from .facts import subjects, validate_context
 from .resolve import ResolutionError, resolve
@@ -44,14 +45,6 @@ CHANGE_SECTIONS = ("project", "decision", "public", "capacity")
 MAX_CHANGES = 4
 DEFAULT_MAX_EVALUATIONS = 2000
 Evaluate = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-class ChangeError(ValueError):
-    """Changes that cannot be applied; `errors` name each bad field (changes[i].field / .value)."""
-
-    def __init__(self, errors: list[dict[str, Any]]):
-        self.errors = errors
-        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
 
 
 class _Out(BaseModel):

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from . import approaches
 from .conditions import Derived, Literal, Term, holds, literal_fields, term_text
 from .context import IAP2Level
+from .errors import ItemError
 from .evaluator import run_python
 from .facts import PROJECT, subjects, validate_context
 from .memory import Firing, WorkingMemory
@@ -52,10 +53,6 @@ _CATALOGUED = {
     "warning": ("warnings", "warnings", "warning"),
 }
 LEVELS = tuple(m.value for m in IAP2Level)
-
-
-class ItemError(ValueError):
-    """The item cannot be read: unknown kind, code or stakeholder (the message says which, with a hint)."""
 
 
 def _hint(word: str, choices: list[str]) -> str:

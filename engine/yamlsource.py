@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from .errors import YamlError
+
 # libyaml's parser when PyYAML was built with it (ten times faster on large rule bases: loading is most of a
 # hot reload's time); the pure-Python one otherwise. Both give the same nodes and lines (tests/test_yamlsource.py).
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -24,19 +26,15 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # is parsed by the pure-Python parser, so every file reads and every error says what it did before.
 _C_DIFFERS = re.compile("[\t\x85\u2028\u2029\ufeff\ud800-\udfff]")
 _UNPARSED = object()
+# NUL and lone surrogates, which escapes in quoted scalars ("\\0", "\\ud800") produce: the decision log cannot
+# store them (PostgreSQL's text refuses NUL; a lone surrogate is no UTF-8), and rule texts reach it.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 200_000
 
 _QUOTED = ("'", '"', "|", ">")
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
-
-
-class YamlError(Exception):
-    def __init__(self, message: str, line: int | None):
-        super().__init__(message)
-        self.message = message
-        self.line = line
 
 
 @dataclass
@@ -73,13 +71,21 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def _storable(node: yaml.ScalarNode) -> yaml.ScalarNode:
+    if (found := _UNSTORABLE.search(node.value)) is not None:
+        what = "a NUL character" if found.group() == "\x00" else "a lone surrogate"
+        raise YamlError(f"{what} (\\u{ord(found.group()):04x}) in a value: the decision log cannot store it",
+                        node.start_mark.line + 1)
+    return node
+
+
 def _build(node: yaml.Node, path: tuple, out: Located, counter: list[int]) -> Any:
     counter[0] += 1
     if counter[0] > MAX_NODES:
         raise YamlError(f"document has more than {MAX_NODES} values", node.start_mark.line + 1)
     out.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
+        return _scalar(_storable(node))
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), out, counter) for i, item in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -87,7 +93,7 @@ def _build(node: yaml.Node, path: tuple, out: Located, counter: list[int]) -> An
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlError("mapping keys must be plain text", key_node.start_mark.line + 1)
-            key = key_node.value
+            key = _storable(key_node).value
             if key == "<<":
                 raise YamlError("merge keys (<<) are not allowed in rule files", key_node.start_mark.line + 1)
             if key in result:
