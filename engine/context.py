@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
+                      field_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
@@ -100,8 +101,20 @@ class StakeholderKind(str, Enum):
     other = "other"
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=2000)]
+def _storable(value: str) -> str:
+    """Every text of a context is kept in the decision log, and PostgreSQL's text columns refuse NUL (SQLite
+    takes it): refused here, so both backends answer alike and one request never fails a group commit's
+    others. (A lone surrogate, e.g. a JSON "\\ud800", pydantic refuses itself: string_unicode.)"""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character",
+                                  "contains a NUL character (\\u0000), which the decision log cannot store")
+    return value
+
+
+Storable = AfterValidator(_storable)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Storable]
+LongText = Annotated[str, StringConstraints(max_length=2000), Storable]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable]
 StakeholderId = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
 ]
@@ -114,7 +127,7 @@ class _Section(BaseModel):
 class Project(_Section):
     """What the project is and what the manager wants from participation."""
 
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    name: Name = Field(
         description="Name of the project or service.")
     city: Text | None = Field(None, description="City running the project.")
     domain: Domain = Field(Domain.other, description="Service domain.")
@@ -175,7 +188,7 @@ class Stakeholder(_Section):
     """One stakeholder group, described for a power/interest and salience analysis."""
 
     id: StakeholderId = Field(description="Unique short id (lowercase letters, digits, _ and -).")
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = Field(
+    name: Name = Field(
         description="Display name of the group.")
     kind: StakeholderKind = Field(description="What kind of group it is.")
     power: Level = Field(description="Power over the decision or its implementation (Mendelow).")
@@ -214,7 +227,7 @@ class ProjectContext(BaseModel):
     stakeholders: Annotated[list[Stakeholder], Field(min_length=1, max_length=MAX_STAKEHOLDERS)] = Field(
         description="The stakeholder groups (at least one, ids unique).")
     capacity: Capacity
-    notes: dict[Annotated[str, StringConstraints(max_length=200)], LongText] = Field(
+    notes: dict[Annotated[str, StringConstraints(max_length=200), Storable], LongText] = Field(
         default_factory=dict, max_length=200,
         description="Free notes keyed by field path, e.g. marking a value as assumed. Not read by rules.")
 

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, Row, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
 from service.log.chain import (FORMAT, canonical_json, context_index, derive_index, record_hash, recommendation_index,
                                rulebase_digest, utc_naive)
@@ -39,6 +39,13 @@ MAX_PAGE = 200
 
 class LogError(RuntimeError):
     """The log refused an operation (e.g. a decision for a rule base it does not hold)."""
+
+
+def _database_unusable(exc: Exception) -> bool:
+    """Whether a failed write says the database cannot take any write now (connection lost, server down, disk
+    full, lock timeout: DBAPI OperationalError/InterfaceError) rather than that it refused this record's values
+    (DataError, an encoding error, a constraint)."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
 
 
 def _not_stored(version: str) -> LogError:
@@ -164,9 +171,14 @@ class DecisionStore:
         the log's group commit (service/log/group_commit.py). Each item gives a recommendation as an engine
         worker made it, keyword arguments identity, context_raw, context, canonical (its `canonical_json`),
         index (its `chain.recommendation_index`), rulebase_version and engine_version. Answers, item by
-        item, (id, created_at) or the exception that kept that item out of the log; a failed transaction
-        fails every item and writes none. The records are chained in the order given, each exactly as
-        record() stores the same recommendation."""
+        item, (id, created_at) or the exception that kept that item out of the log. The records are chained
+        in the order given, each exactly as record() stores the same recommendation.
+
+        A record that fails to write fails alone: when the batch's transaction fails, each of its items is
+        written again in a transaction of its own (in order), so a record the database refuses (a value it
+        cannot store that validation let through) gets its error and the others are written and answered.
+        A lost connection, a full disk or a lock timeout is no item's fault: the batch then fails as a whole,
+        without retries (each would wait on the same database)."""
         results: list[tuple[str, datetime] | Exception | None] = [None] * len(items)
         prepared: list[tuple[int, dict[str, Any]]] = []
         for i, kw in enumerate(items):
@@ -176,6 +188,26 @@ class DecisionStore:
                                                   kw["context_raw"])))
             except Exception as exc:     # this item's own fault (e.g. a record() misuse); the others go on
                 results[i] = exc
+        failure = self._append_batch(prepared, results)
+        if failure is not None and len(prepared) > 1 and not _database_unusable(failure):
+            for i, item in prepared:
+                if isinstance(results[i], LogError):
+                    continue
+                failure = self._append_batch([(i, item)], results)
+                if failure is not None and _database_unusable(failure):   # the rest would fail the same way:
+                    break                                                   # they keep the batch's failure
+        for i, result in enumerate(results):
+            if isinstance(result, Exception) and not isinstance(result, (SQLAlchemyError, LogError)):
+                # e.g. a driver's UnicodeEncodeError: the caller answers "not written" (503), not a crash (500)
+                wrapped = LogError(f"the decision could not be written to the log: {result}")
+                wrapped.__cause__ = result
+                results[i] = wrapped
+        return results  # type: ignore[return-value]
+
+    def _append_batch(self, prepared: list[tuple[int, dict[str, Any]]],
+                      results: list[Any]) -> Exception | None:
+        """Write `prepared` in one transaction, setting each item's result; the transaction's failure (then
+        every item not refused on its own has it as its result and none is written), or None."""
         try:
             with self._appending() as conn:
                 digests = self._digests(conn, {item["rulebase_version"] for _, item in prepared})
@@ -185,13 +217,15 @@ class DecisionStore:
                         results[i] = _not_stored(item["rulebase_version"])
                     else:
                         ok.append((i, item))
-                for (i, _), values in zip(ok, self._write(conn, [item for _, item in ok], digests)):
-                    results[i] = (values["id"], values["created_at"])
+                written = self._write(conn, [item for _, item in ok], digests)
         except Exception as exc:         # the transaction failed (maybe at commit): none of this batch is written
             for i, _ in prepared:
                 if not isinstance(results[i], LogError):
                     results[i] = exc
-        return results  # type: ignore[return-value]
+            return exc
+        for (i, _), values in zip(ok, written):
+            results[i] = (values["id"], values["created_at"])
+        return None
 
     def _prepare(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
                  rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
