@@ -13,7 +13,7 @@ from .errors import (ChangeError, CogovError, ConditionError, ContextError, Engi
                      ResolutionError, RuleBaseError, YamlError)
 from .evaluator import run_python
 from .facts import subjects, validate_context
-from .loader import load_rulebase
+from .loader import load_rulebase, load_rulebase_files
 from .recommendation import Recommendation
 from .resolve import recommendation_data, resolve
 from .rulebase import RuleBase
@@ -24,10 +24,10 @@ from .whynot import WhyNot, why_not
 ENGINE_VERSION = "0.1.0"
 BACKENDS = ("durable", "python")
 
-__all__ = ["ENGINE_VERSION", "CogovError", "ConditionError", "ContextError", "Engine", "EngineError", "LoadError",
-           "ProjectContext", "Recommendation", "ResolutionError", "RuleBase", "RuleBaseError", "YamlError",
-           "check_rulebase", "load_rulebase", "validate_context", "ChangeError", "ItemError", "WhatIf", "WhyNot",
-           "apply_changes", "what_if", "why_not"]
+__all__ = ["ENGINE_VERSION", "ChangeError", "CogovError", "ConditionError", "ContextError", "Engine", "EngineError",
+           "ItemError", "LoadError", "ProjectContext", "Recommendation", "ResolutionError", "RuleBase",
+           "RuleBaseError", "WhatIf", "WhyNot", "YamlError", "apply_changes", "check_rulebase", "load_rulebase",
+           "load_rulebase_files", "validate_context", "what_if", "why_not"]
 
 
 class Engine:

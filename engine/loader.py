@@ -1,4 +1,4 @@
-"""Load and check a rule base directory, all of it, before anything runs.
+"""Load and check a rule base, from a directory or from files in memory, all of it, before anything runs.
 
 Every problem becomes a LoadError naming file:line (and the rule id); a rule
 base with any error is refused whole.
@@ -6,7 +6,8 @@ base with any error is refused whole.
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -16,11 +17,13 @@ from .catalogue import CATALOGUE_FILES, SOURCES_FILE, Catalogue, SourceFile
 from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
 from .rulefile import RuleFile
-from .yamlsource import Located, YamlError, read_yaml
+from .yamlsource import Located, YamlError, parse_yaml, parse_yaml_bytes
 
 POLICY_DIR = "policy"
 MAX_RULES = 4000
 MAX_FILES = 500
+MEMORY_ROOT = "(in memory)"     # RuleBase.root of files not read from a directory: names no folder
+_FIXED_FILES = [SOURCES_FILE] + [spec[0] for spec in CATALOGUE_FILES.values()]
 
 
 class _Collector:
@@ -47,10 +50,11 @@ class _Collector:
             self.add(file, located.line_of(loc), f"{field}: {msg}", rule)
 
 
-def _read(root: Path, rel: str, model: type[BaseModel], errs: _Collector) -> tuple[Any, Located | None]:
-    path = root / rel
+def _read(files: Mapping[str, str | bytes], rel: str, model: type[BaseModel],
+          errs: _Collector) -> tuple[Any, Located | None]:
+    content = files[rel]
     try:
-        located = read_yaml(path)
+        located = parse_yaml_bytes(content) if isinstance(content, bytes) else parse_yaml(content)
     except YamlError as exc:
         errs.add(rel, exc.line, exc.message)
         return None, None
@@ -72,17 +76,91 @@ def _hash(files: dict[str, bytes]) -> str:
 
 
 def rulebase_files(root: Path) -> list[str]:
-    """Relative paths of every file that makes up a rule base, sorted."""
-    rels = [SOURCES_FILE] + [spec[0] for spec in CATALOGUE_FILES.values()]
+    """Relative paths of every file that makes up the rule base in directory `root`, sorted."""
     policy = root / POLICY_DIR
-    if policy.is_dir():
-        rels += sorted(f"{POLICY_DIR}/{p.name}" for p in policy.iterdir()
-                       if p.suffix in (".yaml", ".yml") or p.is_dir())
-    return rels
+    names = sorted(p.name for p in policy.iterdir() if p.suffix in (".yaml", ".yml") or p.is_dir()) \
+        if policy.is_dir() else []
+    return _FIXED_FILES + [f"{POLICY_DIR}/{name}" for name in names]
+
+
+def _path_problem(rel: Any) -> str | None:
+    """Why `rel` cannot name a file of a rule base held in memory (None: it can)."""
+    if not isinstance(rel, str) or not rel:
+        return "a file name must be a non-empty text"
+    if any(not c.isprintable() for c in rel):
+        return "a file name cannot hold control characters (NUL, line breaks...)"
+    if "\\" in rel:
+        return "separate folder names with '/', not '\\'"
+    path = PurePosixPath(rel)
+    if path.is_absolute():
+        return "rule base paths must be relative to the rule base"
+    if ".." in path.parts:
+        return "rule base paths must stay inside the rule base ('..' is not allowed)"
+    if not path.parts:
+        return "a file name must name a file"
+    if str(path) != rel:
+        return f"write this path as {str(path)!r}"
+    return None
+
+
+def load_rulebase_files(files: Mapping[str, str | bytes], *, expect_version: str | None = None,
+                        root: str = MEMORY_ROOT) -> RuleBase:
+    """Load, validate and stratify a rule base given as {relative path: text}, e.g. RuleBase.files.
+
+    The one way every rule base is loaded (load_rulebase reads a directory into this), so a rule base
+    stored in the decision log, a candidate sent to the API and the rules directory give the same
+    version and the same errors for the same files. Paths are checked before anything is parsed: each
+    is relative, '/'-separated, canonical and stays inside the rule base (RuleBaseError naming each bad
+    one). Files that are not part of a rule base (a README, lint.yaml) are ignored, as in a directory.
+    Bytes are read as UTF-8, as from disk. `expect_version`: the version these files must give (a
+    stored version rebuilt from its files); another version is a RuleBaseError saying both. `root`
+    only labels where the files came from (RuleBase.root): it is not read.
+    """
+    errs = _Collector()
+    for rel in files:
+        problem = _path_problem(rel)
+        if problem is not None:
+            shown = rel if isinstance(rel, str) and rel.isprintable() else repr(rel)
+            errs.add(shown, None, problem)
+    if errs.errors:
+        raise RuleBaseError(errs.errors)
+    policy: set[str] = set()
+    for rel in files:
+        parts = rel.split("/")
+        if parts[0] == POLICY_DIR and len(parts) > 2:
+            policy.add(f"{POLICY_DIR}/{parts[1]}/")       # a subfolder: refused below, as in a directory
+        elif parts[0] == POLICY_DIR and len(parts) == 2 and PurePosixPath(rel).suffix in (".yaml", ".yml"):
+            policy.add(rel)
+    rels = _FIXED_FILES + sorted(p.rstrip("/") for p in policy)
+    if len(rels) > MAX_FILES:
+        raise RuleBaseError([LoadError(root, None, f"more than {MAX_FILES} rule files")])
+    raw_files: dict[str, bytes] = {}
+    for rel in rels:
+        if f"{rel}/" in policy:
+            errs.add(rel, None, "rule files must sit directly in policy/: subfolders are not read")
+        elif rel not in files:
+            errs.add(rel, None, "missing: every rule base has this file")
+        elif isinstance(files[rel], bytes):
+            raw_files[rel] = files[rel]
+        elif not isinstance(files[rel], str):
+            errs.add(rel, None, f"the file's content must be text, not {type(files[rel]).__name__}")
+        else:
+            try:
+                raw_files[rel] = files[rel].encode("utf-8")
+            except UnicodeEncodeError as exc:
+                errs.add(rel, None, f"not UTF-8 text: {exc.reason} at character {exc.start}")
+    if errs.errors:
+        raise RuleBaseError(errs.errors)
+    rb = _check(files, rels, raw_files, root, errs)
+    if expect_version is not None and rb.version != expect_version:
+        raise RuleBaseError([LoadError("", None, f"these files load as rule base version {rb.version}, not the "
+                                                 f"expected {expect_version}: they were altered")])
+    return rb
 
 
 def load_rulebase(root: str | Path) -> RuleBase:
-    """Load, validate and stratify the rule base in `root` (e.g. `rules/`)."""
+    """Load, validate and stratify the rule base in directory `root` (e.g. `rules/`): each file is read
+    once, then loaded by load_rulebase_files."""
     root = Path(root)
     errs = _Collector()
     if not root.is_dir():
@@ -101,16 +179,21 @@ def load_rulebase(root: str | Path) -> RuleBase:
             errs.add(rel, None, f"cannot read: {exc.strerror}")
     if errs.errors:
         raise RuleBaseError(errs.errors)
+    return load_rulebase_files(raw_files, root=str(root))
 
+
+def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[str, bytes], root: str,
+           errs: _Collector) -> RuleBase:
+    """The rule base in `files` (every one of `rels` present, `raw_files` their bytes), checked whole."""
     # --- catalogues and sources
     cat: dict[str, dict] = {}
-    src_model, _ = _read(root, SOURCES_FILE, SourceFile, errs)
+    src_model, _ = _read(files, SOURCES_FILE, SourceFile, errs)
     cat["sources"] = dict(src_model.sources) if src_model else {}
     sources_ok = src_model is not None  # else every citation would be reported as unknown too
     cat_lines: dict[str, tuple[str, Located | None, list]] = {}
     broken: set[str] = set()  # catalogues that failed to load: no "unknown code" cascades
     for kind, (rel, model, key) in CATALOGUE_FILES.items():
-        parsed, located = _read(root, rel, model, errs)
+        parsed, located = _read(files, rel, model, errs)
         if parsed is None:
             broken.add(kind)
         entries = getattr(parsed, key) if parsed else []
@@ -138,7 +221,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
     for rel in rels:
         if not rel.startswith(POLICY_DIR + "/"):
             continue
-        parsed, located = _read(root, rel, RuleFile, errs)
+        parsed, located = _read(files, rel, RuleFile, errs)
         if parsed is None:
             continue
         for i, spec in enumerate(parsed.rules):
@@ -159,7 +242,7 @@ def load_rulebase(root: str | Path) -> RuleBase:
     strata, approach_stratum = _stratify(rules, derivers, errs)
     if errs.errors:
         raise RuleBaseError(errs.errors)
-    rb = RuleBase(root=str(root), rules=rules, catalogue=catalogue, version=_hash(raw_files),
+    rb = RuleBase(root=root, rules=rules, catalogue=catalogue, version=_hash(raw_files),
                   files={rel: raw_files[rel].decode("utf-8") for rel in rels},
                   fact_scope=fact_scope, derivers=derivers, strata=strata, approach_stratum=approach_stratum)
     from .compiler import plan  # the engine's hard limits, checked before any registration

@@ -149,6 +149,11 @@ def read_yaml(path: Path) -> Located:
         raw = path.read_bytes()
     except OSError as exc:
         raise YamlError(f"cannot read file: {exc.strerror}", None) from None
+    return parse_yaml_bytes(raw)
+
+
+def parse_yaml_bytes(raw: bytes) -> Located:
+    """parse_yaml for a file's bytes as read from disk: too large or not UTF-8 is a YamlError too."""
     if len(raw) > MAX_FILE_BYTES:
         raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes", None)
     try:

@@ -7,14 +7,11 @@ are rebuilt from the files the log keeps, and must give back their version.
 """
 from __future__ import annotations
 
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine import RuleBase, RuleBaseError, load_rulebase
-from engine.rulebase import LoadError
-from service.worker_process import write_rulebase
+from engine import LoadError, RuleBase, RuleBaseError, load_rulebase, load_rulebase_files
 
 
 class CandidateError(ValueError):
@@ -32,12 +29,10 @@ def from_files(files: dict[str, str]) -> RuleBase:
     """A validated rule base from {relative path: text}; raises CandidateError."""
     if not files:
         raise CandidateError([LoadError("", None, "no rule base files given")])
-    with tempfile.TemporaryDirectory(prefix="cogov-candidate-") as tmp:
-        try:
-            write_rulebase(Path(tmp), files)
-        except ValueError as exc:
-            raise CandidateError([LoadError("", None, str(exc))]) from None
-        return from_directory(tmp)
+    try:
+        return load_rulebase_files(files)
+    except RuleBaseError as exc:
+        raise CandidateError(exc.errors) from None
 
 
 def from_directory(root: str | Path) -> RuleBase:
@@ -52,11 +47,10 @@ def from_directory(root: str | Path) -> RuleBase:
 
 @lru_cache(maxsize=8)
 def _stored(version: str, digest: str, files: tuple[tuple[str, str], ...]) -> RuleBase:
-    rulebase = from_files(dict(files))
-    if rulebase.version != version:
-        raise CandidateError([LoadError("", None, f"the stored files of rule base {version} load as version "
-                                                  f"{rulebase.version}: they were altered")])
-    return rulebase
+    try:
+        return load_rulebase_files(dict(files), expect_version=version)
+    except RuleBaseError as exc:
+        raise CandidateError(exc.errors) from None
 
 
 def from_store(store: Any, version: str) -> RuleBase:

@@ -23,8 +23,8 @@ several web processes or replicas, each must be told (documented in README).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,11 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import RuleBase, RuleBaseError, load_rulebase
+from engine import RuleBase, RuleBaseError, load_rulebase, load_rulebase_files
 from engine.loader import rulebase_files
 from service.log import DecisionStore
 from service.settings import Settings
-from service.worker_process import write_rulebase
 from service.workers import CheckTarget, EnginePool, WorkerFailure, WorkerStartError, WorkerTarget, run_check
 
 log = logging.getLogger("cogov.serving")
@@ -144,13 +143,6 @@ def read_directory(root: Path) -> dict[str, str]:
     return files
 
 
-def rulebase_from_files(files: dict[str, str]) -> RuleBase:
-    """Load a rule base from its files (pure Python: safe in the web process once checked)."""
-    with tempfile.TemporaryDirectory(prefix="cogov-serve-") as tmp:
-        write_rulebase(Path(tmp), files)
-        return load_rulebase(tmp)
-
-
 class Activator:
     """Owns the served snapshot: startup, activation, rollback, retirement, the development file watch."""
 
@@ -230,15 +222,12 @@ class Activator:
             if not result["ok"]:
                 raise ActivationRefused(f"rule base refused: {len(result['errors'])} error(s)", "invalid",
                                         result["errors"])
-            try:
-                rulebase = await loop.run_in_executor(None, rulebase_from_files, files)
-            except (RuleBaseError, ValueError) as exc:   # the check passed, so this would be a loader bug
-                errors = [{**e.as_dict(), "text": str(e)} for e in getattr(exc, "errors", [])]
+            try:   # pure Python: safe in the web process once checked
+                rulebase = await loop.run_in_executor(
+                    None, functools.partial(load_rulebase_files, files, expect_version=expect_version))
+            except RuleBaseError as exc:   # stored files altered in the decision log (the check passed)
+                errors = [{**e.as_dict(), "text": str(e)} for e in exc.errors]
                 raise ActivationRefused(f"rule base refused: {exc}", "invalid", errors) from None
-            if expect_version is not None and rulebase.version != expect_version:
-                raise ActivationRefused(f"rule base refused: the stored files of version {expect_version} now give "
-                                        f"version {rulebase.version}: they were altered in the decision log",
-                                        "invalid")
             if rulebase.version == old.version:
                 return {"changed": False, "version": old.version, "previous": old.version,
                         "activation": old.activation, "rule_count": rulebase.rule_count}
@@ -330,13 +319,10 @@ def startup_rulebase(settings: Settings, store: DecisionStore,
         stored = store.get_rulebase(last["version"]) if last else None
         if stored is not None:
             try:
-                rulebase = rulebase_from_files(stored.files)
-            except (RuleBaseError, ValueError) as exc:
-                log.error("the last activated rule base %s no longer loads (%s); serving the rules directory",
-                          stored.version, exc)
+                rulebase = load_rulebase_files(stored.files, expect_version=stored.version)
+            except RuleBaseError as exc:
+                log.error("the last activated rule base %s no longer loads as itself (%s); serving the rules "
+                          "directory", stored.version, exc)
             else:
-                if rulebase.version == stored.version:
-                    return rulebase, f"last activated version (activation {last['id']})"
-                log.error("the stored files of the last activated rule base %s give version %s (altered in the "
-                          "decision log); serving the rules directory", stored.version, rulebase.version)
+                return rulebase, f"last activated version (activation {last['id']})"
     return directory or load_rulebase(settings.rules_dir), f"rules directory {settings.rules_dir}"

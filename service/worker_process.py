@@ -24,12 +24,10 @@ from __future__ import annotations
 import gc
 import os
 import signal
-import tempfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
 from typing import Any, NamedTuple
 
-from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase
+from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase_files
 from service.log.chain import canonical_json, compact_json, recommendation_index
 
 
@@ -49,37 +47,17 @@ def evaluated(rec: dict[str, Any]) -> Evaluated:
                      recommendation_index(rec), rec["rulebase"]["version"], rec["engine"]["version"])
 
 
-def write_rulebase(root: Path, files: dict[str, str]) -> None:
-    """Lay out rule base files under `root`, refusing paths that would leave it."""
-    for rel, content in files.items():
-        path = PurePosixPath(rel)
-        if path.is_absolute() or ".." in path.parts or not path.parts:
-            raise ValueError(f"{rel}: rule base paths must be relative and stay inside the rule base")
-        target = root.joinpath(*path.parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-
-
 def load_engine(files: dict[str, str], version: str) -> Engine:
-    with tempfile.TemporaryDirectory(prefix="cogov-rules-") as tmp:
-        write_rulebase(Path(tmp), files)
-        rulebase = load_rulebase(tmp)
-    if rulebase.version != version:
-        raise RuntimeError(f"rule base files give version {rulebase.version}, expected {version}")
-    return Engine(rulebase, backend="durable")
+    """The durable engine of the rule base `files`, which must give `version` (RuleBaseError if not)."""
+    return Engine(load_rulebase_files(files, expect_version=version), backend="durable")
 
 
 def check_candidate(files: dict[str, str]) -> dict[str, Any]:
     """Load a candidate rule base and register it with durable_rules; report every error."""
-    with tempfile.TemporaryDirectory(prefix="cogov-check-") as tmp:
-        try:
-            write_rulebase(Path(tmp), files)
-            rulebase = load_rulebase(tmp)
-        except ValueError as exc:
-            return {"ok": False, "errors": [{"file": "", "line": None, "rule": None, "message": str(exc),
-                                             "text": str(exc)}]}
-        except RuleBaseError as exc:
-            return {"ok": False, "errors": [{**e.as_dict(), "text": str(e)} for e in exc.errors]}
+    try:
+        rulebase = load_rulebase_files(files)
+    except RuleBaseError as exc:
+        return {"ok": False, "errors": [{**e.as_dict(), "text": str(e)} for e in exc.errors]}
     try:
         Engine(rulebase, backend="durable").close()
     except Exception as exc:  # noqa: BLE001 - any refusal by durable_rules is the author's answer
