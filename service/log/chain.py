@@ -12,6 +12,9 @@ form of the context and recommendation, in which each personal value is a
 salted commitment, plus the list of committed pointers; a record with no
 personal field is hashed over the context exactly as received, as before.
 Format 1 records (made before) keep verifying under format 1.
+
+Rule base activations (who switched the served rule base to which version,
+when, and why) have a chain of their own: activation_hash below.
 """
 from __future__ import annotations
 
@@ -95,6 +98,17 @@ def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, ca
         content["personal"] = sorted(personal or [])
     # strings, integers, nulls and lists of strings only: floatless
     return hashlib.sha256(canonical_json(content, floatless=True).encode("utf-8")).hexdigest()
+
+
+def activation_hash(*, seq: int, version: str, activated_at: datetime, activated_by: str, action: str,
+                    note: str | None, prev_hash: str) -> str:
+    """An activation record's hash: its own chain, beside the decisions' one (see store.record_activation
+    for why two chains), over every field an auditor reads in the history, the previous activation's hash
+    and `seq`, its position. The row's autoincrement `id` is not covered: the chain's order is `seq`'s."""
+    content = {"kind": "activation", "format": 1, "seq": seq, "version": version,
+               "activated_at": timestamp(activated_at), "activated_by": activated_by, "action": action,
+               "note": note, "prev_hash": prev_hash}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 
 def _text(value: Any) -> str | None:

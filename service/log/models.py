@@ -6,7 +6,8 @@ row that writers lock to serialise appends and that remembers the last seq
 and hash, so a deleted tail is detected too. `rulebases` keeps every rule
 base version's files, so a decision can be traced to the exact rules that
 made it; `rulebase_activations` records when each version started serving
-and who switched it. `decision_rules` indexes which rules fired in which decision (for
+and who switched it, hash-chained too (by `seq`, with its own head row in
+`activation_head`, migration 0004). `decision_rules` indexes which rules fired in which decision (for
 filtering and statistics); it is derived data and verify re-derives it.
 The schema itself is created by the Alembic migrations in service/migrations;
 these models must stay in step with them.
@@ -60,6 +61,19 @@ class RuleBaseActivation(Base):
     activated_by: Mapped[str] = mapped_column(String(100), nullable=False)
     action: Mapped[str] = mapped_column(String(20), nullable=False)
     note: Mapped[str | None] = mapped_column(Text)
+    # the activations' hash chain (chain.activation_hash): position, link, hash
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class ActivationHead(Base):
+    """The activations' chain head (one row, as log_head for decisions): a deleted last activation shows."""
+    __tablename__ = "activation_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
 
 
 class Decision(Base):

@@ -168,10 +168,16 @@ class VerifyResult:
     first_bad_id: str | None = None
     first_bad_seq: int | None = None
     reason: str | None = None
+    activations: int = 0                # rule base activations that verify (checked once every record does)
+    first_bad_activation: int | None = None     # the seq of the first that does not
 
     def __str__(self) -> str:
-        if self.ok:
+        if self.ok:     # the activations too (kept word for word as before they were chained: scripts read it)
             return f"OK: all {self.count} records verify"
+        if self.first_bad_seq is None and self.first_bad_id is None and self.reason and \
+                (self.first_bad_activation is not None or "activation" in self.reason):
+            return f"FAILED at {self.reason} (all {self.count} records verify; {self.activations} " \
+                   "activations before it verify)"
         who = f"record {self.first_bad_id} (seq {self.first_bad_seq})" if self.first_bad_id else \
             f"seq {self.first_bad_seq}"
         return f"FAILED at {who}: {self.reason} ({self.count} records before it verify)"

@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
-from service.log.chain import (FORMAT, canonical_json, context_index, derive_index, record_hash, recommendation_index,
-                               rulebase_digest, utc_naive)
+from service.log.chain import (FORMAT, activation_hash, canonical_json, context_index, derive_index, record_hash,
+                               recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
-from service.log.models import (GENESIS_HASH, HEAD_ID, Decision, DecisionRule, LogHead, RuleBaseActivation,
-                                RuleBaseVersion)
+from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, LogHead,
+                                RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
 from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, Selection, StoredRuleBase,
                                  VerifyResult, decode_cursor, encode_cursor, utc_aware)
@@ -34,6 +34,7 @@ RULES = DecisionRule.__table__
 HEAD = LogHead.__table__
 RULEBASES = RuleBaseVersion.__table__
 ACTIVATIONS = RuleBaseActivation.__table__
+ACTIVATION_HEAD = ActivationHead.__table__
 MAX_PAGE = 200
 
 
@@ -127,17 +128,32 @@ class DecisionStore:
     # -- rule base activations (which version served from when; see service/serving.py) --
     def record_activation(self, version: str, activated_by: str, action: str,
                           note: str | None = None) -> dict[str, Any]:
-        """Append one activation record; the version must be stored (store_rulebase) first."""
+        """Append one activation record; the version must be stored (store_rulebase) first.
+
+        Activations are hash-chained like decisions, so `verify` names one altered, deleted or inserted. They
+        have a chain of their own (chain.activation_hash, head row `activation_head`) rather than places in
+        the decisions' one: a decision's `seq` is its position among decisions (replay checks a record by its
+        neighbours, impact pages by seq ranges, the load tests count records by it), which one chain for
+        both would break, and an activation written while decisions are group-committed would have to wait
+        for, or split, their batch. Two heads cost nothing: a signed checkpoint signs both (audit
+        checkpoints, RELIABILITY.md). Appends lock the head row as decisions' do (FOR UPDATE; BEGIN
+        IMMEDIATE on SQLite), so the chain stays linear across replicas."""
         at = utc_naive(datetime.now(timezone.utc))
         values = dict(version=version, activated_at=at, activated_by=str(activated_by)[:100], action=action,
                       note=note)
-        with self.engine.begin() as conn:
-            new_id = conn.execute(insert(ACTIVATIONS).values(**values)).inserted_primary_key[0]
+        with self._appending() as conn:
+            head = conn.execute(select(ACTIVATION_HEAD.c.seq, ACTIVATION_HEAD.c.hash)
+                                .where(ACTIVATION_HEAD.c.id == HEAD_ID).with_for_update()).one()
+            chained = dict(values, seq=head.seq + 1, prev_hash=head.hash)
+            chained["hash"] = activation_hash(**chained)
+            new_id = conn.execute(insert(ACTIVATIONS).values(**chained)).inserted_primary_key[0]
+            conn.execute(update(ACTIVATION_HEAD).where(ACTIVATION_HEAD.c.id == HEAD_ID)
+                         .values(seq=chained["seq"], hash=chained["hash"]))
         return {"id": new_id, **values, "activated_at": utc_aware(at)}
 
     def list_activations(self, limit: int = 500) -> list[dict[str, Any]]:
-        """Activation records, newest first."""
-        query = select(ACTIVATIONS).order_by(ACTIVATIONS.c.id.desc()).limit(limit)
+        """Activation records, newest first (in chain order: `seq`, which the hash covers, not `id`)."""
+        query = select(ACTIVATIONS).order_by(ACTIVATIONS.c.seq.desc()).limit(limit)
         with self.engine.connect() as conn:
             return [{"id": r.id, "version": r.version, "activated_at": utc_aware(r.activated_at),
                      "activated_by": r.activated_by, "action": r.action, "note": r.note}
@@ -526,7 +542,75 @@ class DecisionStore:
         return None
 
     def verify(self, batch: int = 500) -> VerifyResult:
-        """Walk the chain from the start; stop at the first record that does not verify."""
+        """Walk the decisions' chain from the start, then the activations' one; stop at the first record that
+        does not verify."""
+        result = self._verify_decisions(batch)
+        if not result.ok:
+            return result
+        count, problem, bad = self._verify_activations()
+        return VerifyResult(problem is None, result.count, reason=problem, activations=count,
+                            first_bad_activation=bad)
+
+    def heads(self) -> dict[str, Any]:
+        """Both chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},
+        "activations": {"seq", "hash"}} (created_at: the last decision's time, None when there is none)."""
+        with self._appending() as conn:     # the write lock: no append between the two reads
+            head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).one()
+            ahead = conn.execute(select(ACTIVATION_HEAD.c.seq, ACTIVATION_HEAD.c.hash)
+                                 .where(ACTIVATION_HEAD.c.id == HEAD_ID)).one()
+            last = conn.execute(select(DECISIONS.c.created_at).where(DECISIONS.c.seq == head.seq)).scalar()
+        return {"decisions": {"seq": head.seq, "hash": head.hash,
+                              "created_at": timestamp(last) if last is not None else None},
+                "activations": {"seq": ahead.seq, "hash": ahead.hash}}
+
+    def hash_at(self, chain: str, seq: int) -> str | None:
+        """The stored hash of the record at `seq` in `chain` ("decisions" or "activations"; seq 0 is the
+        genesis), or None when there is none."""
+        if seq == 0:
+            return GENESIS_HASH
+        table = DECISIONS if chain == "decisions" else ACTIVATIONS
+        with self.engine.connect() as conn:
+            return conn.execute(select(table.c.hash).where(table.c.seq == seq)).scalar()
+
+    def _verify_activations(self) -> tuple[int, str | None, int | None]:
+        """(activations that verify, why the first bad one does not or None, its seq): each activation's
+        position, link and hash in order, then the head. Few rows: read at once."""
+        with self.engine.connect() as conn:
+            head = conn.execute(select(ACTIVATION_HEAD.c.seq, ACTIVATION_HEAD.c.hash)
+                                .where(ACTIVATION_HEAD.c.id == HEAD_ID)).first()
+            rows = conn.execute(select(ACTIVATIONS).order_by(ACTIVATIONS.c.seq)).all()
+        if head is None:
+            return 0, "the activations' head row is missing", None
+        prev, count = GENESIS_HASH, 0
+        for row in rows:
+            name = f"activation {row.seq} (id {row.id}: {row.action} of {row.version} by {row.activated_by} " \
+                   f"at {timestamp(row.activated_at)})"
+            expected = count + 1
+            if row.seq != expected:
+                missing = f"{expected}" if row.seq == expected + 1 else f"{expected}..{row.seq - 1}"
+                return count, f"{name} follows activation {expected - 1}: activation(s) {missing} are missing " \
+                              "(deleted)", row.seq
+            if row.prev_hash != prev:
+                return count, f"{name}: its prev_hash does not match the previous activation's hash (the " \
+                              "previous activation was altered or replaced)", row.seq
+            digest = activation_hash(seq=row.seq, version=row.version, activated_at=row.activated_at,
+                                     activated_by=row.activated_by, action=row.action, note=row.note,
+                                     prev_hash=row.prev_hash)
+            if digest != row.hash:
+                return count, f"{name}: its content does not match its hash (the activation was altered)", row.seq
+            if row.seq > head.seq:
+                return count, f"{name} is past the activations' head (seq {head.seq}): it was inserted", row.seq
+            prev, count = row.hash, expected
+        if head.seq > count:
+            missing = f"{count + 1}" if head.seq == count + 1 else f"{count + 1}..{head.seq}"
+            return count, f"the activations end at seq {count} but their head says {head.seq}: activation(s) " \
+                          f"{missing} were deleted", count + 1
+        if head.hash != prev:
+            return count, f"the activations' head does not match activation {count}, the last (head or last " \
+                          "activation altered)", count
+        return count, None, None
+
+    def _verify_decisions(self, batch: int) -> VerifyResult:
         with self.engine.connect() as conn:
             head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
         if head is None:
