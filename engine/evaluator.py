@@ -8,134 +8,23 @@ Rete engine against.
 from __future__ import annotations
 
 import heapq
-import operator
-from typing import Any, Callable
 
-from .conditions import FIELDS, Cmp, Derived, Exists, Literal, Term, holds
+from .approach_policy import decide_approach
 from .facts import PROJECT, Subjects
-from .memory import WorkingMemory, rulebase_cache
-from .rulebase import Rule, RuleBase
-
-
-def term_holds(wm: WorkingMemory, term: Term, subject: str) -> bool:
-    state = wm.state(subject)
-    derived = wm.derived_for(subject)
-    return all(holds(lit, state, derived) for lit in term)
-
-
-def first_matching_term(wm: WorkingMemory, rule: Rule, subject: str) -> int | None:
-    state = wm.state(subject)
-    derived = wm.derived_for(subject)
-    known = rulebase_cache(wm.rb, "python.checks", _checks).get(rule.id)
-    if known is not None and known[0] is rule:
-        return _first_match(known[1], state, derived)
-    for i, term in enumerate(rule.terms):
-        if all(holds(lit, state, derived) for lit in term):
-            return i
-    return None
-
-
-Check = Callable[[dict[str, Any], Any], bool]
-_MISSING = object()
-_ORDERED = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-            ">=": lambda a, b: a >= b}
-
-
-def compile_literal(lit: Literal) -> Check:
-    """A closure `check(state, derived)` meaning exactly `holds(lit, state, derived)`.
-
-    `holds` stays the reference semantics (tests compare the two over every
-    field, operator and value); this form only moves the dispatch on the
-    literal's kind and operator, and the ranks of ordinal values, out of the
-    loop that checks every rule for every subject.
-    """
-    if isinstance(lit, Derived):
-        name = lit.name
-        return (lambda st, d: name in d) if lit.positive else (lambda st, d: name not in d)
-    path = lit.field
-    if isinstance(lit, Exists):
-        return (lambda st, d: path in st) if lit.positive else (lambda st, d: path not in st)
-    assert isinstance(lit, Cmp)
-    op, value = lit.op, lit.value
-    if op == "==":
-        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a == value
-    if op == "!=":
-        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a != value
-    if op == "in":
-        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a in value
-    if op == "not in":
-        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a not in value
-    info = FIELDS[path]
-    ranks = {v: info.rank(v) for v in info.values or ()}
-    b, cmp = info.rank(value), _ORDERED[op]
-
-    def ordered(st: dict[str, Any], d: Any) -> bool:
-        a = st.get(path, _MISSING)
-        if a is _MISSING:
-            return False
-        rank = ranks.get(a)
-        return cmp(info.rank(a) if rank is None else rank, b)   # info.rank raises on a foreign value, as holds does
-    return ordered
-
-
-TermCheck = Callable[[dict[str, Any], Any], bool]
-
-
-def compile_term(term: Term) -> TermCheck:
-    """A closure `check(state, derived)` meaning all(holds(lit, state, derived) for lit in term).
-
-    A term is mostly equality tests and derived facts: its equalities are read
-    with one itemgetter and compared as one tuple (a missing field fails, as
-    it does in `holds`), its derived facts are two set tests, and only the
-    other literals are checked one closure each.
-    """
-    eq = [lit for lit in term if isinstance(lit, Cmp) and lit.op == "=="]
-    pos = frozenset(lit.name for lit in term if isinstance(lit, Derived) and lit.positive)
-    neg = frozenset(lit.name for lit in term if isinstance(lit, Derived) and not lit.positive)
-    rest = tuple(compile_literal(lit) for lit in term if not isinstance(lit, Derived) and lit not in eq)
-    getter = operator.itemgetter(*(lit.field for lit in eq)) if eq else None
-    values: Any = eq[0].value if len(eq) == 1 else tuple(lit.value for lit in eq)
-
-    def check(st: dict[str, Any], d: Any) -> bool:
-        if pos and not pos.issubset(d):
-            return False
-        if neg and not neg.isdisjoint(d):
-            return False
-        if getter is not None:
-            try:
-                if getter(st) != values:
-                    return False
-            except KeyError:
-                return False
-        for one in rest:
-            if not one(st, d):
-                return False
-        return True
-    return check
+from .matching import CHECKS, TermCheck, rule_checks, settle
+from .memory import WorkingMemory
+from .rulebase import Rule, RuleBase, rulebase_cache
 
 
 def _by_stratum(rb: RuleBase) -> dict[int, list[tuple[Rule, frozenset[str], list[TermCheck]]]]:
     """Each stratum's rules in rule-base order, with the derived facts each reads
     positively and its terms as compiled checks."""
     out: dict[int, list[tuple[Rule, frozenset[str], list[TermCheck]]]] = {}
+    compiled = rulebase_cache(rb, CHECKS, rule_checks)     # shared with settle's first_matching_term
     for rule in rb.rules:
         reads = frozenset(lit.name for lit in rule.derived_literals() if lit.positive)
-        checks = [compile_term(term) for term in rule.terms]
-        out.setdefault(rule.stratum, []).append((rule, reads, checks))
+        out.setdefault(rule.stratum, []).append((rule, reads, compiled[rule.id][1]))
     return out
-
-
-def _checks(rb: RuleBase) -> dict[str, tuple[Rule, list[TermCheck]]]:
-    return {rule.id: (rule, checks) for rules in rulebase_cache(rb, "python.by_stratum", _by_stratum).values()
-            for rule, _, checks in rules}
-
-
-def _first_match(checks: list[TermCheck], state: dict[str, Any], derived: Any) -> int | None:
-    """first_matching_term over compiled terms."""
-    for i, check in enumerate(checks):
-        if check(state, derived):
-            return i
-    return None
 
 
 def _readers(rb: RuleBase) -> dict[int, dict[str, list[int]]]:
@@ -208,9 +97,9 @@ def run_python(rb: RuleBase, subj: Subjects, explain: bool = True) -> WorkingMem
                                 next_pass.add(j)
             todo = sorted(next_pass)
         if explain:
-            wm.settle(stratum)
+            settle(wm, stratum)
         if stratum == rb.approach_stratum:
-            wm.decide_approach()
+            decide_approach(wm)
     if wm.approach is None:
-        wm.decide_approach()
+        decide_approach(wm)
     return wm

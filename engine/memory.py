@@ -1,21 +1,20 @@
 """Working memory of one evaluation, shared by both interpreters.
 
 It holds each subject's state and derived facts, records every firing with
-the values it matched and the firings it relied on, and decides the approach
-once every rule that can eliminate or prefer one has had its chance. Because
+the values it matched and the firings it relied on, and holds the approach
+the conflict policy chose (engine/approach_policy.py). It is a data structure:
+it imports neither interpreter nor the policy. Because
 both interpreters record through it, their explanations have one shape.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from .conditions import FIELDS, Derived, literal_fields
 from .facts import PROJECT, Subjects
-from .rulebase import Rule, RuleBase
-
-T = TypeVar("T")
+from .rulebase import Rule, RuleBase, rulebase_cache
 
 
 @dataclass(slots=True)
@@ -40,9 +39,9 @@ class WorkingMemory:
         self.providers: dict[tuple[str, str], list[int]] = {}
         self.firings: list[Firing] = []
         self.fired: dict[tuple[str, str], Firing] = {}
-        self.approach: Any = None       # resolve.ApproachDecision once decided
+        self.approach: Any = None       # approach_policy.ApproachDecision once decided
         # Views are read for every literal checked and every fact built, so they are
-        # cached; `record` and `decide_approach`, the only writers, invalidate them.
+        # cached; `record` and `set_approach`, the only writers, invalidate them.
         self._states: dict[str, dict[str, Any]] = {}
         self._derived_views: dict[str, set[str]] = {}
 
@@ -75,14 +74,14 @@ class WorkingMemory:
 
         A rule fires at most once per subject, whichever of its alternatives
         matched first. An interpreter that settles every stratum passes
-        explain=False: `settle` explains each firing afresh anyway.
+        explain=False: `matching.settle` explains each firing afresh anyway.
         """
         key = (rule.id, subject)
         if key in self.fired:
             return []
         firing = Firing(len(self.firings) + 1, rule, term_index, subject, {}, [])
         if explain:
-            self._explain(firing)
+            self.explain(firing)
         self.firings.append(firing)
         self.fired[key] = firing
         new: list[tuple[str, str]] = []
@@ -104,7 +103,7 @@ class WorkingMemory:
                         self._derived_views.pop(owner, None)
         return new
 
-    def _explain(self, firing: Firing) -> None:
+    def explain(self, firing: Firing) -> None:
         """Fill in the values a firing matched and the firings it relied on."""
         rule = firing.rule
         plans = rulebase_cache(self.rb, "memory.explain_plans", _explain_plans)
@@ -131,36 +130,16 @@ class WorkingMemory:
                              min(providers, key=lambda seq: (self.firings[seq - 1].rule.order, seq)))
         firing.matched, firing.uses = matched, sorted(uses)
 
-    def settle(self, stratum: int) -> None:
-        """Make the explanation of a finished stratum independent of firing order.
-
-        A rule with several alternatives (`any`) fires on whichever matched
-        first, and the two interpreters meet them in different orders. Once
-        the stratum is complete every alternative that matched still holds
-        (nothing in a stratum is ever retracted), so each firing reports the
-        first of its alternatives that holds, by the reference semantics of
-        `conditions.holds`, and the firings it used are chosen likewise.
-        """
-        from .evaluator import first_matching_term
-        for firing in self.firings:
-            if firing.rule.stratum != stratum:
-                continue
-            if len(firing.rule.terms) > 1:    # a single alternative is the one that matched
-                term = first_matching_term(self, firing.rule, firing.subject)
-                if term is not None:
-                    firing.term = term
-            self._explain(firing)
-
-    def decide_approach(self) -> None:
-        from .resolve import select_approach
-        self.approach = select_approach(self.firings)
-        if self.approach.code is not None:
-            self.project_state["approach.code"] = self.approach.code
-            self.project_state["approach.level"] = self.approach.iap2_level
+    def set_approach(self, decision: Any) -> None:
+        """Record the approach chosen (approach_policy.decide_approach): later strata read it as approach.*."""
+        self.approach = decision
+        if decision.code is not None:
+            self.project_state["approach.code"] = decision.code
+            self.project_state["approach.level"] = decision.iap2_level
             self._states.clear()
 
 
-# how `_explain` reports each literal of a term: (reported name, kind, state field or derived fact)
+# how `explain` reports each literal of a term: (reported name, kind, state field or derived fact)
 _FIELD, _APPROACH, _ABSENT, _PROJECT_FACT, _OWN_FACT = "field", "approach", "absent", "project fact", "own fact"
 ExplainStep = tuple[str, str, str]
 
@@ -185,11 +164,3 @@ def _explain_plans(rb: RuleBase) -> dict[str, tuple[Rule, list[tuple[ExplainStep
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v.value if isinstance(v, Enum) else v for k, v in values.items()}
-
-
-def rulebase_cache(rb: RuleBase, name: str, build: Callable[[RuleBase], T]) -> T:
-    """Data derived once per loaded rule base (rule bases are not changed after loading)."""
-    cache = rb.__dict__.setdefault("_derived_cache", {})
-    if name not in cache:
-        cache[name] = build(rb)
-    return cache[name]

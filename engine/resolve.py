@@ -1,4 +1,5 @@
-"""The conflict policy: from firings to one recommendation.
+"""The conflict policy: from firings to one recommendation (the approach itself is chosen during
+inference, by engine/approach_policy.py, because later rules may read it).
 
 Documented for authors in docs/AUTHORING.md ("How conflicts are settled").
 Deterministic: every tie is broken by priority, then IAP2 level where it
@@ -6,80 +7,19 @@ applies, then rule-base order, then firing sequence.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import approaches
 from .context import IAP2Level
 from .errors import ResolutionError
 from .facts import PROJECT
-from .memory import Firing, WorkingMemory, rulebase_cache
+from .memory import Firing, WorkingMemory
 from .recommendation import Recommendation
-from .rulebase import RuleBase
+from .rulebase import RuleBase, rulebase_cache
 
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
           "avoided techniques beat recommended ones")
-
-
-@dataclass
-class ApproachDecision:
-    code: str | None
-    iap2_level: str | None
-    feasible: list[str]
-    eliminated: dict[str, list[Firing]]
-    because: list[int]
-    policy: str
-    winner: Firing | None = None
-    overridden: list[tuple[Firing, list[Firing]]] = field(default_factory=list)
-
-
-def _pref_key(f: Firing) -> tuple:
-    return (-f.rule.priority, f.rule.order, f.seq)
-
-
-def select_approach(firings: list[Firing]) -> ApproachDecision:
-    eliminated: dict[str, list[Firing]] = {}
-    for f in firings:
-        for code in f.rule.then.eliminate:
-            eliminated.setdefault(code, []).append(f)
-    feasible = [c for c in approaches.ORDER if c not in eliminated]
-    prefs = sorted((f for f in firings if f.rule.then.prefer), key=_pref_key)
-    if not feasible:
-        return ApproachDecision(None, None, [], eliminated, sorted({f.seq for fs in eliminated.values() for f in fs}),
-                                "no feasible approach")
-    overridden: list[tuple[Firing, list[Firing]]] = []
-    winner: Firing | None = None
-    strategy = "least_involving"
-    for f in prefs:
-        pref = f.rule.then.prefer
-        if pref in approaches.STRATEGIES:
-            winner, strategy = f, pref
-            break
-        if pref in feasible:
-            winner, strategy = f, pref
-            break
-        overridden.append((f, eliminated.get(pref, [])))
-    if strategy == "least_involving":
-        code = feasible[0]
-    elif strategy == "most_involving":
-        code = feasible[-1]
-    else:
-        code = strategy
-    # the eliminations that pushed the choice past more preferred approaches
-    idx = approaches.ORDER.index(code)
-    skipped = approaches.ORDER[:idx] if strategy != "most_involving" else approaches.ORDER[idx + 1:]
-    because = {f.seq for c in skipped for f in eliminated.get(c, [])}
-    if winner is not None:
-        because.add(winner.seq)
-        policy = f"{strategy} (preference of {winner.rule.id})" if strategy in approaches.STRATEGIES \
-            else f"preferred approach (rule {winner.rule.id})"
-    elif overridden:
-        policy = "least_involving (default: every preferred approach was eliminated)"
-    else:
-        policy = "least_involving (default: no preference rule fired)"
-    return ApproachDecision(code, approaches.BY_CODE[code].iap2_level, feasible, eliminated, sorted(because),
-                            policy, winner, overridden)
 
 
 def _b(f: Firing) -> dict:

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from .catalogue import Catalogue
 from .conditions import Derived, Node, Term
 from .errors import LoadError, RuleBaseError  # noqa: F401 - importable from here, as before engine.errors
 from .rulefile import Then
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -68,3 +70,11 @@ class RuleBase:
 
     def summary(self) -> dict[str, Any]:
         return {"version": self.version, "rule_count": self.rule_count}
+
+
+def rulebase_cache(rb: RuleBase, name: str, build: Callable[[RuleBase], T]) -> T:
+    """Data derived once per loaded rule base (rule bases are not changed after loading); not pickled."""
+    cache = rb.__dict__.setdefault("_derived_cache", {})
+    if name not in cache:
+        cache[name] = build(rb)
+    return cache[name]

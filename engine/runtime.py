@@ -26,10 +26,12 @@ import durable.engine as durable_engine
 import durable_rules_engine
 import orjson
 
+from .approach_policy import decide_approach
 from .conditions import FIELDS
-from .errors import EngineError
 from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
+from .errors import EngineError
 from .facts import PROJECT, Subjects
+from .matching import settle
 from .memory import WorkingMemory
 from .rulebase import RuleBase
 
@@ -142,11 +144,11 @@ class DurableRuntime:
                         if changed:
                             batch = self._refresh(wm, groups, changed, sid, versions)
                     if explain:
-                        wm.settle(stratum)
+                        settle(wm, stratum)
                     if stratum == self.rb.approach_stratum:
-                        wm.decide_approach()
+                        decide_approach(wm)
                 if wm.approach is None:
-                    wm.decide_approach()
+                    decide_approach(wm)
             finally:
                 try:
                     self._ruleset.delete_state(sid)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.conditions import FIELDS, Cmp, Derived, Exists, holds
-from engine.evaluator import compile_literal, compile_term
+from engine.matching import compile_literal, compile_term
 
 _ABSENT = object()
 

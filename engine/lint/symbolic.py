@@ -7,7 +7,7 @@ z3 variable over its domain, each derived fact is defined as the disjunction
 of its derivers' conditions (Clark completion, exact because the loader
 stratifies negation; facts in a positive cycle also need support from a
 lower rank, which makes it the least fixpoint the engine computes), the
-approach follows `resolve.select_approach` (eliminations, preferences by
+approach follows `approach_policy.select_approach` (eliminations, preferences by
 priority then rule order, least/most involving), and a group's winning
 participant conclusion follows `resolve._participants` (priority, then IAP2
 level, then rule order). A question "is there a valid context where ...?" is
@@ -181,7 +181,7 @@ class SymbolicRuleBase:
             reach[n] = seen
         return {n: {m for m in reach[n] if n in reach.get(m, ())} | {n} for n in reach if n in reach[n]}
 
-    # -- the approach (resolve.select_approach) -------------------------------------
+    # -- the approach (approach_policy.select_approach) ---------------------------
     def _define_approach(self) -> None:
         deciders = [r for r in self.rb.rules if r.decides_approach]
         for code, flag in self.eliminated.items():
