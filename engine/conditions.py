@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Union
 
 import yaml
@@ -329,6 +328,3 @@ def holds(lit: Literal, state: dict[str, Any], derived: frozenset[str] | set[str
 def term_text(term: Term) -> str:
     return " and ".join(str(lit) for lit in term)
 
-
-def enum_value(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value

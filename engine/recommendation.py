@@ -6,11 +6,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class _Out(BaseModel):
+class OutputModel(BaseModel):
+    """Base of every answer model of the engine (recommendation, why not, what if): no field beyond the schema."""
+
     model_config = ConfigDict(extra="forbid")
 
 
-class Because(_Out):
+class Because(OutputModel):
     """A firing that produced (or removed) an item."""
 
     rule: str
@@ -18,7 +20,7 @@ class Because(_Out):
     subject: str | None = Field(None, description="Stakeholder id for a rule applied per group.")
 
 
-class Overridden(_Out):
+class Overridden(OutputModel):
     """A conclusion that lost under the conflict policy, and what beat it."""
 
     rule: str
@@ -28,13 +30,13 @@ class Overridden(_Out):
     reason: str
 
 
-class Eliminated(_Out):
+class Eliminated(OutputModel):
     code: str
     label: str
     because: list[Because]
 
 
-class ApproachOut(_Out):
+class ApproachOut(OutputModel):
     code: str
     thomas: str
     label: str
@@ -47,7 +49,7 @@ class ApproachOut(_Out):
     overridden: list[Overridden] = Field(default_factory=list)
 
 
-class Participant(_Out):
+class Participant(OutputModel):
     stakeholder: str
     name: str
     role: str | None
@@ -59,7 +61,7 @@ class Participant(_Out):
     overridden: list[Overridden] = Field(default_factory=list)
 
 
-class Item(_Out):
+class Item(OutputModel):
     code: str
     label: str
     because: list[Because]
@@ -85,7 +87,7 @@ class WarningOut(Item):
     message: str
 
 
-class FiringOut(_Out):
+class FiringOut(OutputModel):
     seq: int
     rule: str
     title: str
@@ -98,18 +100,18 @@ class FiringOut(_Out):
     sources: list[str]
 
 
-class Explanation(_Out):
+class Explanation(OutputModel):
     firings: list[FiringOut]
     sources: dict[str, str] = Field(description="Citation of every source the fired rules cite.")
     policy: str
 
 
-class RuleBaseInfo(_Out):
+class RuleBaseInfo(OutputModel):
     version: str
     rule_count: int
 
 
-class Recommendation(_Out):
+class Recommendation(OutputModel):
     approach: ApproachOut
     participants: list[Participant]
     techniques: list[TechniqueOut]

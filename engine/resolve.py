@@ -38,6 +38,12 @@ def _level_rank(level: str | None) -> int:
     return _LEVEL_RANKS[level] if level else 0
 
 
+def _same_participation(f: Firing, other: Firing) -> bool:
+    """Both firings give a participant role, the same role at the same IAP2 level (an exclusion never agrees)."""
+    p, q = f.rule.then.participant, other.rule.then.participant
+    return bool(p and q and (p.role, p.level) == (q.role, q.level))
+
+
 def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     roles = wm.rb.catalogue.roles
     out: list[dict] = []
@@ -64,18 +70,14 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
         for f in cands[1:]:
             p = f.rule.then.participant
             value = f"{p.role} ({p.level})" if p else "excluded"
-            same = p and win.rule.then.participant and (p.role, p.level) == (
-                win.rule.then.participant.role, win.rule.then.participant.level)
-            if same:
+            if _same_participation(f, win):
                 continue
             reason = ("higher priority" if f.rule.priority < win.rule.priority else
                       "same priority, higher IAP2 level" if _level_rank(p.level if p else None) < _level_rank(
                           win.rule.then.participant.level if win.rule.then.participant else None)
                       else "same priority and level, earlier rule")
             overridden.append(dict(rule=f.rule.id, firing=f.seq, value=value, by=[_b(win)], reason=reason))
-        agree = [f for f in cands if f is win or (f.rule.then.participant and win.rule.then.participant and
-                 (f.rule.then.participant.role, f.rule.then.participant.level) ==
-                 (win.rule.then.participant.role, win.rule.then.participant.level))]
+        agree = [f for f in cands if f is win or _same_participation(f, win)]
         p = win.rule.then.participant
         if p:
             out.append(dict(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
@@ -144,7 +146,6 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     rb, cat = wm.rb, wm.rb.catalogue
     gaps: list[str] = []
     decision = wm.approach
-    approach = None
     if decision is None or decision.code is None:
         raise ResolutionError("the rule base eliminated every approach for this context "
                               f"(eliminations: {', '.join(sorted(decision.eliminated)) if decision else '-'})")

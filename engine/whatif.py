@@ -28,7 +28,7 @@ import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from . import approaches
 from .conditions import FIELDS, Derived, FieldInfo, literal_fields
@@ -36,6 +36,7 @@ from .diff import RecommendationDiff, diff, items
 from .errors import ChangeError
 from .evaluator import run_python
 from .facts import subjects, validate_context
+from .recommendation import OutputModel
 from .resolve import ResolutionError, resolve
 from .rulebase import Rule, RuleBase
 from .whynot import ItemRef, fmt, parse_item
@@ -47,17 +48,13 @@ DEFAULT_MAX_EVALUATIONS = 2000
 Evaluate = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FieldChange(_Out):
+class FieldChange(OutputModel):
     field: str = Field(description="Path of the answer, e.g. decision.public_conflict_likely.")
     old: Any = Field(None, description="The value in the original context (null: not given).")
     new: Any
 
 
-class Scenario(_Out):
+class Scenario(OutputModel):
     """One minimal change set, re-evaluated, with its own explained recommendation."""
 
     changes: list[FieldChange]
@@ -70,7 +67,7 @@ class Scenario(_Out):
                                      "for the same rules (firing numbers may differ between engines).")
 
 
-class WhatIf(_Out):
+class WhatIf(OutputModel):
     """The minimal change sets found, closest first, and how far the search went."""
 
     target: str = Field(description="'approach' (the approach differs) or the item that must appear/disappear.")

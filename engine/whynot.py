@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal as Lit
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from . import approaches
 from .conditions import Derived, Literal, Term, holds, literal_fields, term_text
@@ -40,6 +40,7 @@ from .errors import ItemError
 from .evaluator import run_python
 from .facts import PROJECT, subjects, validate_context
 from .memory import Firing, WorkingMemory
+from .recommendation import OutputModel
 from .resolve import resolve
 from .rulebase import Rule, RuleBase
 
@@ -52,6 +53,9 @@ _CATALOGUED = {
     "skill": ("skills", "skills", "skill"),
     "warning": ("warnings", "warnings", "warning"),
 }
+# item kind -> the recommendation's list that holds items of that kind
+_SECTION = {"technique": "techniques", "avoided_technique": "avoided_techniques", "arrangement": "governance",
+            "skill": "skills", "warning": "warnings"}
 LEVELS = tuple(m.value for m in IAP2Level)
 
 
@@ -102,9 +106,7 @@ class ItemRef:
             if p.get("excluded"):
                 return False
             return p.get("role") == self.code if self.by_role else p.get("iap2_level") == self.code
-        section = {"technique": "techniques", "avoided_technique": "avoided_techniques",
-                   "arrangement": "governance", "skill": "skills", "warning": "warnings"}[self.kind]
-        return any(it.get("code") == self.code for it in rec.get(section) or ())
+        return any(it.get("code") == self.code for it in rec.get(_SECTION[self.kind]) or ())
 
     def produced_by(self, rule: Rule) -> bool:
         """Whether a rule's conclusion can put this item into a recommendation."""
@@ -180,11 +182,7 @@ def parse_item(text: str, rb: RuleBase, stakeholders: list[str] | None = None) -
 
 # ---- the answer ------------------------------------------------------------
 
-class _Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class FailedLiteral(_Out):
+class FailedLiteral(OutputModel):
     """One condition of an alternative that did not hold, with the value it met."""
 
     condition: str = Field(description="The literal as the rule language writes it.")
@@ -200,7 +198,7 @@ class FailedLiteral(_Out):
         return f"{self.condition} (actual: {fmt(self.actual)})"
 
 
-class Alternative(_Out):
+class Alternative(OutputModel):
     """One alternative (a conjunction) of a rule's condition that failed."""
 
     number: int = Field(description="1-based, in the rule's normal form.")
@@ -208,7 +206,7 @@ class Alternative(_Out):
     failed: list[FailedLiteral]
 
 
-class RuleCheck(_Out):
+class RuleCheck(OutputModel):
     """A rule that can produce (or contend for) the item: did it fire, and if not, why not."""
 
     rule: str
@@ -236,7 +234,7 @@ class RuleCheck(_Out):
 FailedLiteral.model_rebuild()
 
 
-class Defeat(_Out):
+class Defeat(OutputModel):
     """What kept the item out although a rule produced it, or ruled it out."""
 
     how: Lit["eliminated", "avoided", "overridden", "not_chosen", "excluded"]
@@ -247,7 +245,7 @@ class Defeat(_Out):
     reason: str
 
 
-class WhyNot(_Out):
+class WhyNot(OutputModel):
     """The answer to "why not ITEM?" for one context under one rule base."""
 
     item: str
@@ -406,9 +404,7 @@ def _because(item: ItemRef, rec: Mapping[str, Any]) -> list[dict[str, Any]]:
         return list(rec["approach"]["because"])
     if item.kind == "participant":
         return list((participant_of(rec, item.stakeholder or "") or {}).get("because") or ())
-    section = {"technique": "techniques", "avoided_technique": "avoided_techniques", "arrangement": "governance",
-               "skill": "skills", "warning": "warnings"}[item.kind]
-    found = next(it for it in rec[section] if it["code"] == item.code)
+    found = next(it for it in rec[_SECTION[item.kind]] if it["code"] == item.code)
     return list(found["because"])
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from engine import Engine
-from engine.explain import render_text
+from engine.report import render_text
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -85,12 +85,6 @@ class LintReport:
     def warnings(self) -> list[Finding]:
         return [f for f in self.active() if f.severity == "warning"]
 
-    def by_kind(self) -> dict[str, list[Finding]]:
-        out: dict[str, list[Finding]] = {}
-        for f in self.active():
-            out.setdefault(f.kind, []).append(f)
-        return out
-
     def as_dict(self) -> dict[str, Any]:
         return {"findings": [f.as_dict() for f in self.findings], "groups": self.groups,
                 "errors": len(self.errors), "warnings": len(self.warnings),

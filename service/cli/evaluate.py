@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from engine import ContextError, Engine, EngineError, ResolutionError
-from engine.explain import render_text
+from engine.report import render_text
 from service.cli.base import dump_json, load_engine, main
 
 
