@@ -1,7 +1,9 @@
 """`cogov audit ...`: check the decision log."""
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import click
 
@@ -15,25 +17,117 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--database-url", default=None, help="Decision log URL (default $COGOV_DATABASE_URL or ./var/cogov.db).")
-def audit_verify(database_url: str | None) -> None:
-    """Walk the hash chain: report the first broken or altered record (exit 1) or that all verify."""
-    from service.log import DatabaseError, DecisionStore
-    from service.settings import DEFAULT_DATABASE_URL, normalise_database_url
+@click.option("--checkpoint", "checkpoints", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="FILE", help="A signed checkpoint (`cogov audit checkpoint`) the log must still extend; "
+                                   "repeat for several.")
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PUB",
+              help="The public key the checkpoints were signed with (needed with --checkpoint).")
+def audit_verify(database_url: str | None, checkpoints: tuple[Path, ...], public_key: Path | None) -> None:
+    """Walk the hash chains (decisions, then rule base activations): report the first broken or altered
+    record or activation (exit 1) or that all verify. With --checkpoint, also prove the log still extends
+    each saved checkpoint: its signature holds, the record at its seq still has its hash (a truncated or
+    rewritten tail fails, exit 1).
 
-    url = normalise_database_url(database_url or os.environ.get("COGOV_DATABASE_URL") or DEFAULT_DATABASE_URL)
+    \b
+    Exit codes: 0 everything verifies; 1 a record, an activation or a checkpoint does not;
+    2 the check could not run (no log, an unreadable key or checkpoint file)."""
+    from service.log.checkpoint import CheckpointError, extension_problem, load_public_key, read_checkpoint, \
+        signature_problem
+
+    if checkpoints and public_key is None:
+        click.echo("cogov audit verify: --checkpoint needs --public-key (the key the checkpoints were signed "
+                   "with)", err=True)
+        raise SystemExit(2)
     try:
-        store = DecisionStore(url, migrate_schema=False)
-    except DatabaseError as exc:
+        key = load_public_key(public_key) if public_key is not None else None
+        saved = [(path, read_checkpoint(path)) for path in checkpoints]
+    except CheckpointError as exc:
         click.echo(f"cogov audit verify: {exc}", err=True)
         raise SystemExit(2) from None
+    store = open_log(database_url, "audit verify")
     try:
+        heads = store.heads() if saved else None
         result = store.verify()
+        click.echo(str(result))
+        failed = not result.ok
+        for path, checkpoint in saved:
+            where = f"checkpoint {path} (decisions seq {checkpoint['decisions']['seq']}, activations seq " \
+                    f"{checkpoint['activations']['seq']}, signed {checkpoint['time']})"
+            problem = signature_problem(checkpoint, key) or extension_problem(store, checkpoint, heads)
+            if problem is None and not result.ok:
+                problem = "not proven: the log's own chain does not verify (above)"
+            failed = failed or problem is not None
+            click.echo(f"{where}: " + (f"FAILED: {problem}" if problem else "OK: the log extends it"))
     finally:
         store.close()
-    click.echo(str(result))
-    if not result.ok:
+    if failed:
         raise SystemExit(1)
 
+
+@audit.command("keygen")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), metavar="KEYFILE",
+              help="Where to write the private key (mode 0600); the public key goes to KEYFILE.pub.")
+def audit_keygen(out: Path) -> None:
+    """Make an Ed25519 key pair for signing checkpoints. Keep KEYFILE away from the database and the
+    service (its holder can sign checkpoints); publish KEYFILE.pub. Existing files are never overwritten
+    (exit 2)."""
+    from service.log.checkpoint import CheckpointError, write_key_pair
+
+    public = out.with_name(out.name + ".pub")
+    try:
+        ident = write_key_pair(out, public)
+    except CheckpointError as exc:
+        click.echo(f"cogov audit keygen: {exc}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"private key: {out} (keep it secret, off the server)\npublic key: {public} (publish it)\n"
+               f"key id: {ident}")
+
+
+@audit.command("checkpoint")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              metavar="KEYFILE", help="The private key (`cogov audit keygen`).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Write the checkpoint here (never over an existing file) instead of to standard output.")
+@click.option("--database-url", default=None, help="Decision log URL (default $COGOV_DATABASE_URL or ./var/cogov.db).")
+def audit_checkpoint(key_file: Path, out: Path | None, database_url: str | None) -> None:
+    """Sign the log's current heads (decisions: seq, hash, last time; activations: seq, hash) with KEYFILE,
+    after verifying the whole chain: a signed tree head in Certificate Transparency's manner. Save and
+    publish the output; `cogov audit verify --checkpoint FILE --public-key PUB` later proves the log still
+    extends it.
+
+    \b
+    Exit codes: 0 signed; 1 the log does not verify (nothing is signed); 2 no log, an unusable key, or FILE
+    exists."""
+    from service.log.checkpoint import CheckpointError, load_private_key, make_checkpoint
+
+    try:
+        key = load_private_key(key_file)
+    except CheckpointError as exc:
+        click.echo(f"cogov audit checkpoint: {exc}", err=True)
+        raise SystemExit(2) from None
+    if out is not None and out.exists():
+        click.echo(f"cogov audit checkpoint: {out}: already exists; not overwritten", err=True)
+        raise SystemExit(2)
+    store = open_log(database_url, "audit checkpoint")
+    try:
+        checkpoint = make_checkpoint(store, key)
+    except CheckpointError as exc:
+        click.echo(f"cogov audit checkpoint: {exc}", err=True)
+        raise SystemExit(1) from None
+    finally:
+        store.close()
+    text = json.dumps(checkpoint, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(out, "x", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        click.echo(f"cogov audit checkpoint: {out}: cannot write: {exc.strerror}", err=True)
+        raise SystemExit(2) from None
+    click.echo(f"checkpoint of decisions seq {checkpoint['decisions']['seq']} and activations seq "
+               f"{checkpoint['activations']['seq']} written to {out}")
 
 
 @audit.command("retention")

@@ -554,7 +554,10 @@ class DecisionStore:
     def heads(self) -> dict[str, Any]:
         """Both chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},
         "activations": {"seq", "hash"}} (created_at: the last decision's time, None when there is none)."""
-        with self._appending() as conn:     # the write lock: no append between the two reads
+        snapshot = {} if self.engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
+        # one snapshot, not the write lock (an auditor may hold read access only): SQLite's WAL reader sees
+        # one state from its first read on; PostgreSQL's REPEATABLE READ does the same
+        with self.engine.connect().execution_options(**snapshot) as conn, conn.begin():
             head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).one()
             ahead = conn.execute(select(ACTIVATION_HEAD.c.seq, ACTIVATION_HEAD.c.hash)
                                  .where(ACTIVATION_HEAD.c.id == HEAD_ID)).one()
