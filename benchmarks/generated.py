@@ -45,6 +45,8 @@ def _literal(rnd: random.Random, scope: str, allow_in: bool = True) -> str:
     if info.kind == "bool":
         return path if rnd.random() < 0.5 else f"not {path}"
     values = list(info.values or ())
+    if info.kind == "set":      # list fields (project.activities, a group's co_produces) are tested by member
+        return f"{path} contains {rnd.choice(values)}"
     if info.kind == "ordinal" and rnd.random() < 0.5:
         return f"{path} {rnd.choice(['>=', '<='])} {rnd.choice(values)}"
     if allow_in and rnd.random() < 0.2:

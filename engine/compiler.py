@@ -31,8 +31,17 @@ def derived_key(name: str) -> str:
     return f"d__{name}"
 
 
+def member_key(path: str, value: str) -> str:
+    """The engine property saying whether list field `path` holds `value` (durable_rules has no 'contains')."""
+    return f"{FIELDS[path].key}__{value}"
+
+
 def literal_key(lit: Any) -> str:
-    return derived_key(lit.name) if isinstance(lit, Derived) else FIELDS[lit.field].key
+    if isinstance(lit, Derived):
+        return derived_key(lit.name)
+    if isinstance(lit, Cmp) and lit.op in ("contains", "not contains"):
+        return member_key(lit.field, lit.value)
+    return FIELDS[lit.field].key
 
 
 def encode(path: str, value: Any) -> Any:
@@ -51,6 +60,10 @@ def _tests(lit: Any, choice: Any) -> list[dict]:
         return [{"$ex" if lit.positive else "$nex": {key: 1}}]
     assert isinstance(lit, Cmp)
     enc = lambda v: encode(lit.field, v)  # noqa: E731
+    if lit.op == "contains":
+        return [{key: True}]
+    if lit.op == "not contains":
+        return [{key: False}]
     if lit.op == "in":
         return [{key: enc(choice)}]
     if lit.op == "not in":

@@ -17,7 +17,7 @@ from typing import Any, Union
 import yaml
 
 from .approaches import ORDER as APPROACH_ORDER
-from .context import IAP2Level, SECTION_MODELS, Stakeholder, field_enum
+from .context import Contribution, IAP2Level, Phase, SECTION_MODELS, Stakeholder, field_enum
 from .errors import ConditionError
 
 MAX_TERMS = 64
@@ -28,8 +28,8 @@ MAX_LITERALS = 24
 class FieldInfo:
     path: str            # as authors write it: "public.size"
     key: str             # property name in engine facts: "public__size"
-    kind: str            # bool | ordinal | nominal
-    values: tuple[str, ...] | None  # allowed values (enums), ordered for ordinals
+    kind: str            # bool | ordinal | nominal | set (a list of distinct values, tested with `contains`)
+    values: tuple[str, ...] | None  # allowed values (enums), ordered for ordinals; a set's possible members
     optional: bool
     scope: str           # project | stakeholder | approach
     description: str
@@ -50,8 +50,15 @@ def _fields() -> dict[str, FieldInfo]:
             out[f"{section}.{name}"] = FieldInfo(
                 path=f"{section}.{name}", key=f"{section}__{name}", kind=kind,
                 values=tuple(m.value for m in enum) if enum else None,
-                optional=not info.is_required() and info.default is None,
+                optional=kind != "set" and not info.is_required() and info.default is None,
                 scope=scope, description=info.description or "")
+    # a group's co_produces entries are read as two sets: the activities, and what the group contributes
+    for name, enum, text in (("co_produces", Phase, "The activities the group co-produces in (from its "
+                              "co_produces entries); empty when not stated."),
+                             ("contributes", Contribution, "What the group contributes across its co_produces "
+                              "entries (time, reports, data, running_service, expertise, resources).")):
+        out[f"stakeholder.{name}"] = FieldInfo(f"stakeholder.{name}", f"stakeholder__{name}", "set",
+                                               tuple(m.value for m in enum), False, "stakeholder", text)
     out["approach.code"] = FieldInfo("approach.code", "approach__code", "nominal", tuple(APPROACH_ORDER),
                                      False, "approach", "The approach chosen from the feasible set.")
     out["approach.level"] = FieldInfo("approach.level", "approach__level", "ordinal",
@@ -62,7 +69,9 @@ def _fields() -> dict[str, FieldInfo]:
 
 FIELDS: dict[str, FieldInfo] = _fields()
 ORDERED_OPS = {"<", "<=", ">", ">="}
-NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", "<=": ">", ">": "<=", "in": "not in", "not in": "in"}
+NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", "<=": ">", ">": "<=", "in": "not in", "not in": "in",
+          "contains": "not contains", "not contains": "contains"}
+SET_OPS = {"contains", "not contains"}
 
 
 # ---- AST -------------------------------------------------------------------
@@ -71,7 +80,7 @@ NEGATE = {"==": "!=", "!=": "==", "<": ">=", ">=": "<", "<=": ">", ">": "<=", "i
 class Cmp:
     field: str
     op: str
-    value: Any          # bool, str, or tuple[str, ...] for in / not in
+    value: Any          # bool, str, or tuple[str, ...] for in / not in; one member for contains / not contains
 
     def __str__(self) -> str:
         v = self.value
@@ -124,7 +133,8 @@ Node = Union[Cmp, Exists, Derived, All, AnyOf, Not]
 
 _LINE = re.compile(
     r"^\s*(?P<neg>not\s+)?(?P<path>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
-    r"(?:\s+(?P<op>==|!=|<=|>=|<|>|in|not\s+in|exists|missing)(?:\s+(?P<value>.+?))?)?\s*$")
+    r"(?:\s+(?P<op>==|!=|<=|>=|<|>|in|not\s+in|contains|not\s+contains|exists|missing)(?:\s+(?P<value>.+?))?)?"
+    r"\s*$")
 
 
 def _field(path: str, where: tuple) -> FieldInfo:
@@ -163,6 +173,12 @@ def parse_line(text: str, where: tuple) -> Node:
                                  where)
         return Derived(name, not negated)
     info = _field(path, where)
+    if info.kind == "set" and op not in SET_OPS:
+        raise ConditionError(f"{path} is a list: test a member with '{path} contains {info.values[0]}' "
+                             f"(or 'not contains')", where)
+    if op in SET_OPS and info.kind != "set":
+        raise ConditionError(f"{path} is not a list: '{op}' applies to list fields (e.g. project.activities)",
+                             where)
     if op is None:
         if info.kind != "bool":
             raise ConditionError(f"{path} is not yes/no: compare it, e.g. '{path} == {info.values[0]}'", where)
@@ -180,7 +196,9 @@ def parse_line(text: str, where: tuple) -> Node:
             parsed = yaml.safe_load(raw)
         except yaml.YAMLError:
             raise ConditionError(f"cannot read value {raw!r}", where) from None
-        if op in ("in", "not in"):
+        if op in SET_OPS:
+            node = Cmp(path, op, _value(info, parsed, where))
+        elif op in ("in", "not in"):
             if not isinstance(parsed, list) or not parsed:
                 raise ConditionError(f"'{op}' needs a list such as [a, b]", where)
             node = Cmp(path, op, tuple(sorted({_value(info, v, where) for v in parsed}, key=str)))
@@ -321,6 +339,10 @@ def holds(lit: Literal, state: dict[str, Any], derived: frozenset[str] | set[str
         return actual in value
     if op == "not in":
         return actual not in value
+    if op == "contains":
+        return value in actual
+    if op == "not contains":
+        return value not in actual
     a, b = info.rank(actual), info.rank(value)
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 

@@ -7,10 +7,10 @@ and the manager's form are all derived from these models.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, get_origin
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
-                      field_validator)
+                      field_validator, model_validator)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
@@ -79,6 +79,17 @@ class Phase(str, Enum):
     co_assessment = "co_assessment"
 
 
+class Contribution(str, Enum):
+    """What a co-producing group brings (Loeffler & Bovaird 2020): its time as volunteers, reports, data,
+    running part of the service, expertise, or resources such as premises or equipment."""
+    time = "time"
+    reports = "reports"
+    data = "data"
+    running_service = "running_service"
+    expertise = "expertise"
+    resources = "resources"
+
+
 class Objective(str, Enum):
     efficiency = "efficiency"
     capacity_building = "capacity_building"
@@ -133,7 +144,11 @@ class Project(_Section):
     domain: Domain = Field(Domain.other, description="Service domain.")
     phase: Phase | None = Field(
         None, description="Co-production phase the decision belongs to (Bovaird & Loeffler's four Co's); "
-        "absent when not yet known.")
+        "absent when not yet known. One activity: without `activities` it means activities [phase].")
+    activities: list[Phase] | None = Field(
+        None, max_length=4, description="The co-production activities the project spans (Bovaird & Loeffler's four Co's), "
+        "e.g. [co_design, co_delivery]; each at most once; when given, it includes `phase`. Absent: [phase], or "
+        "none when the phase is not known either. Rules test it with `project.activities contains VALUE`.")
     scope: Scope | None = Field(
         None, description="Geographical scope of the decision, ordered site < neighbourhood < district < city "
         "< region; absent when not known.")
@@ -141,6 +156,22 @@ class Project(_Section):
     objective: Objective = Field(
         Objective.efficiency, description="efficiency: involve the public as little as the decision allows "
         "(Thomas's time-efficient choice); capacity_building: as much as it allows (development-oriented).")
+
+    @model_validator(mode="after")
+    def _activities_hold_phase(self) -> "Project":
+        """`phase` is one activity, so a project stating both must not contradict itself."""
+        if self.activities is not None:
+            if len(set(self.activities)) != len(self.activities):
+                raise _field_error("activities", "duplicate_activity", "lists an activity more than once")
+            if self.phase is not None and self.phase not in self.activities:
+                raise _field_error("phase", "phase_not_in_activities",
+                                   "the phase must be one of project.activities")
+        return self
+
+    def effective_activities(self) -> tuple[str, ...]:
+        """The activities rules see: `activities`, else [phase], in the four Co's order."""
+        given = self.activities if self.activities is not None else ([self.phase] if self.phase else [])
+        return tuple(m.value for m in Phase if m.value in given)
 
 
 class Decision(_Section):
@@ -184,6 +215,22 @@ class Public(_Section):
         description="Does the public include hard-to-reach groups (elderly, migrants, isolated, low income)?")
 
 
+def _field_error(name: str, kind: str, message: str) -> ValidationError:
+    """A validation error located at one field of the model being validated (e.g. project.phase)."""
+    return ValidationError.from_exception_data("field", [InitErrorDetails(
+        type=PydanticCustomError(kind, message), loc=(name,), input=None)])
+
+
+class CoProduction(_Section):
+    """One activity a stakeholder group co-produces in, and what it contributes there."""
+
+    activity: Phase = Field(description="The co-production activity (co_commissioning, co_design, co_delivery, "
+                            "co_assessment).")
+    contributes: Contribution | None = Field(
+        None, description="What the group brings: time (volunteering), reports, data, running_service (runs "
+        "part of the service), expertise, resources; absent when not stated.")
+
+
 class Stakeholder(_Section):
     """One stakeholder group, described for a power/interest and salience analysis."""
 
@@ -200,6 +247,20 @@ class Stakeholder(_Section):
     hard_to_reach: StrictBool = Field(False, description="Is hard to reach through ordinary channels.")
     holds_information: StrictBool = Field(False, description="Holds information the manager needs.")
     can_obstruct: StrictBool = Field(False, description="Can obstruct the decision or its implementation if left out.")
+    co_produces: list[CoProduction] = Field(
+        default_factory=list, max_length=16, description="Activities the group co-produces in, and how, e.g. [{activity: "
+        "co_delivery, contributes: time}]. Empty: not stated (rules then apply their defaults). Rules read it as "
+        "`stakeholder.co_produces` (the activities) and `stakeholder.contributes` (what it brings).")
+
+    def co_produced(self) -> tuple[str, ...]:
+        """The activities this group co-produces in, in the four Co's order."""
+        given = {c.activity for c in self.co_produces}
+        return tuple(m.value for m in Phase if m.value in given)
+
+    def contributions(self) -> tuple[str, ...]:
+        """What this group contributes across its activities, in declaration order of Contribution."""
+        given = {c.contributes for c in self.co_produces if c.contributes is not None}
+        return tuple(m.value for m in Contribution if m.value in given)
 
 
 class Capacity(_Section):
@@ -248,6 +309,22 @@ class ProjectContext(BaseModel):
             raise ValidationError.from_exception_data("stakeholders", errors)
         return groups
 
+    @model_validator(mode="after")
+    def _co_production_within_activities(self) -> "ProjectContext":
+        """A group co-produces in one of the project's activities: naming another is a mistake, named at
+        stakeholders[i].co_produces[j].activity."""
+        activities = set(self.project.effective_activities())
+        errors = [InitErrorDetails(
+            type=PydanticCustomError("activity_not_in_project",
+                                     "{activity} is not one of the project's activities ({known})",
+                                     {"activity": c.activity, "known": ", ".join(sorted(activities)) or "none"}),
+            loc=("stakeholders", i, "co_produces", j, "activity"), input=c.activity)
+            for i, s in enumerate(self.stakeholders) for j, c in enumerate(s.co_produces)
+            if c.activity not in activities]
+        if errors:
+            raise ValidationError.from_exception_data("ProjectContext", errors)
+        return self
+
 
 SECTION_MODELS: dict[str, type[_Section]] = {
     "project": Project, "decision": Decision, "public": Public, "capacity": Capacity,
@@ -255,10 +332,15 @@ SECTION_MODELS: dict[str, type[_Section]] = {
 
 
 def field_enum(model: type[BaseModel], name: str) -> tuple[str, Any]:
-    """(kind, enum-or-None) of a field: kind is bool, str, ordinal or nominal."""
+    """(kind, enum-or-None) of a field: kind is bool, str, ordinal, nominal or set (a list of enum values)."""
     annotation = model.model_fields[name].annotation
     args = getattr(annotation, "__args__", None) or (annotation,)
     for arg in args:
+        if get_origin(arg) is list:
+            inner = getattr(arg, "__args__", (None,))[0]
+            if isinstance(inner, type) and issubclass(inner, Enum):
+                return "set", inner
+            continue
         if isinstance(arg, type) and issubclass(arg, Ordinal):
             return "ordinal", arg
         if isinstance(arg, type) and issubclass(arg, Enum):

@@ -55,10 +55,22 @@ class Subjects:
         return list(self.stakeholders)
 
 
+# List fields as rules read them: a tuple of distinct values in the enum's order, so that
+# a firing's matched values (and the recommendation) do not depend on how a manager ordered a list.
+_SET_VALUES = {
+    "project.activities": lambda ctx: ctx.project.effective_activities(),
+    "stakeholder.co_produces": lambda s: s.co_produced(),
+    "stakeholder.contributes": lambda s: s.contributions(),
+}
+
+
 def subjects(ctx: ProjectContext) -> Subjects:
     project: dict[str, Any] = {}
     for path, info in FIELDS.items():
         if info.scope != "project":
+            continue
+        if path in _SET_VALUES:
+            project[path] = _SET_VALUES[path](ctx)
             continue
         section, name = path.split(".")
         value = getattr(getattr(ctx, section), name)
@@ -67,7 +79,7 @@ def subjects(ctx: ProjectContext) -> Subjects:
     people: dict[str, dict[str, Any]] = {}
     names: dict[str, str] = {}
     for s in sorted(ctx.stakeholders, key=lambda s: s.id):
-        people[s.id] = {path: getattr(s, path.split(".")[1]) for path, info in FIELDS.items()
-                        if info.scope == "stakeholder"}
+        people[s.id] = {path: _SET_VALUES[path](s) if path in _SET_VALUES else getattr(s, path.split(".")[1])
+                        for path, info in FIELDS.items() if info.scope == "stakeholder"}
         names[s.id] = s.name
     return Subjects(project=project, stakeholders=people, names=names)

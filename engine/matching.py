@@ -45,6 +45,10 @@ def compile_literal(lit: Literal) -> Check:
         return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a in value
     if op == "not in":
         return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and a not in value
+    if op == "contains":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and value in a
+    if op == "not contains":
+        return lambda st, d: (a := st.get(path, _MISSING)) is not _MISSING and value not in a
     info = FIELDS[path]
     ranks = {v: info.rank(v) for v in info.values or ()}
     b, cmp = info.rank(value), _ORDERED[op]

@@ -115,7 +115,8 @@ class WorkingMemory:
         uses: set[int] = set()
         for name, kind, key in plan:
             if kind is _FIELD:
-                matched[name] = state.get(key)
+                value = state.get(key)
+                matched[name] = list(value) if type(value) is tuple else value   # a list field, as JSON has it
             elif kind is _APPROACH:
                 matched[name] = state.get(key)
                 if self.approach is not None:

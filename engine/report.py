@@ -15,6 +15,8 @@ def _refs(because: list[dict[str, Any]]) -> str:
 def _value(v: Any) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
+    if isinstance(v, (list, tuple)):      # a list field such as project.activities
+        return "[" + ", ".join(str(x) for x in v) + "]"
     return "(not given)" if v is None else str(v)
 
 

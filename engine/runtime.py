@@ -28,7 +28,7 @@ import orjson
 
 from .approach_policy import decide_approach
 from .conditions import FIELDS
-from .compiler import OPENER, Group, Plan, derived_key, encode, plan, ruleset
+from .compiler import OPENER, Group, Plan, derived_key, encode, member_key, plan, ruleset
 from .errors import EngineError
 from .facts import PROJECT, Subjects
 from .matching import settle
@@ -67,6 +67,11 @@ class DurableRuntime:
                                  if info.kind == "ordinal" else None)
                                 for path, info in FIELDS.items() if info.key in g.keys]
                        for g in self.plan.groups}
+        # per group, the list-field members it tests: (path, fact key, member); the fact says true or false
+        self._members = {g.name: [(path, member_key(path, v), v) for path, info in FIELDS.items()
+                                  if info.kind == "set" for v in info.values or ()
+                                  if member_key(path, v) in g.keys]
+                         for g in self.plan.groups}
         self._derived_keys = {g.name: [(name, derived_key(name)) for name in sorted(g.derived)]
                               for g in self.plan.groups}
         self._lock = threading.Lock()
@@ -109,6 +114,9 @@ class DurableRuntime:
             if path in state:
                 value = state[path]
                 fact[key] = ranks[value] if ranks is not None else value
+        for path, key, member in self._members[group.name]:
+            if path in state:
+                fact[key] = member in state[path]
         for name, key in self._derived_keys[group.name]:
             fact[key] = name in derived
         return fact

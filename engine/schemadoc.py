@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from .conditions import FIELDS
-from .context import SECTION_MODELS, ProjectContext, Stakeholder, field_enum
+from .context import SECTION_MODELS, Contribution, Phase, ProjectContext, Stakeholder, field_enum
 
 
 def _type(model: type[BaseModel], name: str) -> str:
@@ -21,6 +21,11 @@ def _type(model: type[BaseModel], name: str) -> str:
         return "ordered: " + " < ".join(m.value for m in enum)
     if kind == "nominal":
         return "one of: " + ", ".join(m.value for m in enum)
+    if kind == "set":
+        return "list, each at most once, of: " + ", ".join(m.value for m in enum)
+    if name == "co_produces":
+        return ("list of {activity, contributes}: activity one of " + ", ".join(m.value for m in Phase)
+                + "; contributes (optional) one of " + ", ".join(m.value for m in Contribution))
     return "text"
 
 
@@ -30,6 +35,8 @@ def _default(info: Any) -> str:
     default = info.get_default(call_default_factory=True)
     if default is None:
         return "absent when unknown"
+    if default == []:
+        return "empty"
     if isinstance(default, bool):
         return "false" if not default else "true"
     return f"`{getattr(default, 'value', default)}`"
@@ -63,8 +70,10 @@ def context_reference() -> str:
               "Rules with `for_each: stakeholder` read these as `stakeholder.FIELD`.", ""]
     lines += header + _rows("stakeholder", Stakeholder) + [""]
     lines += ["## Fields only rules can read", "", "| field | values | meaning |", "|---|---|---|"]
+    given = {f"{section}.{name}" for section, model in [*SECTION_MODELS.items(), ("stakeholder", Stakeholder)]
+             for name in model.model_fields}
     for path, info in FIELDS.items():
-        if info.scope == "approach":
+        if path not in given:     # the approach, and what a group contributes (read from its co_produces)
             values = (" < " if info.kind == "ordinal" else ", ").join(info.values or ())
             lines.append(f"| `{path}` | {values} | {info.description} |")
     lines += ["", "## `notes`", "", ProjectContext.model_fields["notes"].description or "", ""]

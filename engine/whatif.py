@@ -129,6 +129,11 @@ def _check_change(i: int, change: Any) -> tuple[FieldInfo, Any] | dict[str, Any]
     if value is None:
         if not info.optional:
             return {"field": f"{where}.value", "type": "value_error", "message": f"{path} must be given"}
+    elif info.kind == "set":
+        if not isinstance(value, list) or len(set(map(str, value))) != len(value) or \
+                any(v not in (info.values or ()) for v in value):
+            return {"field": f"{where}.value", "type": "value_error",
+                    "message": f"{path} is a list of distinct values of: {', '.join(info.values or ())}"}
     elif info.kind == "bool":
         if not isinstance(value, bool):
             return {"field": f"{where}.value", "type": "value_error",

@@ -291,6 +291,8 @@ class WhyNot(OutputModel):
 def fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):   # a list field such as project.activities
+        return "[" + ", ".join(str(x) for x in value) + "]"
     return "not given" if value is None else str(value)
 
 
@@ -314,7 +316,9 @@ def _failed(wm: WorkingMemory, lit: Literal, subject: str, depth: int) -> Failed
         elif not lit.positive:
             out.derived_from = [f"{wm.firings[s - 1].rule.id}#{s}" for s in wm.providers.get((lit.name, owner), [])]
         return out
-    return FailedLiteral(condition=str(lit), field=name, actual=state.get(lit.field))
+    actual = state.get(lit.field)
+    return FailedLiteral(condition=str(lit), field=name,
+                         actual=list(actual) if type(actual) is tuple else actual)   # a list field, as JSON has it
 
 
 def _alternative(wm: WorkingMemory, number: int, term: Term, subject: str, depth: int) -> Alternative:

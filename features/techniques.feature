@@ -14,5 +14,5 @@ Feature: Techniques follow the co-production phase and the level the approach al
     And technique prototyping is recommended only because of rule techniques.phase_co_design_testing
     And technique co_design_workshop is not recommended
     And rule techniques.phase_co_design_testing fired matching:
-      | project.phase  | co_design |
-      | approach.level | consult   |
+      | project.activities | ["co_design"] |
+      | approach.level     | consult       |

@@ -128,7 +128,7 @@ def adversarial_whens(n: int, seed: int = 3) -> list[list[str]]:
     state = subjects(validate_context(make_context(**ADVERSARIAL_CONTEXT))).project
     lits = []
     for path, info in FIELDS.items():
-        if info.scope != "project" or info.kind == "bool":
+        if info.scope != "project" or info.kind in ("bool", "set"):
             continue
         for op in (["<", "<=", ">", ">=", "!="] if info.kind == "ordinal" else ["!="]):
             for v in info.values:

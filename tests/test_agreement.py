@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine import ENGINE_VERSION, Engine, ResolutionError, RuleBaseError, load_rulebase
-from engine.context import SECTION_MODELS, ProjectContext, Stakeholder, field_enum
+from engine.context import SECTION_MODELS, Contribution, Phase, ProjectContext, Stakeholder, field_enum
 from engine.resolve import resolve
 
 TESTS = Path(__file__).resolve().parent
@@ -34,10 +34,17 @@ TEXT = st.sampled_from(["Riverside", "Q", "Smart Square \u00e9t\u00e9", "x" * 20
 IDS = [f"g{i}" for i in range(12)] + ["a-b", "0x", "zz_9"]
 
 
+CO_PRODUCES = st.lists(st.fixed_dictionaries(
+    {"activity": st.sampled_from([m.value for m in Phase])},
+    optional={"contributes": st.one_of(st.none(), st.sampled_from([m.value for m in Contribution]))}), max_size=3)
+
+
 def _field_strategy(model, name: str) -> st.SearchStrategy:
     kind, enum = field_enum(model, name)
     if kind == "bool":
         return st.booleans()
+    if kind == "set":
+        return st.lists(st.sampled_from([m.value for m in enum]), unique=True, max_size=len(enum))
     if enum is not None:
         return st.sampled_from([m.value for m in enum])
     return TEXT
@@ -61,17 +68,33 @@ def _model_strategy(model, overrides: dict[str, st.SearchStrategy] | None = None
 
 
 STAKEHOLDERS = st.lists(
-    _model_strategy(Stakeholder, {"id": st.sampled_from(IDS), "name": TEXT}),
+    _model_strategy(Stakeholder, {"id": st.sampled_from(IDS), "name": TEXT, "co_produces": CO_PRODUCES}),
     min_size=1, max_size=8, unique_by=lambda s: s["id"])
+
+def _phase_in_activities(project: dict) -> dict:
+    """The schema wants the phase among the activities when both are given."""
+    if project.get("activities") is not None and project.get("phase") is not None \
+            and project["phase"] not in project["activities"]:
+        project = {**project, "activities": [*project["activities"], project["phase"]]}
+    return project
+
+
+def _co_production_within_activities(ctx: dict) -> dict:
+    """The schema wants each group's co_produces activities among the project's (activities, else [phase])."""
+    p = ctx["project"]
+    known = p.get("activities") if p.get("activities") is not None else [p["phase"]] if p.get("phase") else []
+    return {**ctx, "stakeholders": [{**g, "co_produces": [c for c in g["co_produces"] if c["activity"] in known]}
+                                    if "co_produces" in g else g for g in ctx["stakeholders"]]}
+
 
 CONTEXTS = st.fixed_dictionaries(
     {
-        **{section: _model_strategy(model, {"name": TEXT} if section == "project" else None)
-           for section, model in SECTION_MODELS.items()},
+        "project": _model_strategy(SECTION_MODELS["project"], {"name": TEXT}).map(_phase_in_activities),
+        **{section: _model_strategy(model) for section, model in SECTION_MODELS.items() if section != "project"},
         "stakeholders": STAKEHOLDERS,
     },
     optional={"notes": st.dictionaries(st.sampled_from(["project.city", "decision.urgency"]), TEXT, max_size=2)},
-)
+).map(lambda ctx: _co_production_within_activities(ctx))
 
 
 @given(CONTEXTS)

@@ -18,6 +18,11 @@ _ABSENT = object()
 
 
 def _literals(path, info):
+    if info.kind == "set":
+        for op in ("contains", "not contains"):
+            for v in info.values:
+                yield Cmp(path, op, v)
+        return
     values = (True, False) if info.kind == "bool" else info.values
     ops = ["==", "!="] + (["in", "not in"] if info.kind != "bool" else []) + \
         (["<", "<=", ">", ">="] if info.kind == "ordinal" else [])
@@ -36,7 +41,7 @@ def _literals(path, info):
 def test_every_comparison_agrees_with_holds_on_every_value_and_on_a_missing_field():
     checked = 0
     for path, info in FIELDS.items():
-        actuals = [True, False] if info.kind == "bool" else list(info.values)
+        actuals = [True, False] if info.kind == "bool" else _sets(info) if info.kind == "set" else list(info.values)
         for lit in _literals(path, info):
             check = compile_literal(lit)
             for actual in actuals + [_ABSENT]:
@@ -54,9 +59,15 @@ def test_derived_literals_agree_with_holds():
             assert check({}, derived) == holds(lit, {}, derived)
 
 
+def _sets(info):
+    """Values of a list field as the facts hold them: the empty one, each single member, and all of them."""
+    return [(), *[(v,) for v in info.values], tuple(info.values)]
+
+
 _FIELD_LITERALS = [lit for path, info in FIELDS.items() for lit in _literals(path, info)]
 _DERIVED_LITERALS = [Derived(name, positive) for name in ("key_player", "hard_to_reach") for positive in (True, False)]
 _STATE = st.fixed_dictionaries({}, optional={path: st.sampled_from([True, False] if info.kind == "bool"
+                                                                    else _sets(info) if info.kind == "set"
                                                                     else list(info.values))
                                              for path, info in FIELDS.items()})
 

@@ -27,14 +27,38 @@ BASES = {"shipped": REPO / "rules", "flawed": FLAWED, "mini": TESTS / "fixtures"
 
 def _values(path: str) -> list:
     info = FIELDS[path]
+    if info.kind == "set":   # the empty list, each single member, a pair, and every member
+        members = list(info.values)
+        return [[], *[[v] for v in members], members[:2], members]
     values = list(info.values) if info.values else [True, False]
     return values + [MISSING] if info.optional else values
 
 
 def _subject(scope: str) -> st.SearchStrategy:
     paths = [p for p, i in FIELDS.items() if i.scope == scope]
-    return st.fixed_dictionaries({p: st.sampled_from(_values(p)) for p in paths}).map(
-        lambda d: {k: v for k, v in d.items() if v != MISSING})
+    return st.fixed_dictionaries({p: st.sampled_from(_values(p)) for p in paths}).map(_valid)
+
+
+def _valid(d: dict) -> dict:
+    """Drop missing fields; what a group contributes needs an activity to contribute in (as in the schema)."""
+    d = {k: v for k, v in d.items() if v != MISSING}
+    if d.get("stakeholder.contributes") and not d.get("stakeholder.co_produces"):
+        d["stakeholder.contributes"] = []
+    if "project.phase" in d and d["project.phase"] not in d["project.activities"]:   # a phase is one activity
+        d["project.activities"] = [v for v in FIELDS["project.activities"].values
+                                   if v in d["project.activities"] or v == d["project.phase"]]
+    return d
+
+
+def _within(project: dict, groups: list[dict]) -> list[dict]:
+    """Groups co-produce only in the project's activities (as the schema requires)."""
+    known = project.get("project.activities", [])
+    out = []
+    for g in groups:
+        co = [a for a in g.get("stakeholder.co_produces", []) if a in known]
+        out.append({**g, "stakeholder.co_produces": co,
+                    "stakeholder.contributes": g.get("stakeholder.contributes", []) if co else []})
+    return out
 
 
 def _context(project: dict, groups: list[dict]) -> dict:
@@ -56,7 +80,7 @@ def test_symbolic_model_agrees_with_the_engine(models, name, groups, data):
     """For any context: the same rules fire for the same subjects, the same approach, the same winners."""
     sym = models[(name, groups)]
     project = data.draw(_subject("project"))
-    people = [data.draw(_subject("stakeholder")) for _ in range(groups)]
+    people = _within(project, [data.draw(_subject("stakeholder")) for _ in range(groups)])
     outcome = run(sym.rb, _context(project, people))
     model = sym.find(*sym.pin({PROJECT: project, **{f"g{i + 1}": g for i, g in enumerate(people)}}))
     assert model is not None, "the solver finds no model of a valid context"

@@ -33,9 +33,24 @@ def context_from(assignment: dict[str, dict[str, Any]]) -> dict[str, Any]:
             continue
         group: dict[str, Any] = {"id": gid, "name": f"Group {gid[1:]}"}
         for path, value in fields.items():
-            group[path.split(".")[1]] = value
+            if path not in ("stakeholder.co_produces", "stakeholder.contributes"):
+                group[path.split(".")[1]] = value
+        entries = _co_produces(fields.get("stakeholder.co_produces", []), fields.get("stakeholder.contributes", []))
+        if entries:
+            group["co_produces"] = entries
         ctx["stakeholders"].append(group)
     return ctx
+
+
+def _co_produces(activities: list[str], contributions: list[str]) -> list[dict[str, Any]]:
+    """co_produces entries whose activities and contributions are exactly the two sets (pairing them in turn)."""
+    if not activities:
+        return []
+    if not contributions:
+        return [{"activity": a} for a in activities]
+    n = max(len(activities), len(contributions))
+    return [{"activity": activities[i % len(activities)], "contributes": contributions[i % len(contributions)]}
+            for i in range(n)]
 
 
 @dataclass

@@ -26,6 +26,8 @@ from ..rulebase import Rule, RuleBase
 
 PROJECT = "p"
 MISSING = "(missing)"
+# a list field that can only be non-empty when another is (stakeholder.contributes comes from co_produces entries)
+SET_NEEDS = {"stakeholder.contributes": "stakeholder.co_produces"}
 LEVELS = [m.value for m in IAP2Level]
 
 
@@ -54,6 +56,7 @@ class SymbolicRuleBase:
             if info.scope != "approach":
                 for subject in ([PROJECT] if info.scope == "project" else self.groups):
                     self.var(path, subject)
+        self._phase_among_activities()
         for rule in rb.rules:  # every definition now, so one incremental solver holds them all
             for subject in self.subjects(rule):
                 self.fires(rule, subject)
@@ -70,6 +73,11 @@ class SymbolicRuleBase:
             name = f"{owner}__{path}"
             if info.kind == "bool":
                 v = z3.Bool(name)
+            elif info.kind == "set":   # one bit per possible member
+                v = z3.BitVec(name, len(info.values or ()))
+                if path in SET_NEEDS:   # e.g. what a group contributes needs an activity it contributes in
+                    other = self.var(SET_NEEDS[path], subject)
+                    self.constraints.append(z3.Implies(v != 0, other != 0))
             else:
                 v = z3.Int(name)
                 self.constraints.append(z3.And(v >= 0, v < len(self.domain[path])))
@@ -92,8 +100,16 @@ class SymbolicRuleBase:
             return z3.Not(missing) if lit.positive else missing
         if info.kind == "bool":
             return v if lit.value == (lit.op == "==") else z3.Not(v)
+        if info.kind == "set":
+            member = self._member(v, path=lit.field, value=lit.value)
+            return member if lit.op == "contains" else z3.Not(member)
         present = z3.BoolVal(True) if not info.optional else v != self._index(lit.field, MISSING)
         return z3.And(present, self._compare(v, lit, lambda x: self._index(lit.field, x)))
+
+    @staticmethod
+    def _member(v: z3.BitVecRef, path: str, value: str) -> z3.BoolRef:
+        i = list(FIELDS[path].values or ()).index(value)
+        return z3.Extract(i, i, v) == 1
 
     @staticmethod
     def _compare(v: z3.ArithRef, lit: Cmp, index) -> z3.BoolRef:
@@ -118,6 +134,15 @@ class SymbolicRuleBase:
         for i, code in enumerate(approaches.ORDER):
             expr = z3.If(self.approach == i, LEVELS.index(approaches.BY_CODE[code].iap2_level), expr)
         return expr
+
+    def _phase_among_activities(self) -> None:
+        """The schema's own constraint: a stated phase is one of the project's activities."""
+        phase, activities = self.var("project.phase", PROJECT), self.var("project.activities", PROJECT)
+        for value in FIELDS["project.phase"].values or ():
+            self.constraints.append(z3.Implies(phase == self._index("project.phase", value),
+                                               self._member(activities, "project.activities", value)))
+        for group in self.groups:   # and a group co-produces only in the project's activities (same bit order)
+            self.constraints.append(self.var("stakeholder.co_produces", group) & ~activities == 0)
 
     # -- rules and facts -----------------------------------------------------------
     def subjects(self, rule: Rule) -> list[str]:
@@ -268,7 +293,12 @@ class SymbolicRuleBase:
             if subject not in assignment:
                 continue
             value = assignment[subject].get(path, MISSING)
-            goals.append(v == value if FIELDS[path].kind == "bool" else v == self._index(path, value))
+            info = FIELDS[path]
+            if info.kind == "set":
+                members = set(value) if value != MISSING else set()
+                goals.append(v == sum(1 << i for i, m in enumerate(info.values or ()) if m in members))
+            else:
+                goals.append(v == value if info.kind == "bool" else v == self._index(path, value))
         return goals
 
     def assignment(self, model: z3.ModelRef) -> dict[str, dict[str, Any]]:
@@ -282,6 +312,9 @@ class SymbolicRuleBase:
                 value = model.eval(v, model_completion=True)
                 if info.kind == "bool":
                     out[subject][path] = z3.is_true(value)
+                elif info.kind == "set":
+                    bits = value.as_long()
+                    out[subject][path] = [m for i, m in enumerate(info.values or ()) if bits >> i & 1]
                 else:
                     chosen = self.domain[path][min(value.as_long(), len(self.domain[path]) - 1)]
                     if chosen != MISSING:

@@ -114,6 +114,17 @@ def _(world: World, sid: str, datatable: list[list[str]]):
         group[name] = parse_value(value)
 
 
+@given(parsers.re(r"the project spans the activities (?P<names>\w+(?:(?:, | and )\w+)*)"))
+def _(world: World, names: str):
+    world.ctx()["project"]["activities"] = [n for n in names.replace(" and ", ", ").split(", ")]
+
+
+@given(parsers.re(r'stakeholder "(?P<sid>[^"]+)" co-produces in (?P<activity>\w+)(?: by contributing (?P<what>\w+))?'))
+def _(world: World, sid: str, activity: str, what: str | None):
+    entry = {"activity": activity, **({"contributes": what} if what else {})}
+    world.group(sid).setdefault("co_produces", []).append(entry)
+
+
 @given("the context has no stakeholder groups")
 def _(world: World):
     world.ctx()["stakeholders"] = []
