@@ -16,12 +16,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from sqlalchemy.engine import make_url
 
 from engine import ENGINE_VERSION, ProjectContext, load_rulebase
 from service import api
 from service.auth import TokenRegistry
+from service.errors import install_error_handlers
 from service.http import (BodyLimitMiddleware, HostCheckMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
-                          JsonBodyMiddleware, document_error_bodies, install_error_handlers)
+                          JsonBodyMiddleware, document_error_bodies)
 from service.log import DecisionStore
 from service.log.group_commit import GroupCommit
 from service.settings import Settings
@@ -79,23 +81,25 @@ def _openapi(app: FastAPI):
 
 def _include_pages(app: FastAPI):
     """The HTML pages live in service.pages (built separately); serve them when present.
-    Returns the page renderer for errors raised outside any route, or None without pages."""
+    Returns the pages' error page and the page for a request refused by its Host header, or Nones."""
     try:
         from service import pages
-        from service.pages.render import misdirected_page
+        from service.pages.render import error_page, misdirected_page
     except ModuleNotFoundError as exc:
         if exc.name != "service.pages":
             raise
-        return None
+        return None, None
     app.include_router(pages.router)
-    return misdirected_page
+    return error_page, misdirected_page
 
 
-def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget | None = None,
-               check_target: CheckTarget | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, watch_rules: bool = False,
+               worker_target: WorkerTarget | None = None, check_target: CheckTarget | None = None) -> FastAPI:
     """Build the service. Raises TokenConfigError, LocalModeError, RuleBaseError or DatabaseError.
 
-    `worker_target` replaces the engine worker's entry point (tests use it to
+    `watch_rules` activates the rules directory whenever its files change
+    (`cogov serve --watch-rules`): local mode only, as the watch activates as
+    the local author, bypassing roles. `worker_target` replaces the engine worker's entry point (tests use it to
     slow or crash workers on purpose); `check_target` replaces the rule base
     check's (tests use it to make a check hang).
     """
@@ -104,6 +108,8 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     if tokens.local_mode and not is_loopback(settings.host):
         raise LocalModeError(f"refusing to listen on {settings.host} in local mode (no API tokens configured): "
                              "configure COGOV_TOKENS or COGOV_TOKENS_FILE, or bind to 127.0.0.1")
+    if watch_rules and not tokens.local_mode:
+        raise LocalModeError("--watch-rules is for development and needs local mode (no API tokens)")
     # rule errors in the directory stop startup before the log is opened
     directory = load_rulebase(settings.rules_dir) if settings.rules_at_start == "directory" else None
     store = DecisionStore(settings.database_url, privacy=settings.privacy)
@@ -122,28 +128,39 @@ def create_app(settings: Settings | None = None, *, worker_target: WorkerTarget 
     app.state.tokens = tokens
     app.state.store = store
     app.state.log_writer = GroupCommit(store)
-    # app.state.serving is the current (rule base, pool) snapshot; .rulebase and .pool follow it
-    app.state.activator = Activator(app.state, store, settings, worker_target=worker_target,
-                                    check_target=check_target)
+    # the activator holds the served (rule base, pool) snapshot; requests lease it through service.deps
+    app.state.activator = Activator(store, settings, worker_target=worker_target, check_target=check_target)
     try:
         app.state.activator.prepare(rulebase, note)
     except Exception:
         store.close()
         raise
-    install_error_handlers(app)
+    if watch_rules:
+        app.state.activator.watch(settings.rules_dir)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(JsonBodyMiddleware)
     app.include_router(api.health)
     app.include_router(api.router)
-    page_error = _include_pages(app)
+    error_page, misdirected_page = _include_pages(app)
+    install_error_handlers(app, error_page)   # every error a route lets go: JSON for the API, a page elsewhere
     # The Host check (against DNS rebinding) stands outside the routes and the body handling but inside the
     # headers, so a refusal carries the security headers and the local-mode marker too. Local mode always
     # checks (every caller there has every role); with tokens, a token is the protection and the check is
     # on only when the operator names the hosts (COGOV_ALLOWED_HOSTS), so proxies keep working by default.
     if tokens.local_mode or settings.allowed_host_names:
-        app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_host_names, page_error=page_error)
+        app.add_middleware(HostCheckMiddleware, allowed=settings.allowed_host_names, page_error=misdirected_page)
     app.add_middleware(SecurityHeadersMiddleware)
     if tokens.local_mode:
         app.add_middleware(LocalModeMiddleware)
     app.openapi = _openapi(app)
     return app
+
+
+def announcement(app: FastAPI) -> str:
+    """What `cogov serve` prints before it listens: the local-mode banner, then what serves where."""
+    settings, serving = app.state.settings, app.state.activator.current
+    lines = ["*" * 78, LOCAL_MODE_BANNER, "*" * 78] if app.state.tokens.local_mode else []
+    lines.append(f"cogov: rule base {serving.version} ({serving.rulebase.rule_count} rules), log "
+                 f"{make_url(settings.database_url).render_as_string(hide_password=True)}, {settings.workers} engine "
+                 f"worker(s), http://{settings.host}:{settings.port}/docs")
+    return "\n".join(lines)

@@ -3,7 +3,8 @@ the local-mode marker and the Host check.
 
 Error bodies have one shape everywhere: {"detail": message} and, for 422,
 "errors": [{"field": path, "message": ..., "type": ...}] with one entry per
-bad field, so a client can point at each mistake.
+bad field, so a client can point at each mistake. Which error gets which
+body (or page) is service.errors' table.
 """
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,21 +39,6 @@ def field_path(loc: tuple | list) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     return path
-
-
-def _message(error: dict[str, Any]) -> str:
-    message = str(error.get("msg", "invalid"))
-    return message.removeprefix("Value error, ")   # our own validators' messages stand alone
-
-
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    errors = [{"field": field_path(e.get("loc", ())), "message": _message(e), "type": e.get("type", "")}
-              for e in exc.errors()]
-    return unprocessable("invalid request", errors)
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation_error)
 
 
 class BodyLimitMiddleware:
@@ -224,7 +209,7 @@ class SecurityHeadersMiddleware(_ResponseHeadersMiddleware):
 
 
 def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
-    """Make the OpenAPI schema describe the 422 bodies we send (see _validation_error), not
+    """Make the OpenAPI schema describe the 422 bodies we send (see service.errors), not
     FastAPI's default HTTPValidationError ({"detail": [...]}) that this service never answers."""
     components = schema.get("components", {}).get("schemas", {})
     if "HTTPValidationError" in components and "ErrorOut" in components:

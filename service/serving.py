@@ -12,8 +12,8 @@ meanwhile. The `Activator` switches snapshots:
    served is kept) and start a new engine pool for it: a failure refuses the
    activation and the old snapshot keeps serving;
 3. record the activation, then publish the new snapshot in one step on the
-   event loop (app.state.serving, and app.state.rulebase / .pool for code that
-   reads those): requests that start later use it;
+   event loop (`Activator.current`, which requests lease through
+   service.deps.ServingDep): requests that start later use it;
 4. retire the old snapshot in the background: wait until no request holds it
    and its pool has no job in flight (bounded), then close its workers.
 
@@ -55,11 +55,6 @@ class ActivationRefused(RuntimeError):
     def __init__(self, detail: str, kind: str, errors: list[dict[str, Any]] | None = None):
         super().__init__(detail)
         self.detail, self.kind, self.errors = detail, kind, errors or []
-
-    @property
-    def status_code(self) -> int:
-        """The HTTP status that says it: no such version 404, workers that would not start 503, else 422."""
-        return {"unknown": 404, "start": 503}.get(self.kind, 422)
 
     def lines(self) -> list[str]:
         return [e.get("text") or e.get("message", "") for e in self.errors] or [self.detail]
@@ -146,9 +141,9 @@ def read_directory(root: Path) -> dict[str, str]:
 class Activator:
     """Owns the served snapshot: startup, activation, rollback, retirement, the development file watch."""
 
-    def __init__(self, state: Any, store: DecisionStore, settings: Settings, *,
+    def __init__(self, store: DecisionStore, settings: Settings, *,
                  worker_target: WorkerTarget | None = None, check_target: CheckTarget | None = None):
-        self._state, self.store, self.settings = state, store, settings
+        self.store, self.settings = store, settings
         self._worker_target, self._check_target = worker_target, check_target
         self._lock = asyncio.Lock()
         self._retiring: set[asyncio.Task] = set()
@@ -167,9 +162,6 @@ class Activator:
     def _publish(self, serving: Serving) -> None:
         """Make `serving` current; no await in here, so no request sees a half-switched state."""
         self.current = serving
-        self._state.serving = serving
-        self._state.rulebase = serving.rulebase   # compatibility: code that reads these gets the current one
-        self._state.pool = serving.pool
 
     def prepare(self, rulebase: RuleBase, note: str | None = None) -> Serving:
         """At app build time: serve `rulebase` (already stored), recording a startup activation when it

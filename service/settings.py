@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/cogov.db"
+DEFAULT_RULES = Path(__file__).resolve().parents[1] / "rules"   # the shipped rule base
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
 
 # environment variable -> Settings field
@@ -45,9 +46,9 @@ def _default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def _default_rules_dir() -> Path:
-    from service.cli import default_rules_dir  # the CLI owns the shipped default
-    return default_rules_dir()
+def default_rules_dir() -> Path:
+    """COGOV_RULES_DIR, else the shipped rules/: the service's default and every CLI command's."""
+    return Path(os.environ.get("COGOV_RULES_DIR", DEFAULT_RULES))
 
 
 def normalise_database_url(url: str) -> str:
@@ -64,7 +65,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="SQLAlchemy URL of the decision log.")
-    rules_dir: Path = Field(default_factory=_default_rules_dir, description="Rule base directory.")
+    rules_dir: Path = Field(default_factory=default_rules_dir, description="Rule base directory.")
     tokens_file: Path | None = Field(None, description="YAML/JSON file of hashed API tokens.")
     tokens: str | None = Field(None, description="Hashed API tokens, 'name:role:sha256hex[:expires]' separated "
                                "by commas (an expiry is written without spaces: 2027-01-31 or 2027-01-31T18:00Z).")
@@ -139,7 +140,3 @@ class Settings(BaseModel):
         """The decision log's PrivacyPolicy from personal_fields and redact."""
         from service.log.privacy import PrivacyPolicy, split_pointers
         return PrivacyPolicy(split_pointers(self.personal_fields), split_pointers(self.redact))
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.api import decisions, explain, health as _health, recommendations, rulebase, rules
+from service.api import decisions, health as _health, recommendations, rulebase, rules, whynot_whatif
 from service.api import impact, replay
 
 router = APIRouter(prefix="/api/v1")
-for _module in (recommendations, decisions, explain, rules, rulebase, replay, impact, _health):
+for _module in (recommendations, decisions, whynot_whatif, rules, rulebase, replay, impact, _health):
     router.include_router(_module.router)
 health = _health.health
 

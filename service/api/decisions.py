@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from starlette.concurrency import run_in_threadpool
 
 from service.api.common import ERRORS, Auditor, Reader, visible_to
+from service.deps import StoreDep
 from service.http import unprocessable
 from service.log import DecisionFilter
 from service.schemas import DateOrTime, DecisionOut, DecisionPageOut, ErrorOut, VerifyOut
@@ -17,7 +18,7 @@ router = APIRouter()
 @router.get("/decisions", response_model=DecisionPageOut, responses={**ERRORS, 422: {"model": ErrorOut}},
             summary="List decisions, newest first")
 async def list_decisions(
-        request: Request, identity: Reader,
+        store: StoreDep, identity: Reader,
         date_from: Annotated[DateOrTime | None, Query(description="Earliest, inclusive (a date: from 0:00Z)")] = None,
         date_to: Annotated[DateOrTime | None, Query(description="Latest, inclusive (a date: to its end, UTC)")] = None,
         approach: Annotated[str | None, Query(max_length=64)] = None,
@@ -30,7 +31,7 @@ async def list_decisions(
     filters = DecisionFilter(date_from=date_from, date_to=date_to, approach=approach,
                              rulebase_version=rulebase_version, city=city, rule=rule, caller=visible_to(identity))
     try:
-        page = await run_in_threadpool(request.app.state.store.list, filters, cursor, limit)
+        page = await run_in_threadpool(store.list, filters, cursor, limit)
     except ValueError as exc:
         return unprocessable("invalid request", [{"field": "query.cursor", "message": str(exc), "type": "value_error"}])
     return {"items": [r.summary() for r in page.items], "next_cursor": page.next_cursor, "limit": limit}
@@ -38,9 +39,9 @@ async def list_decisions(
 
 @router.get("/decisions/{decision_id}", response_model=DecisionOut,
             responses={**ERRORS, 404: {"model": ErrorOut}}, summary="The full audit record of a decision")
-async def get_decision(request: Request, decision_id: str, identity: Reader) -> Any:
+async def get_decision(store: StoreDep, decision_id: str, identity: Reader) -> Any:
     """A manager asking for someone else's decision gets 404, as if it did not exist."""
-    record = await run_in_threadpool(request.app.state.store.get, decision_id)
+    record = await run_in_threadpool(store.get, decision_id)
     owner = visible_to(identity)
     if record is None or (owner is not None and record.caller_name != owner):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision {decision_id}")
@@ -48,9 +49,9 @@ async def get_decision(request: Request, decision_id: str, identity: Reader) -> 
 
 
 @router.get("/audit/verify", response_model=VerifyOut, responses=ERRORS, summary="Verify the log's hash chain")
-async def verify_log(request: Request, identity: Auditor) -> Any:
+async def verify_log(store: StoreDep, identity: Auditor) -> Any:
     """Walks the whole chain (as `cogov audit verify` does); ok=false names the first bad record."""
-    result = await run_in_threadpool(request.app.state.store.verify)
+    result = await run_in_threadpool(store.verify)
     return result.as_dict()
 
 

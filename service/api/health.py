@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.common import ERRORS
-from service.deps import identity_from_request
+from service.deps import StoreDep, TokensDep, identity_from_request, serving_now
 from service.log import DatabaseError
 from service.schemas import IdentityOut
 
@@ -24,19 +24,18 @@ async def whoami(request: Request) -> Any:
 
 
 @health.get("/healthz", summary="Liveness")
-async def healthz(request: Request) -> Any:
+async def healthz(tokens: TokensDep) -> Any:
     """The process answers. `mode` says whether API tokens are enforced."""
-    return {"status": "ok", "mode": "local" if request.app.state.tokens.local_mode else "tokens"}
+    return {"status": "ok", "mode": "local" if tokens.local_mode else "tokens"}
 
 
 @health.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready; `checks` says why"}})
-async def readyz(request: Request) -> Any:
+async def readyz(request: Request, store: StoreDep) -> Any:
     """Ready when the rule base is loaded, the database answers and an engine worker is alive."""
-    state = request.app.state
-    serving = state.serving   # one snapshot: the version and the workers reported belong together
+    serving = serving_now(request)   # one snapshot: the version and the workers reported belong together
     checks: dict[str, Any] = {"rulebase": {"ok": serving is not None, "version": serving.version}}
     try:
-        await run_in_threadpool(state.store.ping)
+        await run_in_threadpool(store.ping)
         checks["database"] = {"ok": True}
     except DatabaseError as exc:
         checks["database"] = {"ok": False, "error": str(exc)}

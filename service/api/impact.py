@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
 from service.api.common import ERRORS, RuleReader
 from service.api.replay import against_version
+from service.deps import RuleBaseDep, StoreDep
 from service.http import unprocessable
 from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, ImpactReport, run_impact
 from service.log import DecisionFilter
@@ -52,7 +53,7 @@ class ImpactIn(BaseModel):
 
 @router.post("/rules/impact", response_model=ImpactReport, responses={**ERRORS, 422: {"model": ErrorOut}},
              summary="What a candidate rule base would change in the stored decisions")
-async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -> Any:
+async def rules_impact(store: StoreDep, current: RuleBaseDep, body: ImpactIn, identity: RuleReader) -> Any:
     """Validates the candidate (422 with every error as file:line), then re-evaluates the stored decisions
     the filters select under it (the newest `limit` of them) and reports how many change, how, and which
     rule edits cause each change. `truncated` says when more decisions matched than were examined."""
@@ -60,7 +61,7 @@ async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -
         if body.files is not None:
             candidate = await run_in_threadpool(candidates.from_files, body.files)
         else:
-            candidate = await run_in_threadpool(against_version, request, body.rulebase_version)
+            candidate = await run_in_threadpool(against_version, store, current, body.rulebase_version)
     except candidates.CandidateError as exc:
         where = "body.files" if body.files is not None else "body.rulebase_version"
         return unprocessable("invalid candidate rule base",
@@ -70,5 +71,5 @@ async def rules_impact(request: Request, body: ImpactIn, identity: RuleReader) -
 
     def run() -> ImpactReport:
         with ONE_RUN:
-            return run_impact(request.app.state.store, candidate, filters, limit=body.limit)
+            return run_impact(store, candidate, filters, limit=body.limit)
     return await run_in_threadpool(run)

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine import ENGINE_VERSION, ContextError, EngineError, ResolutionError
-from service.api.common import CONTEXT_BODY, ERRORS, Manager, evaluation_refused, parse_context, unavailable
+from engine import ENGINE_VERSION
+from service.api.common import CONTEXT_BODY, ERRORS, Manager, parse_context
+from service.deps import LogWriterDep, ServingDep
+from service.errors import Unavailable
 from service.log import DatabaseError, LogError
 from service.log.chain import timestamp
 from service.schemas import ErrorOut, RecommendationOut
-from service.serving import Serving
-from service.workers import WorkerFailure
 
 log = logging.getLogger("cogov.api")
 
@@ -26,36 +25,27 @@ router = APIRouter()
              responses={**ERRORS, 413: {"model": ErrorOut}, 422: {"model": ErrorOut},
                         503: {"model": ErrorOut, "description": "No engine worker could answer; retry"}},
              summary="Evaluate a project context and log the decision")
-async def recommend(request: Request, identity: Manager) -> Response:
+async def recommend(request: Request, identity: Manager, serving: ServingDep, log_writer: LogWriterDep) -> Response:
     """Validate the context, evaluate it in an engine worker, write the decision
     to the log, then answer. A recommendation is never returned unlogged.
-    The request holds one served snapshot throughout (service.serving), so a
-    rule base activated meanwhile never mixes into it."""
-    with request.app.state.serving.lease() as serving:
-        return await _recommend(request, identity, serving)
-
-
-async def _recommend(request: Request, identity: Any, serving: Serving) -> Response:
+    The request holds one served snapshot throughout (ServingDep leases it), so
+    a rule base activated meanwhile never mixes into it. An evaluation that gives
+    no recommendation (an engine error, no worker free) is answered by
+    service.errors."""
     parsed = parse_context(await request.body())
     if isinstance(parsed, JSONResponse):
         return parsed
     text, context = parsed
-    state = request.app.state
+    rec = await serving.pool.evaluate_for_log(context)
     try:
-        rec = await serving.pool.evaluate_for_log(context)
-    except (WorkerFailure, ContextError, ResolutionError, EngineError) as exc:
-        if isinstance(exc, EngineError):
-            log.error("engine error on a valid context: %s", exc)
-        return evaluation_refused(exc)
-    try:
-        decision_id, created_at = await state.log_writer.record_text(
+        decision_id, created_at = await log_writer.record_text(
             identity=identity, context_raw=text, context=context, canonical=rec.canonical,
             index=rec.index, rulebase_version=rec.rulebase_version or serving.version,
             engine_version=rec.engine_version or ENGINE_VERSION)
     except (SQLAlchemyError, DatabaseError, LogError) as exc:
         log.error("decision log write failed: %s", exc)
-        return unavailable("the decision could not be written to the decision log, so no recommendation "
-                            "is returned; retry later")
+        raise Unavailable("the decision could not be written to the decision log, so no recommendation "
+                          "is returned; retry later") from None
     # the bytes JSONResponse would render for {"decision_id", "created_at", **recommendation},
     # around the worker's text of the recommendation (service.worker_process.Evaluated)
     head = json.dumps({"decision_id": decision_id, "created_at": timestamp(created_at)}, separators=(",", ":"))

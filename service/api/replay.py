@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
-from service.api.common import ERRORS, Auditor, unavailable
+from service.api.common import ERRORS, Auditor
+from service.deps import RuleBaseDep, StoreDep
+from service.errors import Unavailable
 from service.http import unprocessable
 from service.replay import ReplayReport, replay
 from service.schemas import ErrorOut
@@ -23,18 +25,18 @@ class ReplayIn(BaseModel):
                                          "under (GET /rulebases); default: the rule base the service runs now.")
 
 
-def against_version(request: Request, version: str | None):
-    """The serving rule base, or a stored version (never a server path: the API names versions only)."""
-    current = request.app.state.rulebase
+def against_version(store: Any, current: Any, version: str | None):
+    """`current` (the serving rule base), or a stored version (never a server path: the API names versions only)."""
     if version is None or version == current.version:
         return current
-    return candidates.from_store(request.app.state.store, version)
+    return candidates.from_store(store, version)
 
 
 @router.post("/decisions/{decision_id}/replay", response_model=ReplayReport,
              responses={**ERRORS, 404: {"model": ErrorOut}, 422: {"model": ErrorOut}, 503: {"model": ErrorOut}},
              summary="Replay a stored decision: integrity under its own rules, difference under others")
-async def replay_decision(request: Request, decision_id: str, identity: Auditor, body: ReplayIn | None = None) -> Any:
+async def replay_decision(store: StoreDep, current: RuleBaseDep, decision_id: str, identity: Auditor,
+                         body: ReplayIn | None = None) -> Any:
     """integrity.status says whether the decision comes out the same under its own stored rule base:
     "reproduced"; "fault" (an integrity fault) when the record does not verify in the hash chain (whatever the
     engine versions), or when the engine version that made it no longer gives the stored recommendation;
@@ -45,14 +47,14 @@ async def replay_decision(request: Request, decision_id: str, identity: Auditor,
     gives, each change with the rule edits behind it. Runs in a one-shot engine process."""
     version = body.rulebase_version if body else None
     try:
-        against = await run_in_threadpool(against_version, request, version)
+        against = await run_in_threadpool(against_version, store, current, version)
     except candidates.CandidateError as exc:
         return unprocessable("unknown or unusable rule base version",
                              [{"field": "body.rulebase_version", "message": str(exc), "type": "value_error"}])
     try:
-        report = await run_in_threadpool(replay, request.app.state.store, decision_id[:100], against)
+        report = await run_in_threadpool(replay, store, decision_id[:100], against)
     except RuntimeError as exc:
-        return unavailable(f"the replay did not complete: {exc}")
+        raise Unavailable(f"the replay did not complete: {exc}") from None
     if report is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision {decision_id}")
     return report

@@ -2,19 +2,13 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
 from engine import Engine, RuleBaseError
-
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules"
-
-
-def default_rules_dir() -> Path:
-    return Path(os.environ.get("COGOV_RULES_DIR", DEFAULT_RULES))
+from service.settings import default_rules_dir
 
 
 def dump_json(data: Any, pretty: bool) -> str:

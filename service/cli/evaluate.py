@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from engine import ContextError, Engine, EngineError, ResolutionError
+from engine import CogovError, ContextError, Engine
 from engine.report import render_text
 from service.cli.base import dump_json, load_engine, main
 
@@ -39,7 +39,7 @@ def evaluate(file: str, fmt: str, rules: Path | None, backend: str) -> None:
         for e in exc.errors:
             click.echo(f"{file}: {e['field'] or '(top)'}: {e['message']}", err=True)
         raise SystemExit(2) from None
-    except (EngineError, ResolutionError) as exc:
+    except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
     click.echo(render_text(rec, context) if fmt == "text" else dump_json(rec, True), nl=fmt != "text")
 
@@ -76,7 +76,7 @@ def _evaluate_lines(engine: Engine, fmt: str) -> None:
                 result = engine.evaluate(context)
             except ContextError as exc:
                 result = _error(number, "invalid_context", str(exc), exc.errors)
-            except (EngineError, ResolutionError) as exc:
+            except CogovError as exc:
                 result = _error(number, "evaluation_failed", str(exc))
         if fmt == "text" and "error" not in result:
             click.echo(render_text(result))

@@ -34,14 +34,14 @@ from starlette.requests import Request as StarletteRequest
 
 from service.deps import COOKIE
 
-from . import access, auditor, author, explain, lint, manager
+from . import access, auditor, author, lint, manager, whynot_whatif
 from . import impact, replay
 from .render import STATIC_DIR, error_page, path_for, render
 
 
 router = APIRouter(include_in_schema=False)
 router.include_router(manager.router)
-router.include_router(explain.router)
+router.include_router(whynot_whatif.router)
 router.include_router(auditor.router)
 router.include_router(author.router)
 router.include_router(lint.router)

@@ -1,4 +1,8 @@
-"""Who is asking, and which pages they may see (built on service.deps)."""
+"""Who is asking, and which pages they may see (built on service.deps).
+
+Nothing here renders: the refusal page and the layout every page gets
+(navigation by role) are service.pages.render's, built on these answers.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +10,7 @@ from typing import Any
 from fastapi import Request
 
 from service.auth import AUDITOR, AUTHOR, MANAGER
+from service.deps import optional_identity
 
 MANAGE = (MANAGER,)
 AUDIT = (AUDITOR,)
@@ -25,8 +30,6 @@ def get_identity(request: Request) -> Any | None:
     cached = request.scope.get("cogov.pages.identity", False)
     if cached is not False:
         return cached
-    from service.deps import optional_identity
-
     identity = optional_identity(request)
     request.scope["cogov.pages.identity"] = identity
     return identity
@@ -45,39 +48,6 @@ def require(request: Request, roles: tuple[str, ...]) -> Any:
         raise PageDenied(403, f"This page is for the role{'s' if len(roles) > 1 else ''} "
                               f"{' or '.join(roles)}; you are signed in as {getattr(identity, 'role', '?')}.")
     return identity
-
-
-def refusal(request: Request, roles: tuple[str, ...]) -> Any | None:
-    """The error page for a caller who may not see a page for `roles` (401 or 403), else None."""
-    try:
-        require(request, roles)
-    except PageDenied as denied:
-        from .render import error_page   # late: render imports this module's page_context
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
-    return None
-
-
-def page_context(request: Request) -> dict[str, Any]:
-    """What every page template gets: the identity, the navigation, the rule base version."""
-    from .render import path_for
-
-    identity = get_identity(request)
-    can = {"manage": allowed(request, MANAGE), "audit": allowed(request, AUDIT),
-           "author": allowed(request, AUTHOR_ROLES)}
-    path = request.url.path
-    nav = [{"label": "Start", "href": path_for(request, "home")}]
-    if can["manage"]:
-        nav.append({"label": "New evaluation", "href": path_for(request, "evaluate_form")})
-    if can["audit"]:
-        nav.append({"label": "Decision log", "href": path_for(request, "decision_log")})
-    if can["author"]:
-        nav.append({"label": "Rules", "href": path_for(request, "rule_browser")})
-    for item in nav:
-        item["current"] = item["href"] == path
-    rulebase = getattr(request.app.state, "rulebase", None)
-    return {"identity": identity, "can": can, "nav": nav,
-            "rulebase_version": getattr(rulebase, "version", None),
-            "login_url": path_for(request, "login_form")}
 
 
 def same_origin(request: Request) -> bool:

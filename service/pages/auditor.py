@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from engine.approaches import APPROACHES, BY_CODE
+from service.deps import RuleBaseDep, StoreDep
 from service.log import DecisionFilter, DecisionRecord
 
 from . import access, backend, present
-from .manager import context_of, fmt_time, record_view
-from .render import error_page, path_for, render
+from .decisions import context_of, fmt_time, record_view
+from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
 
@@ -48,8 +49,8 @@ def _row(stored: DecisionRecord) -> dict[str, Any]:
 
 
 @router.get("/log", response_class=HTMLResponse, name="decision_log")
-async def decision_log(request: Request) -> Response:
-    if (refused := access.refusal(request, access.AUDIT)) is not None:
+async def decision_log(request: Request, store: StoreDep, rulebase: RuleBaseDep) -> Response:
+    if (refused := refusal(request, access.AUDIT)) is not None:
         return refused
     values = {k: (request.query_params.get(k) or "").strip()[:200] for k in FILTER_KEYS}
     filters, errors = parse_filters(values)
@@ -58,30 +59,29 @@ async def decision_log(request: Request) -> Response:
     next_cursor = None
     if not errors:
         try:
-            page = await backend.list_records(request, filters, cursor, PAGE_SIZE)
+            page = await backend.list_records(store, filters, cursor, PAGE_SIZE)
             rows, next_cursor = [_row(r) for r in page.items], page.next_cursor
         except ValueError as exc:       # a cursor the store did not make
             errors.append(str(exc))
     base = path_for(request, "decision_log")
     kept = {k: v for k, v in values.items() if v}
-    rulebase = backend.state(request, "rulebase")
     return render(request, "log.html", status_code=422 if errors else 200, rows=rows, f=values,
                   error="; ".join(errors) or None, cursor=cursor, approaches=APPROACHES,
-                  chain=await backend.verify(request), rule_ids=[r.id for r in getattr(rulebase, "rules", [])],
+                  chain=await backend.verify(store), rule_ids=[r.id for r in rulebase.rules],
                   first_url=base + ("?" + urlencode(kept) if kept else ""),
                   next_url=(base + "?" + urlencode({**kept, "cursor": next_cursor})) if next_cursor else None)
 
 
 @router.get("/log/{decision_id}", response_class=HTMLResponse, name="decision_report")
-async def decision_report(request: Request, decision_id: str) -> Response:
-    if (refused := access.refusal(request, access.AUDIT)) is not None:
+async def decision_report(request: Request, store: StoreDep, decision_id: str) -> Response:
+    if (refused := refusal(request, access.AUDIT)) is not None:
         return refused
-    stored = await backend.get_record(request, decision_id) if len(decision_id) <= 100 else None
+    stored = await backend.get_record(store, decision_id) if len(decision_id) <= 100 else None
     if stored is None:
         return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
     rec = stored.recommendation
     context = context_of(stored)
-    chain = await backend.verify(request)
+    chain = await backend.verify(store)
     bad_seq = chain.get("first_bad_seq")
     chain["this_record_affected"] = chain.get("ok") is False and (bad_seq is None or stored.seq >= bad_seq)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}

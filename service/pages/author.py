@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from service.deps import ActivatorDep, RuleBaseDep, SettingsDep, StoreDep, serving_now
+from service.errors import refusal_status
 from service.rulebase_diff import diff_rulebases
 from service.serving import ActivationRefused
 
 from . import access, backend
-from .render import error_page, path_for, render
+from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
 
@@ -33,12 +35,10 @@ def _catalogue_label(rulebase: Any):
 
 
 @router.get("/rules", response_class=HTMLResponse, name="rule_browser")
-async def rule_browser(request: Request, by: str = "file", file: str = "", kind: str = "", q: str = "") -> Response:
-    if (refused := access.refusal(request, access.AUTHOR_ROLES)) is not None:
+async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep, by: str = "file", file: str = "",
+                       kind: str = "", q: str = "") -> Response:
+    if (refused := refusal(request, access.AUTHOR_ROLES)) is not None:
         return refused
-    rulebase = backend.state(request, "rulebase")
-    if rulebase is None:
-        return error_page(request, 503, "No rule base", "The service has no rule base loaded.")
     rules = [r.as_authored() for r in rulebase.rules]
     files = sorted({r["file"] for r in rules})
     kinds = sorted({k for r in rules for k in r["then"]})
@@ -79,7 +79,7 @@ async def rule_browser(request: Request, by: str = "file", file: str = "", kind:
         g["rules"] = marked
     sources = {key: s.citation for key, s in getattr(rulebase.catalogue, "sources", {}).items()}
     return render(request, "rules.html", groups=groups, files=files, kinds=kinds, by=by, file=file, kind=kind,
-                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(request), sources=sources, catalogue_label=_catalogue_label(rulebase))
+                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(store), sources=sources, catalogue_label=_catalogue_label(rulebase))
 
 
 _KIND_HELP = {
@@ -102,32 +102,31 @@ VERSION_READERS = access.AUTHOR_ROLES + access.AUDIT
 
 
 def _denied(request: Request, roles: tuple[str, ...]) -> Response | None:
-    if (refused := access.refusal(request, roles)) is not None:
+    if (refused := refusal(request, roles)) is not None:
         return refused
     return None
 
 
-async def _versions_page(request: Request, status_code: int = 200, refused: Any = None,
+async def _versions_page(request: Request, store: Any, settings: Any, status_code: int = 200, refused: Any = None,
                          done: str | None = None) -> Response:
-    store = backend.state(request, "store")
     history = await run_in_threadpool(store.list_activations)
     versions = await run_in_threadpool(store.list_rulebases)
-    serving = backend.state(request, "serving")
+    serving = serving_now(request)   # after an activation, the version serving now (not the one it started on)
     served = {a["version"] for a in history}
     return render(request, "versions.html", status_code=status_code, serving=serving, history=history,
                   versions=[{**v, "served": v["version"] in served} for v in versions], refused=refused,
                   done=done, may_activate=access.allowed(request, access.AUTHOR_ROLES),
-                  rules_dir=str(backend.state(request, "settings").rules_dir))
+                  rules_dir=str(settings.rules_dir))
 
 
 @router.get("/rules/versions", response_class=HTMLResponse, name="rule_versions")
-async def rule_versions(request: Request, done: str = "") -> Response:
+async def rule_versions(request: Request, store: StoreDep, settings: SettingsDep, done: str = "") -> Response:
     if (denied := _denied(request, VERSION_READERS)) is not None:
         return denied
-    return await _versions_page(request, done=done[:200] or None)
+    return await _versions_page(request, store, settings, done=done[:200] or None)
 
 
-async def _activation(request: Request, run) -> Response:
+async def _activation(request: Request, activator: Any, store: Any, settings: Any, run) -> Response:
     """Run an activation from a form; refused: the page again with every error (422)."""
     if not access.same_origin(request):
         return error_page(request, 403, "Not allowed", "This form was sent from another site.")
@@ -136,30 +135,31 @@ async def _activation(request: Request, run) -> Response:
     identity = access.get_identity(request)
     form = await request.form()
     try:
-        out = await run(backend.state(request, "activator"), identity.name, form)
+        out = await run(activator, identity.name, form)
     except ActivationRefused as refused:
-        return await _versions_page(request, status_code=refused.status_code, refused=refused)
+        return await _versions_page(request, store, settings, status_code=refusal_status(refused), refused=refused)
     done = f"{out['version']} is serving" if out["changed"] else f"{out['version']} was already serving"
     return RedirectResponse(path_for(request, "rule_versions") + "?" + urlencode({"done": done}), status_code=303)
 
 
 @router.post("/rules/versions/activate", name="rule_activate")
-async def rule_activate(request: Request) -> Response:
-    return await _activation(request, lambda activator, who, form: activator.activate_directory(
+async def rule_activate(request: Request, activator: ActivatorDep, store: StoreDep,
+                        settings: SettingsDep) -> Response:
+    return await _activation(request, activator, store, settings, lambda activator, who, form: activator.activate_directory(
         who, note=str(form.get("note") or "").strip()[:500] or None))
 
 
 @router.post("/rules/versions/rollback", name="rule_rollback")
-async def rule_rollback(request: Request) -> Response:
-    return await _activation(request, lambda activator, who, form: activator.rollback(
+async def rule_rollback(request: Request, activator: ActivatorDep, store: StoreDep,
+                        settings: SettingsDep) -> Response:
+    return await _activation(request, activator, store, settings, lambda activator, who, form: activator.rollback(
         str(form.get("version") or "")[:100], who, note=str(form.get("note") or "").strip()[:500] or None))
 
 
 @router.get("/rules/diff", response_class=HTMLResponse, name="rule_diff")
-async def rule_diff(request: Request, a: str = "", b: str = "") -> Response:
+async def rule_diff(request: Request, store: StoreDep, a: str = "", b: str = "") -> Response:
     if (denied := _denied(request, VERSION_READERS)) is not None:
         return denied
-    store = backend.state(request, "store")
     found = {}
     for version in (a, b):
         stored = await run_in_threadpool(store.get_rulebase, version) if version else None

@@ -19,10 +19,11 @@ from starlette.datastructures import UploadFile
 from engine.approaches import APPROACHES, BY_CODE
 from service import candidates
 from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, run_impact
+from service.deps import RuleBaseDep, SettingsDep, StoreDep
 from service.log import DecisionFilter
 
-from . import access, backend
-from .render import error_page, render
+from . import access
+from .render import error_page, refusal, render
 
 router = APIRouter()
 ROLES = access.AUTHOR_ROLES + access.AUDIT
@@ -36,26 +37,24 @@ def _form(values: dict[str, str] | None = None) -> dict[str, str]:
                                                           "limit": (values or {}).get("limit") or str(DEFAULT_LIMIT)}
 
 
-async def _page(request: Request, status_code: int = 200, **extra: Any) -> Response:
-    store = backend.state(request, "store")
+async def _page(request: Request, store: Any, settings: Any, status_code: int = 200, **extra: Any) -> Response:
     versions = await run_in_threadpool(store.list_rulebases)
-    settings = backend.state(request, "settings")
     context = dict(f=_form(), errors=[], report=None, candidate=None, max_limit=MAX_LIMIT)
     context.update(extra)
     return render(request, "impact.html", status_code=status_code, versions=versions, approaches=APPROACHES,
-                  rules_dir=str(getattr(settings, "rules_dir", "")), **context)
+                  rules_dir=str(settings.rules_dir), **context)
 
 
 @router.get("/rules/impact", response_class=HTMLResponse, name="impact_page")
-async def impact_form(request: Request) -> Response:
-    if (refused := access.refusal(request, ROLES)) is not None:
+async def impact_form(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+    if (refused := refusal(request, ROLES)) is not None:
         return refused
-    return await _page(request)
+    return await _page(request, store, settings)
 
 
 @router.post("/rules/impact", response_class=HTMLResponse, name="impact_run")
-async def impact_run(request: Request) -> Response:
-    if (refused := access.refusal(request, ROLES)) is not None:
+async def impact_run(request: Request, store: StoreDep, settings: SettingsDep, current: RuleBaseDep) -> Response:
+    if (refused := refusal(request, ROLES)) is not None:
         return refused
     if not access.same_origin(request):
         return error_page(request, 403, "Not allowed", "This form was sent from another site.")
@@ -68,19 +67,19 @@ async def impact_run(request: Request) -> Response:
     candidate = None
     if not errors:
         try:
-            candidate = await _candidate(request, f, uploads)
+            candidate = await _candidate(store, settings, current, f, uploads)
         except candidates.CandidateError as exc:
             errors += [str(e) for e in exc.errors]
         except ValueError as exc:
             errors.append(str(exc))
     if errors:
-        return await _page(request, 422, f=f, errors=errors)
+        return await _page(request, store, settings, 422, f=f, errors=errors)
 
     def run():
         with ONE_RUN:
-            return run_impact(backend.state(request, "store"), candidate, filters, limit=limit)
+            return run_impact(store, candidate, filters, limit=limit)
     report = await run_in_threadpool(run)
-    return await _page(request, f=f, report=report, candidate=candidate.version)
+    return await _page(request, store, settings, f=f, report=report, candidate=candidate.version)
 
 
 def _filters(f: dict[str, str], errors: list[str]) -> DecisionFilter:
@@ -107,18 +106,17 @@ def _limit(f: dict[str, str], errors: list[str]) -> int:
     return limit
 
 
-async def _candidate(request: Request, f: dict[str, str], uploads: list[UploadFile]):
+async def _candidate(store: Any, settings: Any, current: Any, f: dict[str, str], uploads: list[UploadFile]):
     """The rule base the form names; CandidateError (file:line) or ValueError (the form) when unusable."""
     if f["source"] == "disk":
-        settings = backend.state(request, "settings")
         return await run_in_threadpool(candidates.from_directory, settings.rules_dir)
     if f["source"] == "version":
         if not f["version"]:
             raise ValueError("version: choose a stored version")
-        return await run_in_threadpool(candidates.from_store, backend.state(request, "store"), f["version"])
+        return await run_in_threadpool(candidates.from_store, store, f["version"])
     if f["source"] != "files":
         raise ValueError("source: choose where the candidate comes from")
-    files = dict(backend.state(request, "rulebase").files)
+    files = dict(current.files)
     changed = 0
     if f["text"] or (f["path"] and not uploads):
         files[_relpath(f["path"])] = f["text"].replace("\r\n", "\n")

@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from engine import RuleBaseError
 from engine.lint import KINDS, LINT_FILE, LintConfig, LintReport, lint, load_lint_config
+from service.deps import RuleBaseDep, SettingsDep
 
-from . import access, backend
-from .render import error_page, render
+from . import access
+from .render import refusal, render
 
 router = APIRouter()
 
@@ -51,14 +52,10 @@ def report_for(rulebase, config_root: str | Path | None = None) -> tuple[LintRep
 
 
 @router.get("/rules/lint", response_class=HTMLResponse, name="rule_lint")
-async def rule_lint(request: Request, show: str = "") -> Response:
-    if (refused := access.refusal(request, access.AUTHOR_ROLES)) is not None:
+async def rule_lint(request: Request, rulebase: RuleBaseDep, settings: SettingsDep, show: str = "") -> Response:
+    if (refused := refusal(request, access.AUTHOR_ROLES)) is not None:
         return refused
-    rulebase = backend.state(request, "rulebase")
-    if rulebase is None:
-        return error_page(request, 503, "No rule base", "The service has no rule base loaded.")
-    settings = backend.state(request, "settings")
-    report, problem = await run_in_threadpool(report_for, rulebase, getattr(settings, "rules_dir", None))
+    report, problem = await run_in_threadpool(report_for, rulebase, settings.rules_dir)
     shown = [f for f in report.findings if show == "all" or (f.severity != "off" and not f.ignored_because)]
     return render(request, "lint.html", report=report, findings=shown, kinds=KINDS, problem=problem,
                   show=show, version=rulebase.version)

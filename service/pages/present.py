@@ -1,7 +1,7 @@
 """Presentation helpers shared by the pages: labels, values, explanation trees."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from .forms import Spec, context_spec, humanize
 
@@ -85,14 +85,6 @@ def stakeholder_names(rec: Mapping[str, Any], context: Mapping[str, Any] | None 
     for p in rec.get("participants") or []:
         names.setdefault(str(p.get("stakeholder")), str(p.get("name") or p.get("stakeholder")))
     return names
-
-
-def rules_in(because: Iterable[Mapping[str, Any]]) -> list[str]:
-    seen: list[str] = []
-    for b in because or []:
-        if b.get("rule") not in seen:
-            seen.append(b.get("rule"))
-    return seen
 
 
 def context_sections(context: Mapping[str, Any]) -> list[dict[str, Any]]:

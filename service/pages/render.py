@@ -8,7 +8,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from . import present
+from service.deps import serving_now
+
+from . import access, present
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = SERVICE_DIR / "templates"
@@ -50,9 +52,26 @@ def path_for(request: Request, route: str, /, **params: Any) -> str:
     return root + str(request.app.url_path_for(route, **{k: str(v) for k, v in params.items()}))
 
 
-def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    from .access import page_context   # late: access imports render's helpers
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page template gets: the identity, the navigation, the rule base version."""
+    identity = access.get_identity(request)
+    can = {"manage": access.allowed(request, access.MANAGE), "audit": access.allowed(request, access.AUDIT),
+           "author": access.allowed(request, access.AUTHOR_ROLES)}
+    path = request.url.path
+    nav = [{"label": "Start", "href": path_for(request, "home")}]
+    if can["manage"]:
+        nav.append({"label": "New evaluation", "href": path_for(request, "evaluate_form")})
+    if can["audit"]:
+        nav.append({"label": "Decision log", "href": path_for(request, "decision_log")})
+    if can["author"]:
+        nav.append({"label": "Rules", "href": path_for(request, "rule_browser")})
+    for item in nav:
+        item["current"] = item["href"] == path
+    return {"identity": identity, "can": can, "nav": nav, "rulebase_version": serving_now(request).version,
+            "login_url": path_for(request, "login_form")}
 
+
+def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     ctx = page_context(request)
     ctx.update(context)
     ctx.setdefault("url", lambda route, /, **p: path_for(request, route, **p))
@@ -65,6 +84,15 @@ def error_page(request: Request, status_code: int, heading: str, message: str,
                details: list[str] | None = None) -> HTMLResponse:
     return render(request, "error.html", status_code=status_code, heading=heading, message=message,
                   details=details or [])
+
+
+def refusal(request: Request, roles: tuple[str, ...]) -> HTMLResponse | None:
+    """The error page for a caller who may not see a page for `roles` (401 or 403), else None."""
+    try:
+        access.require(request, roles)
+    except access.PageDenied as denied:
+        return error_page(request, denied.status_code, "Not allowed", denied.message)
+    return None
 
 
 def misdirected_page(request: Request, status_code: int, message: str) -> HTMLResponse:

@@ -6,25 +6,24 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
+from service.deps import RuleBaseDep, StoreDep
 from service.replay import replay
 
-from . import access, backend
-from .render import error_page, render
+from . import access
+from .render import error_page, refusal, render
 
 router = APIRouter()
 
 
 @router.post("/log/{decision_id}/replay", response_class=HTMLResponse, name="replay_page")
-async def replay_page(request: Request, decision_id: str) -> Response:
+async def replay_page(request: Request, store: StoreDep, current: RuleBaseDep, decision_id: str) -> Response:
     """Runs the replay (a one-shot engine process) and shows integrity, then the difference item by item."""
-    if (refused := access.refusal(request, access.AUDIT)) is not None:
+    if (refused := refusal(request, access.AUDIT)) is not None:
         return refused
     if not access.same_origin(request):
         return error_page(request, 403, "Not allowed", "This form was sent from another site.")
     form = await request.form()
     version = str(form.get("rulebase_version") or "").strip()[:100] or None
-    store = backend.state(request, "store")
-    current = backend.state(request, "rulebase")
     try:
         against = current if version in (None, current.version) else \
             await run_in_threadpool(candidates.from_store, store, version)

@@ -39,7 +39,7 @@ def client(app):
 
 @pytest.fixture(scope="module")
 def rulebase(app):
-    return app.state.rulebase
+    return app.state.activator.current.rulebase
 
 
 @pytest.fixture(scope="module")

@@ -96,7 +96,7 @@ def test_managers_read_only_their_own_decisions(token_client):
 def test_an_engine_failure_keeps_the_answers(client, monkeypatch):
     async def fail(context):
         raise WorkerFailure("worker crashed", "crash")
-    monkeypatch.setattr(client.app.state.pool, "evaluate", fail)
+    monkeypatch.setattr(client.app.state.activator.current.pool, "evaluate", fail)
     raw = forms.raw_from_context(genoa())
     raw["project"]["name"] = "Kept after a crash"
     r = submit(client, raw)

@@ -55,7 +55,7 @@ def test_after_a_hot_reload_the_page_still_applies_the_rules_directory_lint_yaml
         r = c.post("/rules/versions/activate", data={}, headers={"origin": "http://testserver"},
                    follow_redirects=False)
         assert r.status_code == 303, r.text
-        served = app.state.rulebase
+        served = app.state.activator.current.rulebase
         assert not (Path(served.root) / "lint.yaml").exists()   # the case this test is about
         report = lint(served, config)
         assert len(lint(served).errors) > len(report.errors)   # the defaults would tell another story

@@ -41,14 +41,14 @@ def _edit(rules_dir, old: str | None, new: str) -> None:
 
 
 def test_activate_from_the_directory_then_diff_and_roll_back(vclient, vapp, rules_dir):
-    first = vapp.state.serving.version
+    first = vapp.state.activator.current.version
     page = vclient.get("/rules/versions")
     assert page.status_code == 200 and first in page.text and 'id="activate-form"' in page.text
     _edit(rules_dir, None, f"\n# {XSS}\n")
     r = vclient.post("/rules/versions/activate", data={"note": "from the page"}, headers=ORIGIN,
                      follow_redirects=False)
     assert r.status_code == 303, r.text
-    second = vapp.state.serving.version
+    second = vapp.state.activator.current.version
     assert second != first
     page = vclient.get(r.headers["location"])
     assert f"{second} is serving" in page.text
@@ -60,12 +60,12 @@ def test_activate_from_the_directory_then_diff_and_roll_back(vclient, vapp, rule
     assert XSS not in diff.text and '<span class="add">+# &lt;script&gt;alert(1)&lt;/script&gt;</span>' in diff.text
     assert f"--- a/{POLICY}@{first}" in diff.text and "Unchanged:" in diff.text
     r = vclient.post("/rules/versions/rollback", data={"version": first}, headers=ORIGIN, follow_redirects=False)
-    assert r.status_code == 303 and vapp.state.serving.version == first
+    assert r.status_code == 303 and vapp.state.activator.current.version == first
     assert vclient.get("/rules/diff", params={"a": first, "b": "nope"}).status_code == 404
 
 
 def test_a_refused_activation_shows_every_error_and_the_old_version_keeps_serving(vclient, vapp, rules_dir):
-    serving = vapp.state.serving
+    serving = vapp.state.activator.current
     _edit(rules_dir, "for_each: stakeholder", "for_each: stakeholdr")
     try:
         r = vclient.post("/rules/versions/activate", data={}, headers=ORIGIN)
@@ -75,13 +75,13 @@ def test_a_refused_activation_shows_every_error_and_the_old_version_keeps_servin
     refused = r.text.split('id="refused"', 1)[1].split("</section>", 1)[0]
     assert f"{serving.version} keeps serving" in refused
     assert re.search(rf"<code>{re.escape(POLICY)}:\d+: [^<]*for_each", refused)
-    assert vapp.state.serving is serving
+    assert vapp.state.activator.current is serving
 
 
 def test_forms_from_another_site_are_refused(vclient, vapp):
-    serving = vapp.state.serving
+    serving = vapp.state.activator.current
     r = vclient.post("/rules/versions/activate", data={}, headers={"origin": "http://evil.example"})
-    assert r.status_code == 403 and vapp.state.serving is serving
+    assert r.status_code == 403 and vapp.state.activator.current is serving
 
 
 def test_roles(token_client):

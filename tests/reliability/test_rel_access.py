@@ -91,7 +91,7 @@ def alices(client) -> dict:
 
 def call(client, app, method: str, path: str, headers: dict, decision_id: str):
     """One request to a route, its path parameters filled with real values where there are any."""
-    rb = app.state.rulebase
+    rb = app.state.activator.current.rulebase
     values = {"decision_id": decision_id, "version": rb.version, "a": rb.version, "b": rb.version,
               "rule_id": rb.rules[0].id, "name": "app.css"}
     url = re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: values.get(m.group(1), "x"), path)

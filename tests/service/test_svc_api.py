@@ -23,12 +23,12 @@ def decision(client) -> dict:
 
 
 def _call(client: TestClient, app, method: str, path: str, decision: dict, headers: dict):
-    path = path.format(id=decision["decision_id"], version=app.state.rulebase.version,
-                       rule=app.state.rulebase.rules[0].id)
+    path = path.format(id=decision["decision_id"], version=app.state.activator.current.rulebase.version,
+                       rule=app.state.activator.current.rulebase.rules[0].id)
     if path.endswith("/recommendations"):
         return client.post(path, json=pilot("genoa"), headers=headers)
     if path.endswith("/rules/check"):
-        return client.post(path, json={"files": app.state.rulebase.files}, headers=headers)
+        return client.post(path, json={"files": app.state.activator.current.rulebase.files}, headers=headers)
     return client.request(method, path, headers=headers)
 
 
@@ -90,7 +90,7 @@ def test_health_needs_no_token(client, api_app):
     r = client.get("/readyz")
     assert r.status_code == 200
     checks = r.json()["checks"]
-    assert checks["rulebase"] == {"ok": True, "version": api_app.state.rulebase.version}
+    assert checks["rulebase"] == {"ok": True, "version": api_app.state.activator.current.rulebase.version}
     assert checks["database"]["ok"] and checks["workers"]["ok"] and checks["workers"]["alive"] == 2
 
 
@@ -118,7 +118,7 @@ def test_recommendation_is_logged_with_the_context_as_received(client, api_app):
     assert stored.context_raw == raw
     assert stored.recommendation == {k: v for k, v in body.items() if k not in ("decision_id", "created_at")}
     assert stored.caller_name == "alice" and stored.caller_role == "manager"
-    assert stored.rulebase_version == api_app.state.rulebase.version == body["rulebase"]["version"]
+    assert stored.rulebase_version == api_app.state.activator.current.rulebase.version == body["rulebase"]["version"]
     full = client.get(f"/api/v1/decisions/{body['decision_id']}", headers=auth("carol")).json()
     assert full["context_raw"] == raw and full["context"] == context
     assert full["recommendation"]["approach"] == body["approach"]
@@ -228,7 +228,7 @@ def test_list_filters(client, api_app, several):
     got = set(_ids(client, f"?approach={approach}&limit=200"))
     assert got & mine == want and all(client.get(f"/api/v1/decisions/{i}", headers=auth("carol"))
                                       .json()["approach"] == approach for i in got)
-    assert set(_ids(client, f"?rulebase_version={api_app.state.rulebase.version}&limit=200")) >= mine
+    assert set(_ids(client, f"?rulebase_version={api_app.state.activator.current.rulebase.version}&limit=200")) >= mine
     assert _ids(client, "?rulebase_version=sha256:0000000000000000") == []
     today = date.today()
     assert set(_ids(client, f"?date_from={today - timedelta(days=1)}&date_to={today + timedelta(days=1)}"
@@ -289,7 +289,7 @@ def test_audit_verify(client, several):
 
 
 def test_stored_rule_base_versions(client, api_app, decision):
-    rb = api_app.state.rulebase
+    rb = api_app.state.activator.current.rulebase
     listed = client.get("/api/v1/rulebases", headers=auth("carol")).json()
     assert [v["version"] for v in listed] == [rb.version] and listed[0]["decisions"] >= 1
     stored = client.get(f"/api/v1/rulebases/{rb.version}", headers=auth("dave")).json()
@@ -301,7 +301,7 @@ def test_stored_rule_base_versions(client, api_app, decision):
 
 # -- rules, catalogue, schema --------------------------------------------------------
 def test_rules_as_authored(client, api_app):
-    rb = api_app.state.rulebase
+    rb = api_app.state.activator.current.rulebase
     body = client.get("/api/v1/rules", headers=auth("dave")).json()
     assert body["version"] == rb.version and body["rule_count"] == rb.rule_count == len(body["rules"])
     first = body["rules"][0]
@@ -316,17 +316,17 @@ def test_rules_as_authored(client, api_app):
 
 def test_catalogue_and_schema(client, api_app):
     cat = client.get("/api/v1/catalogue", headers=auth("alice")).json()
-    assert set(cat["techniques"]) == set(api_app.state.rulebase.catalogue.techniques)
-    assert cat["rulebase_version"] == api_app.state.rulebase.version
+    assert set(cat["techniques"]) == set(api_app.state.activator.current.rulebase.catalogue.techniques)
+    assert cat["rulebase_version"] == api_app.state.activator.current.rulebase.version
     schema = client.get("/api/v1/schema/context", headers=auth("alice")).json()
     assert set(schema["required"]) >= {"project", "decision", "public", "stakeholders", "capacity"}
 
 
 def test_check_candidate_rule_base(client, api_app):
-    files = dict(api_app.state.rulebase.files)
+    files = dict(api_app.state.activator.current.rulebase.files)
     ok = client.post("/api/v1/rules/check", json={"files": files}, headers=auth("dave")).json()
-    assert ok == {"ok": True, "version": api_app.state.rulebase.version,
-                  "rule_count": api_app.state.rulebase.rule_count, "strata": ok["strata"], "errors": []}
+    assert ok == {"ok": True, "version": api_app.state.activator.current.rulebase.version,
+                  "rule_count": api_app.state.activator.current.rulebase.rule_count, "strata": ok["strata"], "errors": []}
     files["policy/broken.yaml"] = "rules:\n  - id: broken.rule\n    title: Broken\n"
     bad = client.post("/api/v1/rules/check", json={"files": files}, headers=auth("dave")).json()
     assert bad["ok"] is False

@@ -142,7 +142,7 @@ def test_a_decision_whose_stored_rule_files_were_altered_is_not_explained_with_t
     from sqlalchemy import text
 
     store = client.app.state.store
-    files = dict(client.app.state.rulebase.files)
+    files = dict(client.app.state.activator.current.rulebase.files)
     files["policy/thomas.yaml"] = "# altered after the fact\n" + files["policy/thomas.yaml"]
     forged = "sha256:" + "0" * 64
     store.store_rulebase(forged, files)
@@ -164,18 +164,18 @@ def test_explanations_waiting_for_a_slot_hold_no_thread_of_the_shared_pool():
     import anyio
     import anyio.to_thread
 
-    from service import explaining
+    from service import whynot_whatif
 
     async def scenario():
-        slots = explaining._slots()
-        owners = [object() for _ in range(explaining.EXPLAIN_SLOTS)]
+        slots = whynot_whatif._slots()
+        owners = [object() for _ in range(whynot_whatif.EXPLAIN_SLOTS)]
         for owner in owners:
             await slots.acquire_on_behalf_of(owner)
         shared = anyio.to_thread.current_default_thread_limiter()
         results = []
 
         async def ask():
-            results.append(await explaining.in_slot(sum, [1, 2, 3]))
+            results.append(await whynot_whatif.in_slot(sum, [1, 2, 3]))
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(ask)

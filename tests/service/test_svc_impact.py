@@ -159,7 +159,7 @@ def test_api_impact_validates_the_candidate_then_reports_the_changes_and_their_r
 
     assert client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).status_code == 201
     stored = client.get("/api/v1/decisions", headers=auth("carol")).json()["items"]
-    files = dict(api_app.state.rulebase.files)
+    files = dict(api_app.state.activator.current.rulebase.files)
     old = "when: [stakeholder.power == high, stakeholder.interest >= medium]"
     assert old in files["policy/people.yaml"], "tests/fixtures/mini changed: update this test"
     files["policy/people.yaml"] = files["policy/people.yaml"].replace(
@@ -288,7 +288,7 @@ def test_api_impact_is_bounded_by_a_limit_and_refuses_invalid_limits_naming_the_
     for name in ("athens", "genoa"):
         assert client.post("/api/v1/recommendations", json=pilot(name), headers=auth("alice")).status_code == 201
     logged = len(client.get("/api/v1/decisions", headers=auth("carol")).json()["items"])
-    files = dict(api_app.state.rulebase.files)
+    files = dict(api_app.state.activator.current.rulebase.files)
     r = client.post("/api/v1/rules/impact", json={"files": files}, headers=auth("dave"))
     assert r.status_code == 200, r.text
     body = r.json()

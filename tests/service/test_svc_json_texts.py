@@ -26,8 +26,9 @@ def recommendations():
         for name in ("athens", "malmo", "bremen", "genoa", "milan", "palmela"):
             ctx = pilot(name)
             # names are free text: put every kind of character JSON escapes, or may not, into the output
+            # (not NUL: the context schema refuses it, as the decision log cannot store it)
             for i, s in enumerate(ctx["stakeholders"]):
-                s["name"] = ["quote \" back \\ slash", "ctrl \x00\x01\x1f\x7f tab\t nl\n cr\r bs\b ff\f",
+                s["name"] = ["quote \" back \\ slash", "ctrl \x01\x1f\x7f tab\t nl\n cr\r bs\b ff\f",
                              "sep \u2028\u2029 bom \ufeff", "émoji 🏙️ ñ 漢字", "plain"][i % 5]
             out.append(engine.evaluate(ctx))
         return out

@@ -24,7 +24,7 @@ def test_response_and_log_are_the_texts_of_the_recommendation(client, api_app, n
     assert list(body)[:2] == ["decision_id", "created_at"]
     assert r.content == json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
     rec = {k: v for k, v in body.items() if k not in ("decision_id", "created_at")}
-    engine = Engine(api_app.state.rulebase, backend="durable")      # the workers' backend (firing order)
+    engine = Engine(api_app.state.activator.current.rulebase, backend="durable")      # the workers' backend (firing order)
     try:
         assert json.dumps(rec) == json.dumps(engine.evaluate(context))   # same keys, same order
     finally:

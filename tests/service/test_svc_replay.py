@@ -259,7 +259,7 @@ def test_api_replay_reports_an_engine_change_with_both_versions_and_a_tampered_o
     from svc_helpers import Who, auth, pilot
 
     made = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice")).json()
-    store, version = api_app.state.store, api_app.state.rulebase.version
+    store, version = api_app.state.store, api_app.state.activator.current.rulebase.version
     rec = _as_made_by(store.get(made["decision_id"]).recommendation, OLD_ENGINE)
     code = rec["approach"]["code"]
     rec["approach"]["code"] = "autonomous" if code != "autonomous" else "public_decision"   # the old engine's

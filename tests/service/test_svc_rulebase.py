@@ -81,7 +81,7 @@ def recommend(client) -> dict[str, Any]:
 
 def test_startup_is_an_activation_and_every_version_is_listed(client, app):
     state = active(client)
-    assert state["version"] == app.state.serving.version == app.state.rulebase.version
+    assert state["version"] == app.state.activator.current.version == app.state.activator.current.rulebase.version
     assert [(a["action"], a["activated_by"], a["version"]) for a in state["history"]] == \
         [("startup", "startup", state["version"])]
     assert [v["version"] for v in state["versions"]] == [state["version"]]
@@ -89,8 +89,8 @@ def test_startup_is_an_activation_and_every_version_is_listed(client, app):
 
 def test_activate_swaps_the_served_version_and_keeps_the_old_one(client, app):
     before = active(client)
-    old_pool = app.state.pool
-    files = variant(app.state.rulebase.files, "activate")
+    old_pool = app.state.activator.current.pool
+    files = variant(app.state.activator.current.rulebase.files, "activate")
     r = activate(client, files, note="add a comment")
     assert r.status_code == 200, r.text
     out = r.json()
@@ -98,8 +98,8 @@ def test_activate_swaps_the_served_version_and_keeps_the_old_one(client, app):
     assert out["activation"] | {"activated_at": None} == {
         "id": out["activation"]["id"], "version": out["version"], "activated_by": "dave", "action": "activate",
         "note": "add a comment", "activated_at": None}
-    assert app.state.serving.version == app.state.rulebase.version == out["version"]
-    assert app.state.pool is not old_pool and app.state.pool.ready
+    assert app.state.activator.current.version == app.state.activator.current.rulebase.version == out["version"]
+    assert app.state.activator.current.pool is not old_pool and app.state.activator.current.pool.ready
     assert recommend(client)["rulebase"]["version"] == out["version"]
     state = active(client)
     assert state["version"] == out["version"]
@@ -115,13 +115,13 @@ def test_activate_swaps_the_served_version_and_keeps_the_old_one(client, app):
 
 def test_activating_the_serving_version_changes_nothing(client, app):
     history = active(client)["history"]
-    r = activate(client, dict(app.state.rulebase.files))
+    r = activate(client, dict(app.state.activator.current.rulebase.files))
     assert r.status_code == 200 and r.json()["changed"] is False
     assert active(client)["history"] == history
 
 
 def test_an_invalid_rule_base_is_refused_with_file_and_line_and_the_old_one_serves(client, app):
-    serving = app.state.serving
+    serving = app.state.activator.current
     r = activate(client, broken(serving.rulebase.files))
     assert r.status_code == 422, r.text
     body = r.json()
@@ -129,7 +129,7 @@ def test_an_invalid_rule_base_is_refused_with_file_and_line_and_the_old_one_serv
     assert all(e["file"] == POLICY and e["line"] and e["text"].startswith(f"{POLICY}:{e['line']}:")
                for e in body["errors"]), body["errors"]
     assert any("for_each" in e["text"] for e in body["errors"]), body["errors"]
-    assert app.state.serving is serving
+    assert app.state.activator.current is serving
     assert recommend(client)["rulebase"]["version"] == serving.version
 
 
@@ -140,7 +140,7 @@ def test_request_bodies_are_validated(client):
 
 
 def test_only_authors_activate_and_authors_or_auditors_read(client, app):
-    files = variant(app.state.rulebase.files, "nobody")
+    files = variant(app.state.activator.current.rulebase.files, "nobody")
     for who in ("alice", "carol"):
         assert activate(client, files, who=who).status_code == 403
         assert client.post("/api/v1/rulebase/rollback", json={"version": "x"}, headers=auth(who)).status_code == 403
@@ -152,11 +152,11 @@ def test_only_authors_activate_and_authors_or_auditors_read(client, app):
 def test_rollback_reactivates_a_stored_version_and_diff_shows_the_change(client, app):
     history = active(client)["history"]
     first = history[-1]["version"]
-    current = app.state.serving.version
+    current = app.state.activator.current.version
     r = client.post("/api/v1/rulebase/rollback", json={"version": first, "note": "back"}, headers=auth("dave"))
     assert r.status_code == 200, r.text
     assert r.json()["version"] == first and r.json()["activation"]["action"] == "rollback"
-    assert app.state.serving.version == first
+    assert app.state.activator.current.version == first
     assert recommend(client)["rulebase"]["version"] == first
     diff = client.get(f"/api/v1/rulebases/{first}/diff/{current}", headers=auth("carol")).json()
     changed = [f for f in diff["files"] if f["status"] != "same"]
@@ -173,12 +173,12 @@ def test_activate_from_the_rules_directory(client, app, rules_dir):
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited on disk\n", encoding="utf-8")
     r = client.post("/api/v1/rulebase", json={"from_directory": True}, headers=auth("dave"))
     assert r.status_code == 200, r.text
-    assert r.json()["changed"] and app.state.rulebase.files[POLICY].endswith("# edited on disk\n")
+    assert r.json()["changed"] and app.state.activator.current.rulebase.files[POLICY].endswith("# edited on disk\n")
     assert str(rules_dir) in r.json()["activation"]["note"]
 
 
 def test_a_request_in_flight_finishes_on_the_version_it_started_with(client, app):
-    old = app.state.serving.version
+    old = app.state.activator.current.version
     result: dict[str, Any] = {}
 
     def slow() -> None:
@@ -187,10 +187,10 @@ def test_a_request_in_flight_finishes_on_the_version_it_started_with(client, app
     thread = threading.Thread(target=slow)
     thread.start()
     deadline = time.monotonic() + 10
-    while app.state.pool.status()["busy"] == 0 and time.monotonic() < deadline:
+    while app.state.activator.current.pool.status()["busy"] == 0 and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert app.state.pool.status()["busy"] == 1, "the slow request never reached its worker"
-    r = activate(client, variant(app.state.rulebase.files, "in-flight"))
+    assert app.state.activator.current.pool.status()["busy"] == 1, "the slow request never reached its worker"
+    r = activate(client, variant(app.state.activator.current.rulebase.files, "in-flight"))
     assert r.status_code == 200, r.text
     thread.join(30)
     slow_response = result["response"]
@@ -221,7 +221,7 @@ def test_no_request_fails_during_swaps_on_a_live_server(tmp_path):
         time.sleep(0.05)
     assert server.started
     base = f"http://127.0.0.1:{server.config.port}/api/v1"
-    swaps: list[tuple[float, float, str]] = [(float("-inf"), float("-inf"), app.state.serving.version)]
+    swaps: list[tuple[float, float, str]] = [(float("-inf"), float("-inf"), app.state.activator.current.version)]
     done, results, errors = threading.Event(), [], []
 
     def hammer() -> None:
@@ -240,7 +240,7 @@ def test_no_request_fails_during_swaps_on_a_live_server(tmp_path):
         for c in clients:
             c.start()
         with httpx.Client(base_url=base, headers=auth("dave"), timeout=120) as author:
-            files = app.state.serving.rulebase.files
+            files = app.state.activator.current.rulebase.files
             for tag in ("one", "two", "three"):
                 time.sleep(0.3)
                 start = time.monotonic()
@@ -275,13 +275,13 @@ def test_a_hanging_check_is_stopped_at_its_time_limit(tmp_path):
     settings = settings_for(tmp_path, tokens=TOKENS_SPEC, workers=1, rules_check_timeout=1.5)
     app = create_app(settings, check_target=hanging_check)
     with TestClient(app) as c:
-        serving = app.state.serving
+        serving = app.state.activator.current
         started = time.monotonic()
         r = activate(c, variant(serving.rulebase.files, "hang"))
         assert r.status_code == 422, r.text
         assert r.json()["kind"] == "timeout" and "time limit of 1.5 s" in r.json()["detail"]
         assert 1.5 <= time.monotonic() - started   # it waited for the limit, then refused
-        assert app.state.serving is serving
+        assert app.state.activator.current is serving
         assert recommend(c)["rulebase"]["version"] == serving.version
 
 
@@ -293,7 +293,7 @@ def test_a_rules_check_hangs_no_longer_than_the_check_time_limit(tmp_path):
     app = create_app(settings, check_target=hanging_check)
     with TestClient(app) as c:
         started = time.monotonic()
-        r = c.post("/api/v1/rules/check", json={"files": app.state.serving.rulebase.files}, headers=auth("dave"))
+        r = c.post("/api/v1/rules/check", json={"files": app.state.activator.current.rulebase.files}, headers=auth("dave"))
         elapsed = time.monotonic() - started
         assert r.status_code == 503, r.text
         assert "time limit of 1.5 s" in r.json()["detail"]
@@ -303,12 +303,12 @@ def test_workers_that_will_not_start_refuse_the_activation(tmp_path):
     settings = settings_for(tmp_path, tokens=TOKENS_SPEC, workers=1)
     app = create_app(settings, worker_target=picky_worker)
     with TestClient(app) as c:
-        serving = app.state.serving
+        serving = app.state.activator.current
         files = serving.rulebase.files
         r = activate(c, {**files, POLICY: files[POLICY] + "\n" + REFUSE_MARKER + "\n"})
         assert r.status_code == 503, r.text
         assert r.json()["kind"] == "start" and "refuses the rule base" in r.json()["detail"]
-        assert app.state.serving is serving and serving.pool.ready
+        assert app.state.activator.current is serving and serving.pool.ready
         assert [a["action"] for a in active(c)["history"]] == ["startup"]
         assert recommend(c)["rulebase"]["version"] == serving.version
 
@@ -319,16 +319,16 @@ def test_what_serves_after_a_restart(tmp_path, rules_dir):
     url = f"sqlite:///{tmp_path / 'log.db'}"
     shutil.copytree(MINI, tmp_path / "rules")
     app = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules"))
-    directory_version = app.state.serving.version
-    other = variant(app.state.rulebase.files, "restart")
+    directory_version = app.state.activator.current.version
+    other = variant(app.state.activator.current.rulebase.files, "restart")
     with TestClient(app) as c:
         assert activate(c, other).status_code == 200
-        activated = app.state.serving.version
+        activated = app.state.activator.current.version
     last = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules", rules_at_start="last"))
-    assert last.state.serving.version == activated and last.state.rulebase.files == other
+    assert last.state.activator.current.version == activated and last.state.activator.current.rulebase.files == other
     last.state.store.close()
     again = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules"))
-    assert again.state.serving.version == directory_version
+    assert again.state.activator.current.version == directory_version
     history = again.state.store.list_activations()
     assert [(a["action"], a["version"]) for a in history] == \
         [("startup", directory_version), ("activate", activated), ("startup", directory_version)]
@@ -354,16 +354,16 @@ def test_the_development_watch_activates_changes_and_logs_refusals(tmp_path, cap
     app.state.activator.watch(tmp_path / "rules")
     caplog.set_level("ERROR", logger="cogov.serving")
     with TestClient(app) as c:
-        first = app.state.serving.version
+        first = app.state.activator.current.version
         time.sleep(0.5)   # let the watcher start before the first edit
         policy.write_text(policy.read_text(encoding="utf-8") + "\n# watched edit\n", encoding="utf-8")
-        assert _wait_for(lambda: app.state.serving.version != first), "the edit was never activated"
-        edited = app.state.serving
+        assert _wait_for(lambda: app.state.activator.current.version != first), "the edit was never activated"
+        edited = app.state.activator.current
         assert edited.activation["activated_by"] == "local author (file watch)"
         assert edited.activation["note"] == "file watch: people.yaml"
         policy.write_text(broken(edited.rulebase.files)[POLICY], encoding="utf-8")
         assert _wait_for(lambda: "refused" in caplog.text), "the broken edit was never reported"
-        assert f"{POLICY}:" in caplog.text and app.state.serving is edited
+        assert f"{POLICY}:" in caplog.text and app.state.activator.current is edited
         assert c.post("/api/v1/recommendations", json=pilot()).json()["rulebase"]["version"] == edited.version
 
 
@@ -387,9 +387,9 @@ def test_a_stored_version_altered_in_the_log_is_neither_rolled_back_to_nor_serve
     app = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules", tokens=TOKENS_SPEC,
                                   workers=1))
     with TestClient(app) as c:
-        first = app.state.serving.version
-        assert activate(c, variant(app.state.rulebase.files, "tamper")).status_code == 200
-        second = app.state.serving.version
+        first = app.state.activator.current.version
+        assert activate(c, variant(app.state.activator.current.rulebase.files, "tamper")).status_code == 200
+        second = app.state.activator.current.version
         store = app.state.store
         altered = variant(store.get_rulebase(first).files, "forged")
         with store.engine.begin() as conn:
@@ -397,8 +397,8 @@ def test_a_stored_version_altered_in_the_log_is_neither_rolled_back_to_nor_serve
                          {"f": json.dumps(altered), "a": first, "b": second})
         r = c.post("/api/v1/rulebase/rollback", json={"version": first}, headers=auth("dave"))
         assert r.status_code == 422 and r.json()["kind"] == "invalid", r.text
-        assert "altered" in r.json()["detail"] and app.state.serving.version == second
+        assert "altered" in r.json()["detail"] and app.state.activator.current.version == second
     restarted = create_app(settings_for(tmp_path, database_url=url, rules_dir=tmp_path / "rules",
                                         rules_at_start="last"))
-    assert restarted.state.serving.version == first   # the rules directory, not the forged "last" version
+    assert restarted.state.activator.current.version == first   # the rules directory, not the forged "last" version
     restarted.state.store.close()

@@ -56,7 +56,7 @@ def slow_app(tmp_path_factory):
 
 def test_worker_killed_mid_request_gives_503_and_is_replaced(slow_app, caplog):
     app, client = slow_app
-    pool, store = app.state.pool, app.state.store
+    pool, store = app.state.activator.current.pool, app.state.store
     before_pids, before_count, replaced = set(pool.status()["pids"]), store.count(), pool.replaced
     answer: dict = {}
     thread = threading.Thread(target=lambda: answer.setdefault(
@@ -81,7 +81,7 @@ def test_worker_killed_mid_request_gives_503_and_is_replaced(slow_app, caplog):
 
 def test_worker_over_the_time_limit_gives_503_and_is_replaced(slow_app):
     app, client = slow_app
-    pool = app.state.pool
+    pool = app.state.activator.current.pool
     wait_for(lambda: pool.status()["alive"] == 2 and pool.status()["idle"] == 2, what="a full pool")
     replaced = pool.replaced
     started = time.monotonic()
@@ -95,7 +95,7 @@ def test_worker_over_the_time_limit_gives_503_and_is_replaced(slow_app):
 
 def test_workers_evaluate_in_parallel(slow_app):
     app, client = slow_app
-    pool = app.state.pool
+    pool = app.state.activator.current.pool
     wait_for(lambda: pool.status()["idle"] == 2, what="two idle workers")
     results: list = []
     threads = [threading.Thread(target=lambda: results.append(
@@ -188,19 +188,19 @@ def test_a_job_larger_than_the_pipe_buffer_is_sent_whole(slow_app):
                                for i in range(200)]
     context["notes"] = {f"n{i}": f"{i:02d}" + "y" * 1900 for i in range(30)}   # distinct: pickle shares equal strings
     assert len(ForkingPickler.dumps(("evaluate_for_log", context))) > 3 * _INLINE_SEND
-    failures = dict(app.state.pool.status()["failures"])
+    failures = dict(app.state.activator.current.pool.status()["failures"])
     r = client.post("/api/v1/recommendations", json=context, headers=auth("alice"))
     assert r.status_code == 201, r.text[:500]
     assert [p["name"] for p in r.json()["participants"]] == [s["name"] for s in context["stakeholders"]]
     small = client.post("/api/v1/recommendations", json=pilot("genoa"), headers=auth("alice"))
-    assert small.status_code == 201 and app.state.pool.status()["failures"] == failures
+    assert small.status_code == 201 and app.state.activator.current.pool.status()["failures"] == failures
 
 
 def test_a_worker_stalled_half_way_through_its_answer_holds_up_only_its_own_request(slow_app):
     """The answer is read as it arrives: a worker that stops writing mid-answer makes its request time out
     (503, worker replaced) while other requests keep being answered; the event loop never waits on it."""
     app, client = slow_app
-    pool = app.state.pool
+    pool = app.state.activator.current.pool
     wait_for(lambda: pool.status()["idle"] == 2, what="two idle workers")
     context = pilot("athens")
     context["project"]["name"] = "stall:8"

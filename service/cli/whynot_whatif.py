@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from engine import ContextError, EngineError, ItemError, ResolutionError
+from engine import CogovError, ContextError, ItemError
 from engine.whatif import DEFAULT_MAX_EVALUATIONS, MAX_CHANGES
 from service.cli.base import dump_json, load_engine, main
 
@@ -67,7 +67,7 @@ def why_not(context: str, item: str, fmt: str, rules: Path | None) -> None:
     except (ContextError, ItemError) as exc:
         _refuse(context, exc)
         return
-    except (EngineError, ResolutionError) as exc:
+    except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
     click.echo(answer.text() if fmt == "text" else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
 
@@ -94,7 +94,7 @@ def what_if(context: str, item: str | None, max_changes: int, limit: int, max_ev
     except (ContextError, ItemError) as exc:
         _refuse(context, exc)
         return
-    except (EngineError, ResolutionError) as exc:
+    except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
     finally:
         engine.close()

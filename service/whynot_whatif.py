@@ -20,12 +20,13 @@ from typing import Any
 import anyio
 import anyio.from_thread
 import anyio.to_thread
-from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from engine import RuleBase, WhatIf, WhyNot, what_if, why_not
 from service import candidates
-from service.log import DecisionRecord
+from service.errors import ServiceError
+from service.log import DecisionRecord, DecisionStore
+from service.serving import Serving
 
 EXPLAIN_SLOTS = 2
 SERVICE_MAX_EVALUATIONS = 2000
@@ -33,25 +34,28 @@ SERVICE_MAX_CHANGES = 3
 _limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = weakref.WeakKeyDictionary()
 
 
-class RuleBaseUnavailable(LookupError):
+class RuleBaseUnavailable(ServiceError, LookupError):
     """The decision's rule base version is not stored in the decision log, or its stored files are unusable."""
 
+    status_code = 409
+    title = "Rule base not available"
 
-def _load_stored(request: Request, version: str) -> RuleBase:
+
+def _load_stored(store: DecisionStore, version: str) -> RuleBase:
     """The stored version, rebuilt and checked by service.candidates (one cache of stored versions; files
     that no longer load, or load as another version because they were altered, are refused)."""
     try:
-        return candidates.from_store(request.app.state.store, version)
+        return candidates.from_store(store, version)
     except candidates.CandidateError as exc:
         raise RuleBaseUnavailable(f"rule base {version} cannot be used to explain this decision: {exc}") from None
 
 
-async def rulebase_for(request: Request, version: str) -> RuleBase:
-    """The rule base of `version`: the served one when it matches, else from the log (RuleBaseUnavailable)."""
-    current = request.app.state.rulebase     # read once: a hot reload may replace it
-    if current.version == version:
-        return current
-    return await run_in_threadpool(_load_stored, request, version)
+async def rulebase_for(store: DecisionStore, serving: Serving, version: str) -> RuleBase:
+    """The rule base of `version`: the request's served one when it matches, else from the log
+    (RuleBaseUnavailable)."""
+    if serving.version == version:
+        return serving.rulebase
+    return await run_in_threadpool(_load_stored, store, version)
 
 
 def _slots() -> anyio.CapacityLimiter:
@@ -69,31 +73,31 @@ async def in_slot(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await anyio.to_thread.run_sync(functools.partial(fn, *args, **kwargs), limiter=_slots())
 
 
-async def why_not_decision(request: Request, record: DecisionRecord, item: str) -> WhyNot:
+async def why_not_decision(store: DecisionStore, serving: Serving, record: DecisionRecord, item: str) -> WhyNot:
     """Raises ItemError, ContextError, ResolutionError, RuleBaseUnavailable."""
-    rulebase = await rulebase_for(request, record.rulebase_version)
+    rulebase = await rulebase_for(store, serving, record.rulebase_version)
     return await in_slot(why_not, rulebase, record.context, item)
 
 
-async def what_if_context(request: Request, rulebase: RuleBase, context: Any, *, item: str | None,
+async def what_if_context(serving: Serving, rulebase: RuleBase, context: Any, *, item: str | None,
                           max_changes: int, limit: int) -> WhatIf:
     """The search in a worker thread; each result re-checked by the engine workers when they serve `rulebase`.
 
-    Raises ItemError, ContextError, ResolutionError, WorkerFailure (a worker
-    could not re-check a result).
+    `serving` is the request's leased snapshot (service.deps.ServingDep): its
+    pool stays open across a hot reload. Raises ItemError, ContextError,
+    ResolutionError, WorkerFailure (a worker could not re-check a result).
     """
-    with request.app.state.serving.lease() as serving:   # its pool stays open across a hot reload
-        pool = serving.pool
-        reevaluate, checker = None, "python"
-        if serving.version == rulebase.version:
-            def reevaluate(ctx: dict[str, Any]) -> dict[str, Any]:
-                return anyio.from_thread.run(pool.evaluate, ctx)
-            checker = "durable"
-        return await in_slot(what_if, rulebase, context, item=item, max_changes=max_changes, limit=limit,
-                             max_evaluations=SERVICE_MAX_EVALUATIONS, reevaluate=reevaluate, checker=checker)
+    pool = serving.pool
+    reevaluate, checker = None, "python"
+    if serving.version == rulebase.version:
+        def reevaluate(ctx: dict[str, Any]) -> dict[str, Any]:
+            return anyio.from_thread.run(pool.evaluate, ctx)
+        checker = "durable"
+    return await in_slot(what_if, rulebase, context, item=item, max_changes=max_changes, limit=limit,
+                         max_evaluations=SERVICE_MAX_EVALUATIONS, reevaluate=reevaluate, checker=checker)
 
 
-async def what_if_decision(request: Request, record: DecisionRecord, *, item: str | None, max_changes: int,
-                           limit: int) -> WhatIf:
-    rulebase = await rulebase_for(request, record.rulebase_version)
-    return await what_if_context(request, rulebase, record.context, item=item, max_changes=max_changes, limit=limit)
+async def what_if_decision(store: DecisionStore, serving: Serving, record: DecisionRecord, *, item: str | None,
+                           max_changes: int, limit: int) -> WhatIf:
+    rulebase = await rulebase_for(store, serving, record.rulebase_version)
+    return await what_if_context(serving, rulebase, record.context, item=item, max_changes=max_changes, limit=limit)
