@@ -334,13 +334,17 @@ def context_from_raw(raw: Mapping[str, Any], spec: Spec | None = None,
             errors += errs
         elif child.kind == "list":
             items = []
-            for i, item in enumerate(value if isinstance(value, list) else []):
+            given = value if isinstance(value, list) else []
+            if not child.required:      # the blank row an optional list is shown with means "none"
+                given = [item for item in given if not _blank(item)]
+            for i, item in enumerate(given):
                 sub, errs = context_from_raw(item if isinstance(item, Mapping) else {}, child.item, f"{path}[{i}]")
                 items.append(sub)
                 errors += errs
             out[child.name] = items
         elif child.kind == "enum_list":
-            out[child.name] = list(value or [])
+            if value or child.required:     # an optional list left empty stays absent: its default applies
+                out[child.name] = list(value or [])
         else:
             converted, error = _convert(child, value if isinstance(value, str) else "")
             if error:
@@ -348,6 +352,15 @@ def context_from_raw(raw: Mapping[str, Any], spec: Spec | None = None,
             elif converted is not _OMIT:
                 out[child.name] = converted
     return out, errors
+
+
+def _blank(raw: Any) -> bool:
+    """True for a form row the user left untouched: every field empty."""
+    if isinstance(raw, Mapping):
+        return all(_blank(v) for v in raw.values())
+    if isinstance(raw, list):
+        return all(_blank(v) for v in raw)
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
 class _Omit:

@@ -179,3 +179,23 @@ def test_html_pattern_escapes_class_hyphens():
     assert forms.html_pattern("[-a]") == "[\\-a]"
     assert forms.html_pattern("a-b") == "a-b"
     assert forms.html_pattern(None) is None
+
+
+def test_an_untouched_optional_row_means_none_and_a_half_filled_one_is_kept_for_validation():
+    """A new group is shown with a blank co-production row: left blank it means "co-produces nothing"; filled in
+    half it is kept, so validation names the missing field."""
+    from service.pages import forms
+
+    def child(spec, name):
+        return next(c for c in spec.children if c.name == name)
+
+    ctx = json.loads((REPO / "examples" / "pilots" / "genoa.json").read_text(encoding="utf-8"))
+    raw = forms.raw_from_context(ctx)
+    row_spec = child(child(forms.context_spec(), "stakeholders").item, "co_produces").item
+    raw["stakeholders"][0]["co_produces"] = [forms.default_raw(row_spec)]
+    out, errors = forms.context_from_raw(raw)
+    assert errors == [] and out["stakeholders"][0]["co_produces"] == []
+    validate_context(out)
+    raw["stakeholders"][0]["co_produces"][0]["contributes"] = "time"
+    out, errors = forms.context_from_raw(raw)
+    assert out["stakeholders"][0]["co_produces"] == [{"contributes": "time"}]
