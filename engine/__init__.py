@@ -21,7 +21,7 @@ from .runtime import DurableRuntime
 from .whatif import WhatIf, apply_changes, what_if
 from .whynot import WhyNot, why_not
 
-ENGINE_VERSION = "0.2.0"
+ENGINE_VERSION = "0.3.0"
 BACKENDS = ("durable", "python")
 
 __all__ = ["ENGINE_VERSION", "ChangeError", "CogovError", "ConditionError", "ContextError", "Engine", "EngineError",

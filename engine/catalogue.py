@@ -35,7 +35,19 @@ class Technique(_Entry):
 
 
 class Role(_Entry):
-    pass
+    mode: Code | None = Field(None, description="How a group in this role takes part (a code of `modes`), when "
+                              "the role itself says so; otherwise its IAP2 level's mode does.")
+
+
+class Recruitment(_Entry):
+    """How a participating group's people are selected (Fung 2006: who participates)."""
+
+
+class Mode(_Entry):
+    """How a participating group's people take part (Fung 2006: how they communicate and decide)."""
+
+    levels: list[IAP2Level] = Field(default_factory=list, description="IAP2 levels whose participants take "
+                                    "part in this mode unless a rule or their role says otherwise.")
 
 
 class Arrangement(_Entry):
@@ -65,8 +77,12 @@ class TechniqueFile(BaseModel):
 
 
 class RoleFile(BaseModel):
+    """roles.yaml: the roles, and Fung's two other dimensions of who takes part and how (optional lists)."""
+
     model_config = ConfigDict(extra="forbid")
     roles: list[Role]
+    recruitment: list[Recruitment] = Field(default_factory=list)
+    modes: list[Mode] = Field(default_factory=list)
 
 
 class ArrangementFile(BaseModel):
@@ -98,6 +114,8 @@ CATALOGUE_FILES: dict[str, tuple[str, type[BaseModel], str]] = {
     "warnings": ("catalogue/warnings.yaml", WarningFile, "warnings"),
 }
 SOURCES_FILE = "sources.yaml"
+# catalogues kept as further lists of another catalogue's file: kind -> (the file's kind, list key)
+EXTRA_CATALOGUES: dict[str, tuple[str, str]] = {"recruitment": ("roles", "recruitment"), "modes": ("roles", "modes")}
 
 
 class Catalogue(BaseModel):
@@ -107,6 +125,8 @@ class Catalogue(BaseModel):
 
     techniques: dict[str, Technique] = Field(default_factory=dict)
     roles: dict[str, Role] = Field(default_factory=dict)
+    recruitment: dict[str, Recruitment] = Field(default_factory=dict)
+    modes: dict[str, Mode] = Field(default_factory=dict)
     arrangements: dict[str, Arrangement] = Field(default_factory=dict)
     skills: dict[str, Skill] = Field(default_factory=dict)
     warnings: dict[str, Warning] = Field(default_factory=dict)

@@ -5,6 +5,8 @@ replay, impact of a rule change) and names what a why-not question asks about:
 
     approach                      value: the approach code
     participant:<stakeholder>     value: "<role>@<iap2 level>", "excluded" or "none"
+    recruitment:<stakeholder>     value: how the group's people are selected (participating groups)
+    mode:<stakeholder>            value: how they take part (participating groups)
     technique:<code>              recommended technique
     avoided_technique:<code>      technique advised against
     arrangement:<code>            governance arrangement
@@ -23,7 +25,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-KINDS = ("approach", "participant", "technique", "avoided_technique", "arrangement", "skill", "warning", "gap")
+KINDS = ("approach", "participant", "recruitment", "mode", "technique", "avoided_technique", "arrangement", "skill",
+         "warning", "gap")
 
 
 class ItemValue(BaseModel):
@@ -86,6 +89,10 @@ def items(rec: Mapping[str, Any]) -> dict[str, ItemValue]:
         else:
             value = "none"
         out[f"participant:{p['stakeholder']}"] = ItemValue(value=value, rules=_rules(p.get("because")))
+        for kind in ("recruitment", "mode"):
+            choice = p.get(kind)
+            if choice:
+                out[f"{kind}:{p['stakeholder']}"] = ItemValue(value=choice["code"], rules=_rules(choice["because"]))
     for section, kind in (("techniques", "technique"), ("avoided_techniques", "avoided_technique"),
                           ("governance", "arrangement"), ("warnings", "warning")):
         for it in rec.get(section) or ():

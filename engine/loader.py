@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import approaches
-from .catalogue import CATALOGUE_FILES, SOURCES_FILE, Catalogue, SourceFile
+from .catalogue import CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, Catalogue, SourceFile
 from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
 from .rulefile import RuleFile
@@ -190,23 +190,31 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
     src_model, _ = _read(files, SOURCES_FILE, SourceFile, errs)
     cat["sources"] = dict(src_model.sources) if src_model else {}
     sources_ok = src_model is not None  # else every citation would be reported as unknown too
-    cat_lines: dict[str, tuple[str, Located | None, list]] = {}
+    cat_lines: dict[str, tuple[str, Located | None, list, str]] = {}
     broken: set[str] = set()  # catalogues that failed to load: no "unknown code" cascades
-    for kind, (rel, model, key) in CATALOGUE_FILES.items():
-        parsed, located = _read(files, rel, model, errs)
+    lists: list[tuple[str, str, str]] = [(kind, spec[0], spec[2]) for kind, spec in CATALOGUE_FILES.items()]
+    lists += [(kind, CATALOGUE_FILES[home][0], key) for kind, (home, key) in EXTRA_CATALOGUES.items()]
+    parsed_files: dict[str, tuple[Any, Located | None]] = {}
+    for kind, rel, key in lists:
+        if rel not in parsed_files:
+            model = next(m for r, m, _ in CATALOGUE_FILES.values() if r == rel)
+            parsed_files[rel] = _read(files, rel, model, errs)
+        parsed, located = parsed_files[rel]
         if parsed is None:
             broken.add(kind)
         entries = getattr(parsed, key) if parsed else []
-        cat_lines[kind] = (rel, located, entries)
+        cat_lines[kind] = (rel, located, entries, key)
         cat[kind] = {}
         for i, entry in enumerate(entries):
             if entry.code in cat[kind]:
                 errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
             cat[kind][entry.code] = entry
     catalogue = Catalogue(**cat)
-    for kind, (rel, located, entries) in cat_lines.items():
-        key = CATALOGUE_FILES[kind][2]
+    for kind, (rel, located, entries, key) in cat_lines.items():
         for i, entry in enumerate(entries):
+            mode = getattr(entry, "mode", None)
+            if mode is not None and "modes" not in broken and mode not in catalogue.modes:
+                errs.add(rel, located.line_of((key, i, "mode")), f"{entry.code}: unknown mode {mode!r}")
             for j, s in enumerate(entry.sources):
                 if sources_ok and s not in catalogue.sources:
                     errs.add(rel, located.line_of((key, i, "sources", j)), f"{entry.code}: unknown source {s!r}")
@@ -289,6 +297,17 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
         err(("then",), "a rule cannot both give a participant role and exclude the group")
     if then.participant and "roles" not in broken and then.participant.role not in catalogue.roles:
         err(("then", "participant", "role"), f"unknown role {then.participant.role!r}")
+    for key, kind, noun in (("recruitment", "recruitment", "recruitment"), ("mode", "modes", "mode")):
+        code = getattr(then, key)
+        if code is None:
+            continue
+        if scope != "stakeholder":
+            err(("then", key), f"{key} is about a stakeholder group: it needs 'for_each: stakeholder'")
+        if then.exclude:
+            err(("then", key), f"a rule that excludes the group cannot say its {noun}")
+        if kind not in broken and code not in getattr(catalogue, kind):
+            known = ", ".join(getattr(catalogue, kind)) or "none in roles.yaml"
+            err(("then", key), f"unknown {noun} {code!r} (one of {known})")
     for key, kind in (("techniques", "techniques"), ("avoid_techniques", "techniques"),
                       ("arrangements", "arrangements"), ("skills", "skills"), ("skill_gaps", "skills"),
                       ("warnings", "warnings")):

@@ -49,12 +49,31 @@ class ApproachOut(OutputModel):
     overridden: list[Overridden] = Field(default_factory=list)
 
 
+class ParticipationChoice(OutputModel):
+    """How a participating group's people are selected, or how they take part (Fung 2006), and why."""
+
+    code: str
+    label: str
+    via: str = Field(description="Where it comes from: 'rule' (a rule concluded it), 'role' (the role's own mode "
+                                 "in the catalogue) or 'level' (the mode of the group's IAP2 level).")
+    because: list[Because] = Field(description="The rules that concluded it; for 'role' and 'level', the rules "
+                                               "that gave the group its role and level.")
+    overridden: list[Overridden] = Field(default_factory=list)
+
+
 class Participant(OutputModel):
     stakeholder: str
     name: str
     role: str | None
     role_label: str | None
     iap2_level: str | None
+    recruitment: ParticipationChoice | None = Field(
+        None, description="How the group's people are selected (open self-selection, targeted recruitment, random "
+                          "selection, representatives of organised groups, professional stakeholders); null when "
+                          "the group does not take part.")
+    mode: ParticipationChoice | None = Field(
+        None, description="How they take part (listen, express, vote, deliberate, expertise); null when the group "
+                          "does not take part.")
     excluded: bool = False
     reason: str | None = None
     because: list[Because]

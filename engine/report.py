@@ -20,6 +20,13 @@ def _value(v: Any) -> str:
     return "(not given)" if v is None else str(v)
 
 
+def _via(choice: dict[str, Any]) -> str:
+    """Where a recruitment or mode came from, for the text report."""
+    if choice["via"] == "rule":
+        return f", because {_refs(choice['because'])}"
+    return f", as its {'role' if choice['via'] == 'role' else 'IAP2 level'} says"
+
+
 def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> str:
     out: list[str] = []
     w = out.append
@@ -47,6 +54,11 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
               f"(because {_refs(p['because'])})")
         for o in p["overridden"]:
             w(f"      overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
+        for what, choice in (("selected by", p.get("recruitment")), ("takes part by", p.get("mode"))):
+            if choice:
+                w(f"      {what}: {choice['label']} ({choice['code']}){_via(choice)}")
+                for o in choice["overridden"]:
+                    w(f"        overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
     for heading, key in (("TECHNIQUES", "techniques"), ("GOVERNANCE ARRANGEMENTS", "governance")):
         w("")
         w(heading)

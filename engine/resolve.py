@@ -19,6 +19,7 @@ from .rulebase import RuleBase, rulebase_cache
 
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
+          "recruitment and mode: highest priority, then rule order (mode otherwise from the role, then the level); "
           "avoided techniques beat recommended ones")
 
 
@@ -44,21 +45,57 @@ def _same_participation(f: Firing, other: Firing) -> bool:
     return bool(p and q and (p.role, p.level) == (q.role, q.level))
 
 
+def _choice(firings: list[Firing], key: str, labels: dict[str, Any]) -> dict | None:
+    """The winning `recruitment` or `mode` conclusion about one group: highest priority, then rule order."""
+    if not firings:
+        return None
+    ranked = sorted(firings, key=lambda f: (-f.rule.priority, f.rule.order, f.seq))
+    win = ranked[0]
+    code = getattr(win.rule.then, key)
+    overridden = [dict(rule=f.rule.id, firing=f.seq, value=getattr(f.rule.then, key), by=[_b(win)],
+                       reason="higher priority" if f.rule.priority < win.rule.priority else
+                       "same priority, earlier rule")
+                  for f in ranked[1:] if getattr(f.rule.then, key) != code]
+    agree = [f for f in ranked if getattr(f.rule.then, key) == code]
+    return dict(code=code, label=labels[code].label, via="rule", because=_bs(agree), overridden=overridden)
+
+
+def _default_mode(wm: WorkingMemory, role: str, level: str, because: list[dict]) -> dict | None:
+    """A group no mode rule spoke about takes part as its role says (catalogue), else as its IAP2 level does."""
+    cat = wm.rb.catalogue
+    mode = cat.roles[role].mode
+    via = "role"
+    if mode is None:
+        via = "level"
+        mode = next((m.code for m in cat.modes.values() if level in m.levels), None)
+    if mode is None:
+        return None
+    return dict(code=mode, label=cat.modes[mode].label, via=via, because=list(because), overridden=[])
+
+
 def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
-    roles = wm.rb.catalogue.roles
+    cat = wm.rb.catalogue
+    roles = cat.roles
     out: list[dict] = []
     gaps: list[str] = []
     by_subject: dict[str, list[Firing]] = {}
+    recruiting: dict[str, list[Firing]] = {}
+    modes: dict[str, list[Firing]] = {}
     for f in wm.firings:
-        if f.rule.then.participant or f.rule.then.exclude:
+        then = f.rule.then
+        if then.participant or then.exclude:
             by_subject.setdefault(f.subject, []).append(f)
+        if then.recruitment:
+            recruiting.setdefault(f.subject, []).append(f)
+        if then.mode:
+            modes.setdefault(f.subject, []).append(f)
     for sid in wm.subjects.ids:
         cands = by_subject.get(sid, [])
         name = wm.subjects.names[sid]
         if not cands:
             gaps.append(f"stakeholder {sid}: no rule gave it a role or excluded it")
             out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
-                            excluded=False, reason=None, because=[], overridden=[]))
+                            recruitment=None, mode=None, excluded=False, reason=None, because=[], overridden=[]))
             continue
 
         def key(f: Firing) -> tuple:
@@ -80,13 +117,21 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
         agree = [f for f in cands if f is win or _same_participation(f, win)]
         p = win.rule.then.participant
         if p:
+            because = _bs(agree)
+            recruitment = _choice(recruiting.get(sid, []), "recruitment", cat.recruitment)
+            mode = _choice(modes.get(sid, []), "mode", cat.modes) or _default_mode(wm, p.role, p.level, because)
+            # a rule base with no recruitment or mode vocabulary (roles.yaml) does not speak about them
+            if recruitment is None and cat.recruitment:
+                gaps.append(f"stakeholder {sid}: no rule said how its people are selected (recruitment)")
+            if mode is None and cat.modes:
+                gaps.append(f"stakeholder {sid}: no rule, role or IAP2 level says how its people take part (mode)")
             out.append(dict(stakeholder=sid, name=name, role=p.role, role_label=roles[p.role].label,
-                            iap2_level=p.level, excluded=False, reason=None, because=_bs(agree),
-                            overridden=overridden))
+                            iap2_level=p.level, recruitment=recruitment, mode=mode, excluded=False, reason=None,
+                            because=because, overridden=overridden))
         else:
             out.append(dict(stakeholder=sid, name=name, role=None, role_label=None, iap2_level=None,
-                                   excluded=True, reason=win.rule.then.exclude, because=[_b(win)],
-                                   overridden=overridden))
+                            recruitment=None, mode=None, excluded=True, reason=win.rule.then.exclude,
+                            because=[_b(win)], overridden=overridden))
     return out, gaps
 
 

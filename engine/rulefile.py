@@ -37,6 +37,8 @@ class Then(BaseModel):
     prefer: Code | None = None
     participant: ParticipantSpec | None = None
     exclude: Prose | None = None
+    recruitment: Code | None = None
+    mode: Code | None = None
     techniques: list[Code] = Field(default_factory=list)
     avoid_techniques: list[Code] = Field(default_factory=list)
     arrangements: list[Code] = Field(default_factory=list)

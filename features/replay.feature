@@ -30,6 +30,7 @@ Feature: Replaying a stored decision
     Then only these pilots' decisions differ under the edited rules:
       | pilot  | change                                                                             | because of rule                |
       | Athens | ~ participant:city_it_company: advisor@consult -> responsible_authority@collaborate | stakeholders.grid_key_player |
+      | Athens | ~ mode:city_it_company: express -> deliberate                                      | stakeholders.grid_key_player |
 
   Scenario: A tampered record is an integrity fault
     Given the stored recommendation of the Genoa decision was altered to drop its first technique

@@ -126,7 +126,10 @@ def _outcome(engine: Engine, ctx: dict) -> dict[str, Any]:
                      [(e["code"], rules(e["because"])) for e in a["eliminated"]], rules(a["because"]),
                      [(o["rule"], o["value"], rules(o["by"]), o["reason"]) for o in a["overridden"]]),
         "participants": [(p["stakeholder"], p["role"], p["iap2_level"], p["excluded"], p["reason"], rules(p["because"]),
-                          sorted((o["rule"], o["value"], rules(o["by"]), o["reason"]) for o in p["overridden"]))
+                          sorted((o["rule"], o["value"], rules(o["by"]), o["reason"]) for o in p["overridden"]),
+                          *[(c["code"], c["via"], rules(c["because"]),
+                             sorted((o["rule"], o["value"], rules(o["by"]), o["reason"]) for o in c["overridden"]))
+                            if c else None for c in (p["recruitment"], p["mode"])])
                          for p in rec["participants"]],
         "techniques": [(t["code"], rules(t["because"])) for t in rec["techniques"]],
         "avoided": [(t["code"], rules(t["because"]), rules(t["overrides"])) for t in rec["avoided_techniques"]],

@@ -99,6 +99,11 @@ def test_symbolic_model_agrees_with_the_engine(models, name, groups, data):
                 assert p.role is None and not p.excluded
             else:
                 assert winner in {b.rule for b in p.because}
+            if p.role is not None:   # how its people are selected and take part
+                for key, codes in (("recruitment", sym.rb.catalogue.recruitment), ("mode", sym.rb.catalogue.modes)):
+                    index = model.eval(sym.winning_choice(key, p.stakeholder)).as_long()
+                    choice = getattr(p, key)
+                    assert (list(codes)[index] if index >= 0 else None) == (choice.code if choice else None)
 
 
 # ---- every finding kind, where it is, with a confirmed example ------------------------------------------------

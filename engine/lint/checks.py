@@ -177,6 +177,21 @@ class Linter:
                          f"({a.priority}); only the tie-break settles it ({win.id} wins)",
                          related=[earlier.id], model=model,
                          confirm=lambda o, a=a, b=b: o.fired(a.id, g) and o.fired(b.id, g))
+        for key in ("recruitment", "mode"):
+            rules = [r for r in self.sym.choice_rules(key) if r.id not in self.dead]
+            for i, a in enumerate(rules):
+                for b in rules[i + 1:]:
+                    if a.priority != b.priority or getattr(a.then, key) == getattr(b.then, key):
+                        continue
+                    model = self.sym.find(self.sym.fires(a, g), self.sym.fires(b, g))
+                    if model is None:
+                        continue
+                    later, earlier = (b, a) if b.order > a.order else (a, b)
+                    self.add("contradiction_participant", later,
+                             f"for the same group, {earlier.id} gives the {key} {getattr(earlier.then, key)} and "
+                             f"this rule gives {getattr(later.then, key)} at the same priority ({a.priority}); only "
+                             f"rule order settles it ({earlier.id} wins)", related=[earlier.id], model=model,
+                             confirm=lambda o, a=a, b=b: o.fired(a.id, g) and o.fired(b.id, g))
         deciders = [r for r in self.rb.rules if r.decides_approach and r.id not in self.dead]
         for a in deciders:
             pref = a.then.prefer
@@ -219,6 +234,18 @@ class Linter:
                          "priority or, at equal priority, a higher level or an earlier rule",
                          line=self.line_of(r, ("then",)), model=model,
                          confirm=lambda o, r=r: o.fired(r.id, g) and r.id not in _because(o, g))
+        for key in ("recruitment", "mode"):
+            for r in sym.choice_rules(key):
+                if r.id in self.dead:
+                    continue
+                code = getattr(r.then, key)
+                better = [w for w in sym.choice_rules(key) if (-w.priority, w.order) < (-r.priority, r.order)
+                          and getattr(w.then, key) != code]
+                if better and sym.find(sym.fires(r, g), z3.Not(z3.Or([sym.fires(w, g) for w in better]))) is None:
+                    self.add("shadowed", r, f"its {key} ({code}) is always overridden by a rule of higher "
+                             "priority or, at equal priority, an earlier rule", related=[w.id for w in better],
+                             line=self.line_of(r, ("then", key)), model=sym.find(sym.fires(r, g)),
+                             confirm=lambda o, r=r, key=key: o.fired(r.id, g) and r.id not in _because(o, g, key))
         for r in self.rb.rules:
             if r.id in self.dead:
                 continue
@@ -270,6 +297,11 @@ class Linter:
                 by = [o for o in others if code in getattr(o.then, kind)]
                 yield (f"{kind} {code} by {', '.join(o.id for o in by)}" if by else code,
                        [sym.fires_any(o) for o in by])
+        for key in ("recruitment", "mode"):
+            code = getattr(r.then, key)
+            if code:
+                same = sym.winning_choice(key, subject) == sym.winning_choice(key, subject, without=r)
+                yield f"{key} {code} (the same without it)", [same]
         if r.then.participant or r.then.exclude:
             # the group's outcome is the same without this rule (it may win now: compare outcomes)
             value = sym.participant_value(r)
@@ -296,6 +328,17 @@ class Linter:
                      file=home.file if home else "policy", line=1, model=model,
                      confirm=lambda o: o.recommendation is not None and any(
                          p.role is None and not p.excluded for p in o.recommendation.participants))
+        takes_part = z3.Or([sym.winning_rule(g) == r.order for r in prs if r.then.participant] or [z3.BoolVal(False)])
+        for key, kinds in (("recruitment", "recruitment"), ("mode", "modes")):
+            if not getattr(self.rb.catalogue, kinds):
+                continue   # a rule base without that vocabulary does not speak about it
+            model = sym.find(some_approach, takes_part, sym.winning_choice(key, g) == -1)
+            if model is not None:
+                home = next(iter(sym.choice_rules(key)), prs[0] if prs else None)
+                self.add("gap_role", None, f"a valid context leaves a participating stakeholder group with no {key}",
+                         file=home.file if home else "policy", line=1, model=model,
+                         confirm=lambda o, key=key: o.recommendation is not None and any(
+                             p.role is not None and getattr(p, key) is None for p in o.recommendation.participants))
         recommended = []
         for code in self.rb.catalogue.techniques:
             recs = [sym.fires_any(r) for r in self.rb.rules if code in r.then.techniques]
@@ -359,10 +402,16 @@ def _show_raw(raw: Any) -> str:
     return repr(raw).replace("'", "")
 
 
-def _because(o: examples.Outcome, group: str) -> set[str]:
+def _because(o: examples.Outcome, group: str, key: str | None = None) -> set[str]:
+    """The rules behind a group's role and level (or, with `key`, its recruitment or mode)."""
     if o.recommendation is None:
         return set()
-    return {b.rule for p in o.recommendation.participants if p.stakeholder == group for b in p.because}
+    out = set()
+    for p in o.recommendation.participants:
+        if p.stakeholder == group:
+            choice = getattr(p, key) if key else p
+            out |= {b.rule for b in (choice.because if choice is not None else [])}
+    return out
 
 
 def _concludes_more(rule: Rule) -> bool:

@@ -271,6 +271,38 @@ class SymbolicRuleBase:
                 expr = z3.If(self.fires(r, group), codes[(self.participant_value(r), r.then.exclude or "")], expr)
         return expr
 
+    # -- recruitment and mode (resolve._choice, resolve._default_mode) -----------------------
+    def choice_rules(self, key: str) -> list[Rule]:
+        """Rules concluding a group's `recruitment` or `mode`, best first (priority, then rule order)."""
+        return sorted((r for r in self.rb.rules if getattr(r.then, key)), key=lambda r: (-r.priority, r.order))
+
+    def _choice_codes(self, key: str) -> list[str]:
+        return list(self.rb.catalogue.recruitment if key == "recruitment" else self.rb.catalogue.modes)
+
+    def default_mode(self, group: str) -> z3.ArithRef:
+        """The mode a participant gets from its winning role (catalogue), else its level (-1: none, or no role)."""
+        codes, cat = self._choice_codes("mode"), self.rb.catalogue
+        expr: z3.ArithRef = z3.IntVal(-1)
+        for r in reversed(self.participant_rules()):
+            p = r.then.participant
+            mode = None
+            if p is not None:
+                mode = cat.roles[p.role].mode if p.role in cat.roles else None
+                mode = mode or next((m.code for m in cat.modes.values() if p.level in m.levels), None)
+            expr = z3.If(self.winning_rule(group) == r.order, codes.index(mode) if mode in codes else -1, expr)
+        return expr
+
+    def winning_choice(self, key: str, group: str, without: Rule | None = None) -> z3.ArithRef:
+        """The group's recruitment or mode as an index of its catalogue (-1: none); a mode falls back on the
+        role's or the level's."""
+        codes = self._choice_codes(key)
+        expr: z3.ArithRef = self.default_mode(group) if key == "mode" else z3.IntVal(-1)
+        for r in reversed(self.choice_rules(key)):
+            if r is not without:
+                code = getattr(r.then, key)
+                expr = z3.If(self.fires(r, group), codes.index(code) if code in codes else -1, expr)
+        return expr
+
     # -- solving ------------------------------------------------------------------
     def find(self, *goals: z3.BoolRef) -> z3.ModelRef | None:
         """A model of every goal (with the rule base's definitions), or None when none exists."""

@@ -55,6 +55,45 @@ def _(world: World, sid: str, level: str):
                              f"{describe_participant(p)}")
 
 
+def _choice(world: World, sid: str, key: str, code: str) -> dict:
+    p = _taking_part(world, sid)
+    choice = p[key]
+    if choice is None or choice["code"] != code:
+        what = "selected by" if key == "recruitment" else "taking part by"
+        raise AssertionError(f"expected stakeholder {sid!r} {what} {code}, but\n{describe_participant(p)}")
+    return choice
+
+
+@then(parsers.re(SH + r" is selected by (?P<code>\w+)" + REASON))
+def _(world: World, sid: str, code: str, reason: str | None):
+    choice = _choice(world, sid, "recruitment", code)
+    check_reasons(f"recruitment of stakeholder {sid!r}", parse_reasons(reason), choice["because"])
+
+
+@then(parsers.re(SH + r" is not selected by (?P<code>\w+)"))
+def _(world: World, sid: str, code: str):
+    p = world.participant(sid)
+    if (p.get("recruitment") or {}).get("code") == code:
+        raise AssertionError(f"expected stakeholder {sid!r} not to be selected by {code}, but\n"
+                             f"{describe_participant(p)}")
+
+
+@then(parsers.re(SH + r" takes part by (?P<code>\w+)" + REASON))
+def _(world: World, sid: str, code: str, reason: str | None):
+    choice = _choice(world, sid, "mode", code)
+    if reason is not None and choice["via"] != "rule":
+        raise AssertionError(f"stakeholder {sid!r} takes part by {code} as its {choice['via']} says, not because of "
+                             "a rule")
+    check_reasons(f"mode of stakeholder {sid!r}", parse_reasons(reason), choice["because"])
+
+
+@then(parsers.re(SH + r" takes part by (?P<code>\w+) as its (?P<via>role|IAP2 level) says"))
+def _(world: World, sid: str, code: str, via: str):
+    choice = _choice(world, sid, "mode", code)
+    if choice["via"] != ("role" if via == "role" else "level"):
+        raise AssertionError(f"stakeholder {sid!r} takes part by {code}, but from its {choice['via']}, not its {via}")
+
+
 @then(parsers.re(SH + r" (?:takes part|is not excluded)"))
 def _(world: World, sid: str):
     _taking_part(world, sid)
@@ -166,6 +205,9 @@ def _(world: World, datatable: list[list[str]]):
             if row.get("because"):
                 check_rules(f"role of stakeholder {sid!r}", split_list(row["because"]), rule_ids(p["because"]),
                             exact=False)
+            for key in ("recruitment", "mode"):
+                if row.get(key):
+                    _choice(world, sid, key, row[key])
         except AssertionError as exc:
             problems.append(f"- {sid}: {exc}")
     if problems:

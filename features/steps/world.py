@@ -394,6 +394,14 @@ def describe_participant(p: dict) -> str:
     lines = [f"stakeholder {p['stakeholder']!r} is {state}, because of {rules}"]
     for o in p.get("overridden", []):
         lines.append(f"    overridden: {o['value']} from {o['rule']} ({o['reason']})")
+    for key, what in (("recruitment", "selected by"), ("mode", "takes part by")):
+        choice = p.get(key)
+        if choice:
+            origin = (f"because of {', '.join(rule_ids(choice['because']))}" if choice["via"] == "rule"
+                      else f"as its {'role' if choice['via'] == 'role' else 'IAP2 level'} says")
+            lines.append(f"    {what} {choice['code']}, {origin}")
+            for o in choice["overridden"]:
+                lines.append(f"        overridden: {o['value']} from {o['rule']} ({o['reason']})")
     return "\n".join(lines)
 
 
