@@ -5,13 +5,15 @@ engine error through) and the app's one handler writes the JSON body.
 """
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from engine import validate_context
+from engine import jsontext, validate_context
 from service.auth import AUDITOR, AUTHOR, MANAGER, ROLES
 from service.deps import Identity, require_roles
 from service.http import unprocessable
@@ -32,25 +34,51 @@ CONTEXT_BODY = {"requestBody": {"required": True, "description": "A project cont
 
 
 def parse_context(raw: bytes) -> tuple[str, Any] | JSONResponse:
-    """(text exactly as received, parsed context), or the 422 response for a body that is not JSON.
+    """(text exactly as received, parsed context), or the 422 response for a body that is not strict JSON
+    (engine.jsontext: UTF-8, JSON, no key twice in an object, the repeated key named by its path).
     A context the schema refuses raises ContextError (422 "invalid context" from the error handler)."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return unprocessable("invalid context", [{"field": "", "message": "the body is not UTF-8 text",
-                                                  "type": "invalid_encoding"}])
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return unprocessable("invalid context", [{"field": "", "type": "json_invalid",
-                                                  "message": f"invalid JSON at line {exc.lineno} column "
-                                                             f"{exc.colno}: {exc.msg}"}])
-    except (RecursionError, ValueError) as exc:   # nested too deeply; an integer too long to convert
-        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split("\n")[0]
-        return unprocessable("invalid context", [{"field": "", "type": "json_invalid",
-                                                  "message": f"invalid JSON: {reason}"}])
+        text = jsontext.decode(raw)
+        data = jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        return unprocessable("invalid context", [_about_the_body(e) for e in exc.errors])
     validate_context(data)
     return text, data
+
+
+def _about_the_body(error: dict[str, Any]) -> dict[str, Any]:
+    if error["type"] == "invalid_encoding":
+        return {**error, "message": f"the body is {error['message']}"}
+    return error
+
+
+class JsonBodyRoute(APIRoute):
+    """A route whose JSON body model is read strictly (engine.jsontext) before FastAPI reads it.
+
+    FastAPI keeps the last of two equal keys and answers a body that is not
+    UTF-8 with a 400 of its own; here both are a 422 "invalid request" naming
+    the body (`body`) or the repeated key (`body.context.decision.quality_requirement`), as any other
+    invalid body is. Every API router whose routes take a body model is made
+    with `APIRouter(route_class=JsonBodyRoute)` (a test walks the routes).
+    A route reading its body itself (a context) calls parse_context instead.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def strict(request: Request) -> Response:
+            raw = await request.body()   # kept by the request: FastAPI reads it from there, not again
+            if raw:
+                try:
+                    jsontext.loads(raw)
+                except jsontext.JsonTextError as exc:
+                    raise RequestValidationError(
+                        [{"type": e["type"], "loc": ("body", e["field"]) if e["field"] else ("body",),
+                          "msg": _about_the_body(e)["message"]} for e in exc.errors]) from None
+            return await handler(request)
+        return strict
 
 
 def visible_to(identity: Identity) -> str | None:

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
-from service.api.common import ERRORS, RuleReader
+from service.api.common import ERRORS, JsonBodyRoute, RuleReader
 from service.api.replay import against_version
 from service.deps import RuleBaseDep, StoreDep
 from service.http import unprocessable
@@ -16,7 +16,7 @@ from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, ImpactReport, run_
 from service.log import DecisionFilter
 from service.schemas import DateOrTime, ErrorOut, RelPath
 
-router = APIRouter()
+router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 
 
 class ImpactFilters(BaseModel):

@@ -8,14 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
-from service.api.common import ERRORS, Auditor
+from service.api.common import ERRORS, Auditor, JsonBodyRoute
 from service.deps import RuleBaseDep, StoreDep
 from service.errors import Unavailable
 from service.http import unprocessable
 from service.replay import ReplayReport, replay
 from service.schemas import ErrorOut
 
-router = APIRouter()
+router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 
 
 class ReplayIn(BaseModel):

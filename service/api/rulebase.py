@@ -13,13 +13,13 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, status
 from starlette.concurrency import run_in_threadpool
 
-from service.api.common import ERRORS, Author, RuleReader
+from service.api.common import ERRORS, Author, JsonBodyRoute, RuleReader
 from service.deps import ActivatorDep, ServingDep, StoreDep
 from service.rulebase_diff import diff_rulebases
 from service.schemas import (ActivateOut, ActivateRuleBase, ActiveRuleBaseOut, ErrorOut, RefusalOut,
                              RollbackRuleBase, RuleBaseDiffOut)
 
-router = APIRouter()
+router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 
 REFUSALS = {**ERRORS, 404: {"model": RefusalOut, "description": "No such stored version (rollback)"},
             422: {"model": RefusalOut | ErrorOut,

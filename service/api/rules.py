@@ -7,13 +7,13 @@ from fastapi import APIRouter, HTTPException, status
 from starlette.concurrency import run_in_threadpool
 
 from engine import ProjectContext
-from service.api.common import ERRORS, Anyone, Author, RuleReader
+from service.api.common import ERRORS, Anyone, Author, JsonBodyRoute, RuleReader
 from service.deps import PoolDep, RuleBaseDep, StoreDep
 from service.schemas import CandidateRuleBase, CheckOut, ErrorOut, RuleBaseFilesOut, RuleBaseVersionOut, \
     RuleDetailOut, RulesOut
 from service.workers import WorkerFailure
 
-router = APIRouter()
+router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 
 
 @router.get("/rulebases", response_model=list[RuleBaseVersionOut], responses=ERRORS,

@@ -23,14 +23,14 @@ from starlette.concurrency import run_in_threadpool
 from engine import ContextError, WhatIf, WhyNot, apply_changes
 from engine.diff import RecommendationDiff, diff
 from engine.whatif import FieldChange
-from service.api.common import ERRORS, Manager, Reader, visible_to
+from service.api.common import ERRORS, JsonBodyRoute, Manager, Reader, visible_to
 from service.deps import PoolDep, ServingDep, StoreDep
 from service.whynot_whatif import SERVICE_MAX_CHANGES, what_if_decision, why_not_decision
 from service.http import unprocessable
 from service.log import DecisionRecord
 from service.schemas import ErrorOut
 
-router = APIRouter()
+router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 ITEM_HELP = ("approach:CODE, technique:CODE, arrangement:CODE, skill:CODE, warning:CODE, avoided_technique:CODE, "
              "participant:STAKEHOLDER:LEVEL or participant:STAKEHOLDER:role:ROLE")
 

@@ -1,14 +1,14 @@
 """`cogov evaluate`: a context file, or JSON Lines on stdin, to recommendations."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from engine import CogovError, ContextError, Engine
+from engine import CogovError, ContextError, Engine, jsontext
+from engine.jsontext import JsonTextError
 from engine.report import render_text
 from service.cli.base import dump_json, load_engine, main
 
@@ -26,22 +26,31 @@ def evaluate(file: str, fmt: str, rules: Path | None, backend: str) -> None:
         _evaluate_lines(engine, fmt)
         return
     try:
-        context = json.loads(Path(file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = Path(file).read_bytes()
+    except OSError as exc:
         raise click.ClickException(f"{file}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{file}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    except (RecursionError, ValueError) as exc:  # nesting too deep, integers too long
-        raise click.ClickException(f"{file}: invalid JSON: {_reason(exc)}") from None
     try:
+        context = jsontext.loads(raw)
         rec = engine.evaluate(context)
+    except JsonTextError as exc:
+        if exc.errors[0]["type"] == "duplicate_key":   # named by its path, as a context's bad field is
+            _field_errors(file, exc.errors)
+        if exc.line is not None:
+            raise click.ClickException(f"{file}:{exc.line}: invalid JSON: {exc.reason}") from None
+        prefix = "cannot read: " if exc.errors[0]["type"] == "invalid_encoding" else ""
+        raise click.ClickException(f"{file}: {prefix}{exc}") from None
     except ContextError as exc:
-        for e in exc.errors:
-            click.echo(f"{file}: {e['field'] or '(top)'}: {e['message']}", err=True)
-        raise SystemExit(2) from None
+        _field_errors(file, exc.errors)
     except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
     click.echo(render_text(rec, context) if fmt == "text" else dump_json(rec, True), nl=fmt != "text")
+
+
+def _field_errors(file: str, errors: list[dict[str, Any]]) -> NoReturn:
+    """A context's bad fields (or repeated keys), one `file: field: message` line each; exit status 2."""
+    for e in errors:
+        click.echo(f"{file}: {e['field'] or '(top)'}: {e['message']}", err=True)
+    raise SystemExit(2)
 
 
 def _error(line: int, kind: str, message: str, errors: list | None = None) -> dict:
@@ -51,12 +60,6 @@ def _error(line: int, kind: str, message: str, errors: list | None = None) -> di
     return {"line": line, "error": err}
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, RecursionError):
-        return "JSON nested too deeply"
-    return str(exc).split("\n")[0]
-
-
 def _evaluate_lines(engine: Engine, fmt: str) -> None:
     stream = sys.stdin.buffer
     for number, raw in enumerate(stream, start=1):
@@ -64,13 +67,17 @@ def _evaluate_lines(engine: Engine, fmt: str) -> None:
             continue
         result: Any
         try:
-            context = json.loads(raw.decode("utf-8"))
-        except UnicodeDecodeError:
-            result = _error(number, "invalid_encoding", "line is not UTF-8")
-        except json.JSONDecodeError as exc:
-            result = _error(number, "invalid_json", f"column {exc.colno}: {exc.msg}")
-        except (RecursionError, ValueError) as exc:  # nesting too deep, integers too long
-            result = _error(number, "invalid_json", _reason(exc))
+            context = jsontext.loads(raw)
+        except JsonTextError as exc:
+            kind = exc.errors[0]["type"]
+            if kind == "invalid_encoding":
+                result = _error(number, "invalid_encoding", "line is not UTF-8")
+            elif kind == "duplicate_key":
+                result = _error(number, "invalid_json", str(exc), exc.errors)
+            elif exc.column is not None:
+                result = _error(number, "invalid_json", f"column {exc.column}: {exc.reason}")
+            else:
+                result = _error(number, "invalid_json", str(exc))
         else:
             try:
                 result = engine.evaluate(context)
