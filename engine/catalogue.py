@@ -5,6 +5,8 @@ Each lives in one YAML file under `rules/`; these models are their schema.
 """
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -15,6 +17,26 @@ Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 SourceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,80}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Prose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
+    """" (did you mean X?)" naming the choice closest to a misspelt `word`, or "" when none is close.
+
+    The one suggestion rule files, step checks and catalogue checks share, so that an author sees the
+    same hint for the same typo everywhere. Case is ignored; a dotted id (a rule id) is also compared by
+    its last part, so `governance.safeguarding` finds `coproduction.safeguarding`.
+    """
+    if not isinstance(word, str) or not word:
+        return ""
+    options = {c.lower(): c for c in choices if isinstance(c, str)}
+    close = difflib.get_close_matches(word.lower(), list(options), n=1, cutoff=cutoff)
+    if not close and "." in word:
+        tails: dict[str, str] = {}
+        for lowered, choice in options.items():
+            tails.setdefault(lowered.rsplit(".", 1)[-1], choice)
+        close = [c.lower() for c in (tails[t] for t in difflib.get_close_matches(
+            word.lower().rsplit(".", 1)[-1], list(tails), n=1, cutoff=max(cutoff, 0.75)))]
+    return f" (did you mean {options[close[0]]}?)" if close and options[close[0]] != word else ""
 
 
 class _Entry(BaseModel):

@@ -23,7 +23,7 @@ from .steps.explain_steps import *  # noqa: F401,F403
 from .steps.output_steps import *  # noqa: F401,F403
 from .steps.participant_steps import *  # noqa: F401,F403
 from .steps.pilot_steps import *  # noqa: F401,F403
-from .steps.world import FIRED_RULES, RULES_DIR, World
+from .steps.world import FIRED_RULES, RULES_DIR, World, check_step_arguments
 from .test_rule_coverage import PARTIAL_RUN
 
 COVERAGE_TEST = "test_features_fire_every_rule"
@@ -44,6 +44,14 @@ def cogov_engine():
 @pytest.fixture
 def world(cogov_engine) -> World:
     return World(engine=cogov_engine)
+
+
+def pytest_bdd_before_step_call(request, feature, scenario, step, step_func, step_func_args):
+    """Every rule id and catalogue code a step names must exist in the rule base the scenario runs on,
+    with a "did you mean" when it does not (steps/world.py, check_step_arguments): one check for every
+    step, so that a misspelt id in a negative step fails instead of passing on nothing."""
+    __tracebackhide__ = True
+    check_step_arguments(request.getfixturevalue("cogov_engine").rulebase, step.name, step_func_args)
 
 
 # ---- rule coverage: counted during the run, checked by the last test, written out when asked

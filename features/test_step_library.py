@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +227,131 @@ def test_gap_and_preference_steps_on_a_crafted_recommendation(genoa):
     run_step(genoa, "then", "the preference of rule local.prefer_g is overridden")
     with pytest.raises(AssertionError, match="local.prefer_g"):
         run_step(genoa, "then", "the preference of rule local.other is overridden")
+
+
+# ---------------------------------------------------------------- names a step uses must exist
+
+def _arguments(ctx) -> list[str]:
+    regex = getattr(ctx.parser, "regex", None)
+    if regex is not None:
+        return list(regex.groupindex)
+    return list(getattr(getattr(ctx.parser, "parser", None), "named_fields", []))
+
+
+def test_every_step_argument_says_what_it_names():
+    """A new step's arguments are classified (checked as a rule id or code, or free): else a misspelt id in it
+    would pass unnoticed. Name the argument after what it holds (rule, role, level...) or add it to world.py's
+    tables."""
+    known = set(w.ARGUMENT_KINDS) | w.CONTEXTUAL_ARGUMENTS | w.FREE_ARGUMENTS
+    unknown = sorted({f"{ctx.parser.name!r}: {name}" for ctx in _step_defs() for name in _arguments(ctx)
+                      if name not in known})
+    assert not unknown, "step arguments world.py does not classify:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize("text, name, value, kind", [
+    ("technique citizen_jury is not recommended", "code", "citizen_jury", "technique"),
+    ("the recommended techniques include a, b", "codes", "a, b", "techniques"),
+    ("the governance arrangements do not include steering_group", "code", "steering_group", "arrangement"),
+    ("warning tokenism is not given", "code", "tokenism", "warning"),
+    ("skill facilitation is needed but not lacking", "code", "facilitation", "skill"),
+    ('stakeholder "x" is not selected by random_selection', "code", "random_selection", "recruitment"),
+    ('stakeholder "x" takes part by vote', "code", "vote", "mode"),
+    ('stakeholder "x" is not found to be a key_player', "fact", "key_player", "stakeholder fact"),
+    ("the project is found to be deliberative_decision", "fact", "deliberative_decision", "project fact"),
+    ("the approach changes from A to G", "new", "G", "approach"),
+    ("every answer recommends arrangement:steering_group", "item", "arrangement:steering_group", "item"),
+    ("a rule edit adding technique no_such_technique to rule techniques.thomas_unitary", "code",
+     "no_such_technique", None),
+    ('a rule edit replacing "a == b" by "a != b" in rule x.y', "old", "a == b", None),
+    ("I ask why not technique:citizen_jurry", "item", "technique:citizen_jurry", None),
+    ("rule thomas.r5_conflict did not fire", "rule", "thomas.r5_conflict", "rule"),
+])
+def test_what_a_step_argument_names(text, name, value, kind):
+    assert w.argument_kind(name, text, value) == kind
+
+
+@pytest.mark.parametrize("kind, value, message", [
+    ("rule", "thomas.r5_conflcit", "rule thomas.r5_conflcit is not in the rule base this scenario runs on "
+                                   "(did you mean thomas.r5_conflict?)"),
+    ("warning", "tokenisme", "warning tokenisme is not in the catalogue of the rule base this scenario runs on "
+                             "(catalogue/warnings.yaml) (did you mean tokenism?)"),
+    ("technique", "no_such_thing", "technique no_such_thing is not in the catalogue"),
+    ("arrangement", "steering_grup", "(did you mean steering_group?)"),
+    ("skill", "facilitaton", "(did you mean facilitation?)"),
+    ("role", "co_desinger", "(did you mean co_designer?)"),
+    ("recruitment", "random_selecton", "(did you mean random_selection?)"),
+    ("mode", "deliberation", "(did you mean deliberate?)"),
+    ("level", "colaborate", "unknown IAP2 level 'colaborate' (did you mean collaborate?)"),
+    ("approach", "public_decisions", "unknown approach 'public_decisions' (did you mean public_decision?)"),
+    ("stakeholder fact", "key_playr", "no rule derives the fact key_playr"),
+    ("project fact", "key_player", "the fact key_player is derived for each stakeholder group, not for the project"),
+    ("reasons", "only because of rules thomas.r5_conflict and thomas.r4_acceptanse",
+     "(did you mean thomas.r4_acceptance?)"),
+    ("rules", "thomas.r5_conflict, thomas.r3_unstructred", "(did you mean thomas.r3_unstructured?)"),
+    ("item", "technique:citizen_jurry", "(did you mean citizen_jury?)"),
+])
+def test_a_name_the_rule_base_lacks_is_refused_with_a_suggestion(cogov_engine, kind, value, message):
+    with pytest.raises(AssertionError) as info:
+        w.check_name(cogov_engine.rulebase, kind, value)
+    assert message in str(info.value)
+
+
+def test_names_the_rule_base_has_pass(cogov_engine):
+    rb = cogov_engine.rulebase
+    for kind, value in [("rule", "thomas.r5_conflict"), ("warning", "tokenism"), ("level", "involve"),
+                        ("approach", "C-II"), ("approach", "public_decision"), ("stakeholder fact", "key_player"),
+                        ("reasons", "because of rule thomas.r5_conflict"), ("rules", "none"),
+                        ("rules", "techniques.thomas_unitary, indirect")]:
+        w.check_name(rb, kind, value)
+    w.check_step_arguments(rb, "the participants are:", {"datatable": [
+        ["stakeholder", "role", "level", "because"], ["residents", "excluded", "", ""],
+        ["x", "co_designer", "involve", "stakeholders.phase_co_design_involve"]]})
+    with pytest.raises(AssertionError, match="did you mean involve"):
+        w.check_step_arguments(rb, "the participants are:", {"datatable": [
+            ["stakeholder", "role", "level"], ["x", "co_designer", "invole"]]})
+
+
+_TYPOS = """\
+Feature: Steps that name what the rule base does not have
+
+  Scenario: A misspelt rule in a negative check
+    Given a base project context
+    When the context is evaluated
+    Then rule thomas.r5_conflcit did not fire
+
+  Scenario: A misspelt warning in a negative check
+    Given a base project context
+    When the context is evaluated
+    Then warning tokenisme is not given
+
+  Scenario: A misspelt technique in a negative check
+    Given a base project context
+    When the context is evaluated
+    Then technique citizen_jurry is not recommended
+
+  Scenario: The same checks, spelt right, pass
+    Given a base project context
+    When the context is evaluated
+    Then rule thomas.r5_conflict did not fire
+    And warning tokenism is not given
+    And technique citizen_jury is not recommended
+"""
+
+
+def test_a_scenario_with_a_misspelt_negative_check_fails_with_a_suggestion(tmp_path):
+    """The check runs for every step of a real features run (features/conftest.py's hook), not only for the
+    steps this module calls: a feature file of its own, run by pytest as the features are."""
+    (tmp_path / "typos.feature").write_text(_TYPOS, encoding="utf-8")
+    (tmp_path / "conftest.py").write_text("from features.conftest import *  # noqa: F401,F403\n", encoding="utf-8")
+    (tmp_path / "test_typos.py").write_text("from pytest_bdd import scenarios\n\nscenarios('typos.feature')\n",
+                                            encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parent), os.environ.get("PYTHONPATH", "")])}
+    env.pop("COGOV_COVERAGE_OUT", None)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "--tb=short",
+                          "-rfE", str(tmp_path)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    out = run.stdout + run.stderr
+    assert "3 failed, 1 passed" in out, out
+    assert "rule thomas.r5_conflcit is not in the rule base this scenario runs on " \
+           "(did you mean thomas.r5_conflict?)" in out
+    assert "warning tokenisme is not in the catalogue" in out and "(did you mean tokenism?)" in out
+    assert "technique citizen_jurry is not in the catalogue" in out and "(did you mean citizen_jury?)" in out

@@ -297,6 +297,163 @@ def check_reasons(what: str, reasons: Reasons | None, because: list[dict]) -> No
         check_rules(what, reasons.rules, rule_ids(because), reasons.exact)
 
 
+# ---------------------------------------------------------------- names a step uses
+
+# A step argument names a rule or a catalogue code by its name (`rule`, `role`, `level`, ...), or, for the
+# generic names `code`, `codes`, `item`, `fact`, `old` and `new`, by the words written just before it in the
+# step ("technique X", "warning X", "selected by X"): check_step_arguments checks every one against the
+# rule base the scenario runs on, for every step (features/conftest.py calls it before each step), so
+# that a misspelt id fails instead of making a negative check ("rule X did not fire") pass on nothing.
+ARGUMENT_KINDS = {
+    "rule": "rule", "by": "rule", "rule_id": "rule", "rules": "rules", "reason": "reasons",
+    "role": "role", "level": "level", "approach": "approach", "approaches": "approaches",
+    "technique": "technique", "arrangement": "arrangement", "skill": "skill", "warning": "warning",
+    "recruitment": "recruitment", "mode": "mode",
+}
+# (the step's text before the argument ends with this, what the argument names); the first that fits wins.
+# None: not checked here (the loader checks the rule edits it writes, with its own "did you mean").
+ARGUMENT_BEFORE: list[tuple[str, str | None]] = [
+    (r"a rule edit adding technique ", None),
+    (r"techniques include ", "techniques"),
+    (r"technique ", "technique"),
+    (r"arrangements (?:do not )?include ", "arrangement"),
+    (r"skill ", "skill"),
+    (r"warning ", "warning"),
+    (r"selected by ", "recruitment"),
+    (r"takes part by ", "mode"),
+    (r"stakeholder \"[^\"]*\" is (?:not )?found to be (?:an? )?", "stakeholder fact"),
+    (r"the project is (?:not )?found to be (?:an? )?", "project fact"),
+    (r"found to be (?:an? )?", "fact"),
+    (r"approach changes from (?:\S+ to )?", "approach"),
+    (r"answer recommends ", "item"),
+]
+CONTEXTUAL_ARGUMENTS = {"code", "codes", "item", "fact", "old", "new"}
+# Arguments that name no rule and no code: stakeholder ids (the recommendation lists the real ones when one
+# is missing), texts and numbers, context fields and values (the context schema checks them when the
+# context is evaluated), an item asked about (the engine answers an unknown one with its own "did you
+# mean"), rule files and edits.
+FREE_ARGUMENTS = {
+    "sid", "names", "text", "sentence", "suggestion", "field", "fields", "value", "path", "relpath", "section",
+    "objective", "activity", "what", "city", "version", "how", "kind", "n", "m", "limit", "neg", "matching",
+    "via", "policy", "channels", "size", "word",
+}
+# datatable column -> what its cells name (empty cells and "excluded" in a role column are not names)
+COLUMN_KINDS = {"role": "role", "level": "level", "approach": "approach", "recruitment": "recruitment",
+                "mode": "mode", "because": "rules", "because of rule": "rules"}
+# what a replay's cause column says when no edited rule is the cause (engine.impact.Cause.how)
+_CAUSE_WORDS = {"named", "fired_differently", "catalogue", "indirect"}
+_CATALOGUE_FILE = {"techniques": "catalogue/techniques.yaml", "arrangements": "catalogue/arrangements.yaml",
+                   "skills": "catalogue/skills.yaml", "warnings": "catalogue/warnings.yaml",
+                   "roles": "catalogue/roles.yaml", "recruitment": "catalogue/roles.yaml (recruitment:)",
+                   "modes": "catalogue/roles.yaml (modes:)"}
+
+
+def argument_kind(name: str, text: str, value: Any) -> str | None:
+    """What step argument `name` (its value `value`, in the step `text`) names; None: nothing to check.
+    KeyError for an argument no table here classifies (test_step_library.py names it)."""
+    if name in CONTEXTUAL_ARGUMENTS:
+        found = re.search(rf"(?<![\w.]){re.escape(value)}(?![\w.])", text) if isinstance(value, str) and value \
+            else None
+        if found is None:
+            return None
+        before = text[:found.start()]
+        for pattern, kind in ARGUMENT_BEFORE:
+            if re.search(f"(?:^|\\b){pattern}$", before):
+                return kind
+        return None
+    if name in ARGUMENT_KINDS:
+        return ARGUMENT_KINDS[name]
+    if name in FREE_ARGUMENTS or name in ("datatable", "docstring"):
+        return None
+    raise KeyError(name)
+
+
+def check_name(rulebase: Any, kind: str, value: Any) -> None:
+    """Fail (AssertionError, with a "did you mean") when `value` is not a `kind` of `rulebase`:
+    a rule id, a derived fact, a catalogue code, an approach or an IAP2 level."""
+    __tracebackhide__ = True
+    from engine.catalogue import did_you_mean
+    if value is None or value == "":
+        return
+    if kind in ("rules", "reasons", "approaches", "techniques"):
+        if kind == "reasons":
+            try:
+                reasons = parse_reasons(value)
+            except AssertionError:
+                return                      # the step itself says how to write a reason
+            names = reasons.rules if reasons else []
+        else:
+            names = split_list(value)
+        single = {"rules": "rule", "reasons": "rule", "approaches": "approach", "techniques": "technique"}[kind]
+        for name in names:
+            if not (kind == "rules" and name in _CAUSE_WORDS):
+                check_name(rulebase, single, name)
+        return
+    if kind == "rule":
+        if value not in rulebase.by_id:
+            raise AssertionError(f"rule {value} is not in the rule base this scenario runs on"
+                                 f"{did_you_mean(value, rulebase.by_id)}")
+        return
+    if kind in ("fact", "stakeholder fact", "project fact"):
+        scope = rulebase.fact_scope.get(value)
+        if scope is None:
+            raise AssertionError(f"no rule derives the fact {value} in the rule base this scenario runs on"
+                                 f"{did_you_mean(value, rulebase.fact_scope)}")
+        wanted = kind.split()[0]
+        if wanted != "fact" and scope != wanted:
+            owner, other = ("each stakeholder group", "the project") if scope == "stakeholder" else \
+                ("the project", "a stakeholder group")
+            step = 'stakeholder "ID" is' if scope == "stakeholder" else "the project is"
+            raise AssertionError(f"the fact {value} is derived for {owner}, not for {other}: write "
+                                 f"'{step} found to be {value}'")
+        return
+    if kind == "approach":
+        if value in APPROACHES or str(value).upper() in THOMAS_LETTERS:
+            return
+        raise AssertionError(f"unknown approach {value!r}{did_you_mean(value, APPROACHES)}: write one of "
+                             f"{', '.join(APPROACHES)} or a Thomas code (A, A-II, C-I, C-II, G)")
+    if kind == "level":
+        if value not in IAP2:
+            raise AssertionError(f"unknown IAP2 level {value!r}{did_you_mean(value, IAP2)}: the levels are "
+                                 f"{', '.join(IAP2)}")
+        return
+    if kind == "item":
+        item_kind, _, code = str(value).partition(":")
+        kinds = {"technique": "technique", "avoided_technique": "technique", "arrangement": "arrangement",
+                 "skill": "skill", "warning": "warning", "approach": "approach"}
+        if item_kind in kinds and code:
+            check_name(rulebase, kinds[item_kind], code)
+        return
+    catalogue = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills",
+                 "warning": "warnings", "role": "roles", "recruitment": "recruitment", "mode": "modes"}[kind]
+    codes = getattr(rulebase.catalogue, catalogue)
+    if value not in codes:
+        raise AssertionError(f"{kind} {value} is not in the catalogue of the rule base this scenario runs on "
+                             f"({_CATALOGUE_FILE[catalogue]}){did_you_mean(value, codes)}")
+
+
+def check_step_arguments(rulebase: Any, text: str, arguments: dict[str, Any]) -> None:
+    """Check every rule id and catalogue code a step names (its arguments, and the cells of its table by
+    column) against `rulebase`: called before every step runs (features/conftest.py)."""
+    __tracebackhide__ = True
+    for name, value in arguments.items():
+        if name == "datatable" and isinstance(value, list) and value:
+            header = [str(c).strip().lower() for c in value[0]]
+            for row in value[1:]:
+                for column, cell in zip(header, row):
+                    kind = COLUMN_KINDS.get(column)
+                    cell = str(cell).strip()
+                    if kind and cell and not (column == "role" and cell.lower() == "excluded"):
+                        check_name(rulebase, kind, cell)
+            continue
+        try:
+            kind = argument_kind(name, text, value)
+        except KeyError:
+            continue                          # a fixture (world, audit...), not a parsed argument
+        if kind is not None and isinstance(value, str):
+            check_name(rulebase, kind, value)
+
+
 # ---------------------------------------------------------------- the scenario's state
 
 @dataclass
