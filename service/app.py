@@ -26,6 +26,7 @@ from service.http import (BodyLimitMiddleware, HostCheckMiddleware, LocalModeMid
                           JsonBodyMiddleware, document_error_bodies)
 from service.log import DecisionStore
 from service.log.group_commit import GroupCommit
+from service.replicas import ReplicaSync
 from service.settings import Settings
 from service.serving import Activator, startup_rulebase
 from service.workers import CheckTarget, WorkerTarget
@@ -56,9 +57,11 @@ def _lifespan(app: FastAPI):
         if app.state.tokens.local_mode:
             log.warning(LOCAL_MODE_BANNER)
         await app.state.activator.start()
+        await app.state.replicas.start()
         try:
             yield
         finally:
+            await app.state.replicas.close()
             await app.state.activator.close()
             app.state.store.close()
     return lifespan
@@ -135,6 +138,8 @@ def create_app(settings: Settings | None = None, *, watch_rules: bool = False,
     except Exception:
         store.close()
         raise
+    # replicas on one log serve its latest activation (LISTEN/NOTIFY on PostgreSQL, a periodic check everywhere)
+    app.state.replicas = ReplicaSync(app.state.activator, store, settings)
     if watch_rules:
         app.state.activator.watch(settings.rules_dir)
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)

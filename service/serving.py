@@ -17,8 +17,12 @@ meanwhile. The `Activator` switches snapshots:
 4. retire the old snapshot in the background: wait until no request holds it
    and its pool has no job in flight (bounded), then close its workers.
 
-Activations run one at a time (a lock). The swap is per web process: with
-several web processes or replicas, each must be told (documented in README).
+Activations run one at a time (a lock). Replicas on one decision log
+converge: `Activator.follow` serves the log's latest activation when another
+replica (or this one's own restart) recorded it, through the same checks
+and swap but without recording an activation of its own (the activation
+happened once); service.replicas calls it on PostgreSQL's NOTIFY and
+periodically.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +105,7 @@ class Serving:
     rulebase: RuleBase
     pool: EnginePool
     activation: dict[str, Any] | None
+    since: datetime = field(default_factory=lambda: datetime.now(timezone.utc))   # serving here from when
     _leases: _Leases = field(default_factory=_Leases, repr=False)
 
     @property
@@ -114,6 +120,19 @@ class Serving:
             yield self
         finally:
             self._leases.give()
+
+
+def replica_view(serving: Serving, latest: dict[str, Any] | None,
+                 refused: dict[str, Any] | None) -> dict[str, Any]:
+    """Which version this replica serves and since when, beside the log's latest activation (`latest`, None
+    when unknown: no activation, or the database did not answer), for GET /api/v1/rulebase and /readyz.
+    `in_step` is false for the moment a replica takes to follow, or for as long as it refuses the latest."""
+    return {"serving": serving.version, "serving_since": serving.since,
+            "latest": latest["version"] if latest else None,
+            "in_step": None if latest is None else latest["version"] == serving.version,
+            "refused": None if refused is None else {
+                "version": refused["activation"]["version"], "activation_id": refused["activation"]["id"],
+                "kind": refused["kind"], "detail": refused["detail"]}}
 
 
 def read_directory(root: Path) -> dict[str, str]:
@@ -139,7 +158,8 @@ def read_directory(root: Path) -> dict[str, str]:
 
 
 class Activator:
-    """Owns the served snapshot: startup, activation, rollback, retirement, the development file watch."""
+    """Owns the served snapshot: startup, activation, rollback, following other replicas' activations,
+    retirement, the development file watch."""
 
     def __init__(self, store: DecisionStore, settings: Settings, *,
                  worker_target: WorkerTarget | None = None, check_target: CheckTarget | None = None):
@@ -151,6 +171,8 @@ class Activator:
         self._watch_task: asyncio.Task | None = None
         self._watch_stop: asyncio.Event | None = None
         self.current: Serving | None = None
+        # the log's latest activation this replica refused to follow ({"activation", "kind", "detail"}), or None
+        self.refused: dict[str, Any] | None = None
 
     # -- snapshot --------------------------------------------------------------
     def _pool(self, rulebase: RuleBase) -> EnginePool:
@@ -192,6 +214,45 @@ class Activator:
             await self.current.pool.close()
 
     # -- activation ------------------------------------------------------------
+    async def _checked(self, files: dict[str, str], expect_version: str | None) -> RuleBase:
+        """The rule base `files` make, after the time-limited check in its own process; ActivationRefused."""
+        loop = asyncio.get_running_loop()
+        timeout = self.settings.rules_check_timeout
+        try:
+            kind, result = await loop.run_in_executor(None, run_check, files, timeout, self._check_target)
+        except WorkerFailure as exc:
+            raise ActivationRefused(f"rule base refused: {exc}", exc.kind) from None
+        if kind != "ok":
+            raise ActivationRefused(f"rule base refused: the check failed unexpectedly: {result}", "crash")
+        if not result["ok"]:
+            raise ActivationRefused(f"rule base refused: {len(result['errors'])} error(s)", "invalid",
+                                    result["errors"])
+        try:   # pure Python: safe in the web process once checked
+            return await loop.run_in_executor(
+                None, functools.partial(load_rulebase_files, files, expect_version=expect_version))
+        except RuleBaseError as exc:   # stored files altered in the decision log (the check passed)
+            errors = [{**e.as_dict(), "text": str(e)} for e in exc.errors]
+            raise ActivationRefused(f"rule base refused: {exc}", "invalid", errors) from None
+
+    async def _started(self, rulebase: RuleBase) -> EnginePool:
+        """A new engine pool for `rulebase`, its workers ready before any request is sent to them."""
+        pool = self._pool(rulebase)
+        try:
+            await pool.start()
+        except (WorkerStartError, OSError, RuntimeError) as exc:
+            raise ActivationRefused(f"rule base refused: its engine workers would not start: {exc}",
+                                    "start") from None
+        return pool
+
+    def _swap(self, serving: Serving) -> Serving:
+        """Publish `serving` and retire the snapshot it replaces; returns that one."""
+        old = self.current
+        self._publish(serving)
+        task = asyncio.get_running_loop().create_task(self._retire(old))
+        self._retiring.add(task)
+        task.add_done_callback(self._retiring.discard)
+        return old
+
     async def activate(self, files: dict[str, str], activated_by: str, *, action: str = "activate",
                        note: str | None = None, expect_version: str | None = None) -> dict[str, Any]:
         """Check, start, record and switch to a rule base given by its files.
@@ -204,46 +265,72 @@ class Activator:
         loop = asyncio.get_running_loop()
         async with self._lock:
             old = self.current
-            timeout = self.settings.rules_check_timeout
-            try:
-                kind, result = await loop.run_in_executor(None, run_check, files, timeout, self._check_target)
-            except WorkerFailure as exc:
-                raise ActivationRefused(f"rule base refused: {exc}", exc.kind) from None
-            if kind != "ok":
-                raise ActivationRefused(f"rule base refused: the check failed unexpectedly: {result}", "crash")
-            if not result["ok"]:
-                raise ActivationRefused(f"rule base refused: {len(result['errors'])} error(s)", "invalid",
-                                        result["errors"])
-            try:   # pure Python: safe in the web process once checked
-                rulebase = await loop.run_in_executor(
-                    None, functools.partial(load_rulebase_files, files, expect_version=expect_version))
-            except RuleBaseError as exc:   # stored files altered in the decision log (the check passed)
-                errors = [{**e.as_dict(), "text": str(e)} for e in exc.errors]
-                raise ActivationRefused(f"rule base refused: {exc}", "invalid", errors) from None
+            rulebase = await self._checked(files, expect_version)
             if rulebase.version == old.version:
+                # the version serving here: nothing to record, unless the log's latest activation names another
+                # (this replica refused the one the others follow): then recording it brings them back to it
+                latest = await loop.run_in_executor(None, self.store.last_activation)
+                if latest is None or latest["version"] == old.version:
+                    return {"changed": False, "version": old.version, "previous": old.version,
+                            "activation": old.activation, "rule_count": rulebase.rule_count}
+                activation = await loop.run_in_executor(None, self.store.record_activation, rulebase.version,
+                                                        activated_by, action, note)
+                self.refused = None
+                log.warning("rule base %s %s by %s: recorded for the other replicas (it serves here already)",
+                            rulebase.version, action, activated_by)
                 return {"changed": False, "version": old.version, "previous": old.version,
-                        "activation": old.activation, "rule_count": rulebase.rule_count}
+                        "activation": activation, "rule_count": rulebase.rule_count}
             await loop.run_in_executor(None, self.store.store_rulebase, rulebase.version, rulebase.files)
-            pool = self._pool(rulebase)
-            try:
-                await pool.start()   # new workers are ready before any request is sent to them
-            except (WorkerStartError, OSError, RuntimeError) as exc:
-                raise ActivationRefused(f"rule base refused: its engine workers would not start: {exc}",
-                                        "start") from None
+            pool = await self._started(rulebase)
             try:
                 activation = await loop.run_in_executor(None, self.store.record_activation, rulebase.version,
                                                         activated_by, action, note)
             except Exception:
                 await pool.close()
                 raise
-            self._publish(Serving(rulebase, pool, activation))
+            self._swap(Serving(rulebase, pool, activation))
+            self.refused = None
             log.warning("rule base %s (%d rules) now serving, %s by %s; %s retiring", rulebase.version,
                         rulebase.rule_count, action, activated_by, old.version)
-            task = loop.create_task(self._retire(old))
-            self._retiring.add(task)
-            task.add_done_callback(self._retiring.discard)
             return {"changed": True, "version": rulebase.version, "previous": old.version,
                     "activation": activation, "rule_count": rulebase.rule_count}
+
+    async def follow(self) -> dict[str, Any] | None:
+        """Serve the version of the log's latest activation when it is not the one serving here.
+
+        Another replica recorded it (an activation, a rollback, a restart's startup): this one loads the
+        version's stored files through the same checks and swap as an activation, and records nothing (the
+        activation happened once; the history must not double). A stored version that fails its check or no
+        longer loads as itself is refused once per activation and logged, and the current one keeps serving
+        (`refused` says which). Returns the activation now followed, or None. Database errors propagate.
+        """
+        loop = asyncio.get_running_loop()
+        async with self._lock:   # after a local activation's record and swap, never between them
+            latest = await loop.run_in_executor(None, self.store.last_activation)
+            old = self.current
+            if latest is None or latest["version"] == old.version:
+                self.refused = None   # in step (again): whatever was refused is no longer the latest
+                return None
+            if self.refused is not None and self.refused["activation"]["id"] == latest["id"]:
+                return None   # refused already; logged once
+            try:
+                stored = await loop.run_in_executor(None, self.store.get_rulebase, latest["version"])
+                if stored is None:
+                    raise ActivationRefused(f"no stored rule base version {latest['version']}", "unknown")
+                rulebase = await self._checked(stored.files, latest["version"])
+                pool = await self._started(rulebase)
+            except ActivationRefused as refused:
+                self.refused = {"activation": latest, "kind": refused.kind, "detail": refused.detail}
+                log.error("rule base %s (activation %s, %s by %s) refused on this replica (%s); %s keeps "
+                          "serving here:\n  %s", latest["version"], latest["id"], latest["action"],
+                          latest["activated_by"], refused.kind, old.version, "\n  ".join(refused.lines()))
+                return None
+            self._swap(Serving(rulebase, pool, latest))
+            self.refused = None
+            log.warning("rule base %s (%d rules) now serving, following activation %s (%s by %s); %s retiring",
+                        rulebase.version, rulebase.rule_count, latest["id"], latest["action"],
+                        latest["activated_by"], old.version)
+            return latest
 
     async def activate_directory(self, activated_by: str, note: str | None = None) -> dict[str, Any]:
         """Activate the configured rules directory (COGOV_RULES_DIR) as it is on disk now."""
@@ -305,6 +392,12 @@ def startup_rulebase(settings: Settings, store: DecisionStore,
     last activated (e.g. through the API), so a restart does not undo an
     author's activation; the directory when nothing was activated yet.
     `directory` is the rules directory when the caller has loaded it already.
+
+    With replicas on one log, what the startup records is an activation like
+    any other, which the running replicas follow (Activator.follow): with
+    `directory`, a (re)start whose directory differs from the log's latest
+    activation deploys that directory to every replica; with `last`, a
+    replica joins the others on the version they serve.
     """
     if settings.rules_at_start == "last":
         last = store.last_activation()

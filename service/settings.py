@@ -32,6 +32,7 @@ ENV_VARS: dict[str, str] = {
     "COGOV_RULES_CHECK_TIMEOUT": "rules_check_timeout",
     "COGOV_RULES_AT_START": "rules_at_start",
     "COGOV_ALLOWED_HOSTS": "allowed_hosts",
+    "COGOV_REPLICA_POLL_SECONDS": "replica_poll_seconds",
 }
 FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
 
@@ -78,6 +79,10 @@ class Settings(BaseModel):
     rules_at_start: Literal["directory", "last"] = Field(
         "directory", description="What serves after a (re)start: the rules directory, or the last version "
                                  "activated through the API (falling back to the directory when there is none).")
+    replica_poll_seconds: float = Field(5.0, ge=0, le=3600, description="Seconds between two checks of the "
+                                        "log's latest activation, which this replica then serves when another "
+                                        "recorded it (on PostgreSQL besides LISTEN/NOTIFY, which is immediate; "
+                                        "0: no periodic check).")
     personal_fields: str | None = Field(None, description="JSON pointers (comma-separated, * matches any item) "
                                         "of personal fields: committed in the log, removable by retention.")
     redact: str | None = Field(None, description="JSON pointers of fields never stored: only their commitment is.")

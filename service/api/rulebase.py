@@ -11,15 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from service.api.common import ERRORS, Author, JsonBodyRoute, RuleReader
 from service.deps import ActivatorDep, ServingDep, StoreDep
 from service.rulebase_diff import diff_rulebases
+from service.serving import replica_view
 from service.schemas import (ActivateOut, ActivateRuleBase, ActiveRuleBaseOut, ErrorOut, RefusalOut,
                              RollbackRuleBase, RuleBaseDiffOut)
 
 router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
+_JSON = TypeAdapter(Any)
 
 REFUSALS = {**ERRORS, 404: {"model": RefusalOut, "description": "No such stored version (rollback)"},
             422: {"model": RefusalOut | ErrorOut,
@@ -35,10 +39,16 @@ def active(serving: Any) -> dict[str, Any]:
 
 @router.get("/rulebase", response_model=ActiveRuleBaseOut, responses=ERRORS,
             summary="The rule base serving now, the activation history and the stored versions")
-async def get_active(serving: ServingDep, store: StoreDep, identity: RuleReader) -> Any:
+async def get_active(serving: ServingDep, activator: ActivatorDep, store: StoreDep, identity: RuleReader) -> Any:
+    """`version` (and `serving`, `serving_since`) is what THIS replica serves; `latest` is the version of the
+    history's latest activation, which every replica on the log follows within moments (`in_step`;
+    `refused` when this one refused it)."""
     history = await run_in_threadpool(store.list_activations)
     versions = await run_in_threadpool(store.list_rulebases)
-    return {**active(serving), "history": history, "versions": versions}
+    body = ActiveRuleBaseOut.model_validate({**active(serving), "history": history, "versions": versions})
+    # the replica's fields beside the model's, serialised alike (the response model would drop them)
+    view = replica_view(serving, history[0] if history else None, activator.refused)
+    return JSONResponse({**body.model_dump(mode="json"), **_JSON.dump_python(view, mode="json")})
 
 
 @router.post("/rulebase", response_model=ActivateOut, responses=REFUSALS, summary="Activate a rule base")

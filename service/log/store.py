@@ -36,6 +36,9 @@ RULEBASES = RuleBaseVersion.__table__
 ACTIVATIONS = RuleBaseActivation.__table__
 ACTIVATION_HEAD = ActivationHead.__table__
 MAX_PAGE = 200
+# PostgreSQL's NOTIFY channel on which each activation's commit is announced, its payload {"seq", "version"}
+# (service.replicas listens on it; SQLite has no NOTIFY, its replicas check the log periodically)
+ACTIVATION_CHANNEL = "cogov_activation"
 
 
 class LogError(RuntimeError):
@@ -149,6 +152,9 @@ class DecisionStore:
             new_id = conn.execute(insert(ACTIVATIONS).values(**chained)).inserted_primary_key[0]
             conn.execute(update(ACTIVATION_HEAD).where(ACTIVATION_HEAD.c.id == HEAD_ID)
                          .values(seq=chained["seq"], hash=chained["hash"]))
+            if conn.dialect.name == "postgresql":   # sent when (and only if) the activation commits
+                conn.execute(select(func.pg_notify(ACTIVATION_CHANNEL, canonical_json(
+                    {"seq": chained["seq"], "version": version}))))
         return {"id": new_id, **values, "activated_at": utc_aware(at)}
 
     def list_activations(self, limit: int = 500) -> list[dict[str, Any]]:
@@ -162,6 +168,13 @@ class DecisionStore:
     def last_activation(self) -> dict[str, Any] | None:
         found = self.list_activations(limit=1)
         return found[0] if found else None
+
+    def listen_dsn(self) -> str | None:
+        """The libpq connection string to LISTEN on ACTIVATION_CHANNEL with, or None where the database has no
+        NOTIFY (SQLite)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     # -- appending ---------------------------------------------------------------
     def record(self, *, identity: Any, recommendation: dict[str, Any], rulebase_version: str,

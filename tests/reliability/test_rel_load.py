@@ -91,7 +91,7 @@ def test_killed_engine_workers_under_load_are_replaced(live):
     """Every worker is killed (-9) while clients post: answers are 201 or 503, never a crash; workers come back."""
     svc = live()
     with svc.client() as c:
-        pids = c.get("/readyz").json()["checks"]["workers"]["pids"]
+        pids = c.get("/readyz", headers=auth("carol")).json()["checks"]["workers"]["pids"]
     stop = threading.Event()
     done: list = []
     loader = threading.Thread(target=lambda: done.append(run_load(svc.url, 8, CLIENTS, stop)))
@@ -105,7 +105,7 @@ def test_killed_engine_workers_under_load_are_replaced(live):
     with svc.client() as c:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            workers = c.get("/readyz").json()["checks"]["workers"]
+            workers = c.get("/readyz", headers=auth("carol")).json()["checks"]["workers"]
             if workers["alive"] == 2 and not set(workers["pids"]) & set(pids):
                 break
             time.sleep(0.2)
