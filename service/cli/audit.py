@@ -135,7 +135,7 @@ def audit_checkpoint(key_file: Path, out: Path | None, database_url: str | None)
               help="Remove personal fields of decisions older than this (default $COGOV_RETENTION_DAYS).")
 @click.option("--database-url", default=None, help="Decision log URL (default $COGOV_DATABASE_URL or ./var/cogov.db).")
 def audit_retention(days: int | None, database_url: str | None) -> None:
-    """Replace old decisions' personal fields by their commitments; the chain still verifies."""
+    """Replace old decisions' and evaluations' personal fields by their commitments; the chains still verify."""
     from datetime import datetime, timedelta, timezone
 
     from service.log import DatabaseError, DecisionStore, LogError
@@ -156,14 +156,17 @@ def audit_retention(days: int | None, database_url: str | None) -> None:
         click.echo(f"cogov audit retention: {exc}", err=True)
         raise SystemExit(2) from None
     try:
-        changed = store.apply_retention(datetime.now(timezone.utc) - timedelta(days=days))
+        cutoff = datetime.now(timezone.utc) - timedelta(days=days)
+        changed = store.apply_retention(cutoff)
+        evaluations = store.evaluations.apply_retention(cutoff)   # evaluations' personal fields, alike
         result = store.verify()
-    except LogError as exc:
+    except (LogError, ValueError) as exc:
         click.echo(f"cogov audit retention: {exc}", err=True)
         raise SystemExit(1) from None
     finally:
         store.close()
-    click.echo(f"removed the personal fields of {changed} decision(s) older than {days} day(s); {result}")
+    click.echo(f"removed the personal fields of {changed} decision(s) older than {days} day(s)"
+               + (f" and of {evaluations} evaluation(s)" if evaluations else "") + f"; {result}")
     if not result.ok:
         raise SystemExit(1)
 

@@ -14,7 +14,8 @@ personal field is hashed over the context exactly as received, as before.
 Format 1 records (made before) keep verifying under format 1.
 
 Rule base activations (who switched the served rule base to which version,
-when, and why) have a chain of their own: activation_hash below.
+when, and why) have a chain of their own: activation_hash below; so do the
+evaluations of what happened after a decision: evaluation_hash.
 """
 from __future__ import annotations
 
@@ -108,6 +109,21 @@ def activation_hash(*, seq: int, version: str, activated_at: datetime, activated
     content = {"kind": "activation", "format": 1, "seq": seq, "version": version,
                "activated_at": timestamp(activated_at), "activated_by": activated_by, "action": action,
                "note": note, "prev_hash": prev_hash}
+    return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
+
+
+def evaluation_hash(*, seq: int, id: str, decision_id: str, decision_hash: str, created_at: datetime,
+                    caller_name: str, caller_role: str, stage: str, body: str, personal: list[str] | None,
+                    prev_hash: str) -> str:
+    """An evaluation's hash (what happened after a decision; service/log/evaluations.py): a chain of its own,
+    as activations have, over who recorded it and when, the committed text of its body (personal values as
+    their commitments, privacy.py), the committed pointers, the decision it evaluates and that decision's
+    hash (an evaluation cannot be moved to another decision, nor its decision rewritten, unseen), `seq` and
+    the previous evaluation's hash."""
+    content = {"kind": "evaluation", "format": 1, "seq": seq, "id": id,
+               "decision": {"id": decision_id, "hash": decision_hash}, "created_at": timestamp(created_at),
+               "caller": {"name": caller_name, "role": caller_role}, "stage": stage, "body": body,
+               "personal": sorted(personal or []), "prev_hash": prev_hash}
     return hashlib.sha256(canonical_json(content).encode("utf-8")).hexdigest()
 
 

@@ -7,7 +7,8 @@ and hash, so a deleted tail is detected too. `rulebases` keeps every rule
 base version's files, so a decision can be traced to the exact rules that
 made it; `rulebase_activations` records when each version started serving
 and who switched it, hash-chained too (by `seq`, with its own head row in
-`activation_head`, migration 0004). `decision_rules` indexes which rules fired in which decision (for
+`activation_head`, migration 0004). `evaluations` records what happened after a decision, chained the
+same way (head row `evaluation_head`, migration 0005). `decision_rules` indexes which rules fired in which decision (for
 filtering and statistics); it is derived data and verify re-derives it.
 The schema itself is created by the Alembic migrations in service/migrations;
 these models must stay in step with them.
@@ -109,3 +110,34 @@ class DecisionRule(Base):
     decision_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("decisions.seq"), primary_key=True)
     rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     firings: Mapped[int] = mapped_column(Integer, nullable=False)
+
+class Evaluation(Base):
+    """What happened after a decision, recorded once or at several stages (service/log/evaluations.py);
+    append-only and hash-chained by `seq` (chain.evaluation_hash), with its own head row in
+    `evaluation_head`. `body` is the evaluation as canonical JSON (personal values as privacy.py stores
+    them); `decision_hash` is the evaluated decision's hash when the evaluation was recorded."""
+    __tablename__ = "evaluations"
+
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    decision_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("decisions.seq"), nullable=False, index=True)
+    decision_id: Mapped[str] = mapped_column(String(36), nullable=False)
+    decision_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC
+    caller_name: Mapped[str] = mapped_column(String(100), nullable=False)
+    caller_role: Mapped[str] = mapped_column(String(20), nullable=False)
+    stage: Mapped[str] = mapped_column(String(30), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    format: Mapped[int] = mapped_column(Integer, nullable=False)
+    personal: Mapped[str | None] = mapped_column(Text)    # {pointer: salt or null once removed}, as decisions'
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class EvaluationHead(Base):
+    """The evaluations' chain head (one row, as log_head for decisions): a deleted last evaluation shows."""
+    __tablename__ = "evaluation_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -18,7 +18,9 @@ salt nobody can test guesses of a removed value against its commitment.
 Personal fields are named by JSON pointers (RFC 6901) into the record
 {"context": ..., "recommendation": ...}, with `*` matching every item of a
 list or every key of a mapping: `/context/stakeholders/*/name`,
-`/recommendation/participants/*/name`.
+`/recommendation/participants/*/name`. An evaluation of what happened after a
+decision is the record {"evaluation": ...} (service/log/evaluations.py), so
+the same settings name its personal fields: `/evaluation/notes`.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from service.log.chain import canonical_json
 
 COMMITMENT = re.compile(r"^sha256:[0-9a-f]{64}$")
 WILDCARD = "*"
-ROOTS = ("context", "recommendation")
+ROOTS = ("context", "recommendation", "evaluation")   # a decision's two parts; an evaluation's body
 
 
 class PointerError(ValueError):
@@ -47,7 +49,8 @@ def parse_pointer(pointer: str) -> tuple[str, ...]:
         raise PointerError(f"{pointer!r}: a JSON pointer starts with '/'")
     tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
     if len(tokens) < 2 or tokens[0] not in ROOTS:
-        raise PointerError(f"{pointer!r}: must point inside /context/... or /recommendation/...")
+        raise PointerError(f"{pointer!r}: must point inside /context/... or /recommendation/... (a decision's "
+                           "parts) or /evaluation/... (an evaluation's)")
     if any(t == "" for t in tokens):
         raise PointerError(f"{pointer!r}: empty reference token")
     return tokens

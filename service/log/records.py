@@ -170,10 +170,15 @@ class VerifyResult:
     reason: str | None = None
     activations: int = 0                # rule base activations that verify (checked once every record does)
     first_bad_activation: int | None = None     # the seq of the first that does not
+    evaluations: int = 0                # evaluations that verify (checked once decisions and activations do)
+    first_bad_evaluation: int | None = None     # the seq of the first that does not
 
     def __str__(self) -> str:
         if self.ok:     # the activations too (kept word for word as before they were chained: scripts read it)
             return f"OK: all {self.count} records verify"
+        if self.first_bad_evaluation is not None:
+            return f"FAILED at {self.reason} (all {self.count} records and {self.activations} activations verify; " \
+                   f"{self.evaluations} evaluations before it verify)"
         if self.first_bad_seq is None and self.first_bad_id is None and self.reason and \
                 (self.first_bad_activation is not None or "activation" in self.reason):
             return f"FAILED at {self.reason} (all {self.count} records verify; {self.activations} " \
@@ -189,3 +194,28 @@ class VerifyResult:
 
 def utc_aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class EvaluationRecord:
+    """One evaluation of what happened after a decision, as the log holds it (service/log/evaluations.py)."""
+
+    seq: int
+    id: str
+    decision_id: str
+    decision_seq: int
+    decision_hash: str
+    created_at: datetime              # aware, UTC
+    caller_name: str
+    caller_role: str
+    stage: str
+    body: dict[str, Any]              # personal values as stored: the value, or its commitment once removed
+    prev_hash: str
+    hash: str
+    personal: dict[str, str | None] = field(default_factory=dict)   # pointer -> salt, None once removed
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"evaluation_id": self.id, "seq": self.seq, "decision_id": self.decision_id,
+                "created_at": timestamp(self.created_at), "caller": {"name": self.caller_name,
+                                                                     "role": self.caller_role},
+                "stage": self.stage, **self.body, "hash": self.hash, "prev_hash": self.prev_hash}

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQL
 from service.log.chain import (FORMAT, activation_hash, canonical_json, context_index, derive_index, record_hash,
                                recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
+from service.log.evaluations import EvaluationLog
 from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, LogHead,
                                 RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
@@ -81,6 +82,7 @@ class DecisionStore:
         except DatabaseError:
             self.engine.dispose()
             raise
+        self.evaluations = EvaluationLog(self.engine, self.privacy)   # what happened after decisions
 
     def close(self) -> None:
         self.engine.dispose()
@@ -555,14 +557,17 @@ class DecisionStore:
         return None
 
     def verify(self, batch: int = 500) -> VerifyResult:
-        """Walk the decisions' chain from the start, then the activations' one; stop at the first record that
-        does not verify."""
+        """Walk the decisions' chain from the start, then the activations' one, then the evaluations' one
+        (service/log/evaluations.py); stop at the first record that does not verify."""
         result = self._verify_decisions(batch)
         if not result.ok:
             return result
         count, problem, bad = self._verify_activations()
+        if problem is not None:
+            return VerifyResult(False, result.count, reason=problem, activations=count, first_bad_activation=bad)
+        evaluated, problem, bad = self.evaluations.verify()
         return VerifyResult(problem is None, result.count, reason=problem, activations=count,
-                            first_bad_activation=bad)
+                            evaluations=evaluated, first_bad_evaluation=bad)
 
     def heads(self) -> dict[str, Any]:
         """Both chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},
