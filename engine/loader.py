@@ -6,6 +6,9 @@ base with any error is refused whole.
 from __future__ import annotations
 
 import hashlib
+import re
+import types
+import typing
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -13,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import approaches
-from .catalogue import CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, Catalogue, SourceFile
+from .catalogue import CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, Catalogue, SourceFile, did_you_mean
 from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
 from .rulefile import RuleFile
@@ -33,21 +36,232 @@ class _Collector:
     def add(self, file: str, line: int | None, message: str, rule: str | None = None) -> None:
         self.errors.append(LoadError(file, line, message, rule))
 
-    def pydantic(self, file: str, located: Located, exc: ValidationError, prefix: tuple = ()) -> None:
-        for err in exc.errors(include_url=False):
-            loc = prefix + tuple(err["loc"])
-            rule = None
-            if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-                rules = (located.data or {}).get("rules") or []
-                if loc[1] < len(rules) and isinstance(rules[loc[1]], dict):
-                    rule = rules[loc[1]].get("id") if isinstance(rules[loc[1]].get("id"), str) else None
-            field = ".".join(str(p) for p in loc)
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key (not part of the rule-file schema)"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            self.add(file, located.line_of(loc), f"{field}: {msg}", rule)
+    def pydantic(self, file: str, located: Located, exc: ValidationError, model: type[BaseModel]) -> None:
+        """Each schema error of a file, in the author's words (see _schema_error), at its line."""
+        errors = exc.errors(include_url=False)
+        for err in errors:
+            if _explained_by_another(err, errors, model):
+                continue
+            loc = tuple(err["loc"])
+            message, rule = _schema_error(err, located.data, model)
+            self.add(file, located.line_of(tuple(p for p in loc if p != "[key]")), message, rule)
+
+
+# -- schema errors in words ---------------------------------------------------------------------------------
+#
+# pydantic says where (rules.15.then) and what in its own terms ("Input should be a valid dictionary or
+# instance of Then"); an author needs the entry by its id (a rule's id is LoadError.rule; a catalogue entry
+# is named in the message), the key as written, one-based numbers where there is no id, and what to write.
+
+# the file's list key -> what one entry is called, and the key that names it
+_ENTRIES = {"rules": ("rule", "id"), "techniques": ("technique", "code"), "roles": ("role", "code"),
+            "recruitment": ("recruitment", "code"), "modes": ("mode", "code"),
+            "arrangements": ("arrangement", "code"), "skills": ("skill", "code"), "warnings": ("warning", "code")}
+# what a text of each pattern may hold, said instead of the regular expression
+_PATTERNS = {
+    r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$": "a rule id holds lowercase letters, digits and '_', in parts separated "
+                                          "by dots, and starts with a letter (e.g. thomas.r1_information)",
+    r"^[a-z][a-z0-9_]{0,63}$": "a code or fact name holds lowercase letters, digits and '_', starts with a letter "
+                               "and has at most 64 characters (e.g. focus_group)",
+    r"^[A-Za-z][A-Za-z0-9_.-]{0,80}$": "a source key holds letters, digits, '_', '.' and '-', starts with a letter "
+                                      "and has at most 81 characters (e.g. thomas1993)",
+}
+
+
+def _choices(expected: str) -> list[str]:
+    """"'a', 'b' or 'c'" (pydantic's list of allowed values) -> [a, b, c]."""
+    return re.findall(r"'([^']*)'", expected)
+
+
+def _said(value: Any) -> str:
+    """A value as the author wrote it, for "..., not X"."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping (key: value lines)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _one(things: list[str]) -> str:
+    return things[0] if len(things) == 1 else ", ".join(things[:-1]) + " or " + things[-1]
+
+
+def _all(things: list[str]) -> str:
+    return things[0] if len(things) == 1 else ", ".join(things[:-1]) + " and " + things[-1]
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside Annotated[...] and X | None (a model where the union holds one)."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            arms = [a for a in typing.get_args(annotation) if a is not type(None)]
+            models = [a for a in arms if isinstance(a, type) and issubclass(a, BaseModel)]
+            annotation = (models or arms)[0]
+        else:
+            return annotation
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> Any:
+    """The type expected at `loc` inside `model` (a model class, list[...], a plain type), or None."""
+    node: Any = model
+    for part in loc:
+        node = _unwrap(node)
+        if isinstance(node, type) and issubclass(node, BaseModel):
+            field = node.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return None
+            node = field.annotation
+        elif typing.get_origin(node) in (list, tuple) and isinstance(part, int):
+            node = typing.get_args(node)[0]
+        elif typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]
+        else:
+            return None
+    return _unwrap(node)
+
+
+def _keys(node: Any) -> list[str]:
+    return list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+
+
+def _explained_by_another(err: dict, errors: list[dict], model: type[BaseModel]) -> bool:
+    """A key missing (or empty) only because it was misspelt or mis-indented: `thne:` beside a missing
+    `then`, or `warnings:` beside an empty `then:` above it. The other error says it; one is enough."""
+    if err["type"] not in ("missing", "model_type", "dict_type") or (err["type"] != "missing" and
+                                                                     err.get("input") is not None):
+        return False
+    loc = tuple(err["loc"])
+    name, parent = loc[-1], loc[:-1]
+    for other in errors:
+        oloc = tuple(other["loc"])
+        if other["type"] != "extra_forbidden" or oloc[:-1] != parent:
+            continue
+        key = str(oloc[-1])
+        if did_you_mean(key, [str(name)]) or key in _keys(_model_at(model, loc)):
+            return True
+    return False
+
+
+def _bounds(model: Any, name: str) -> str:
+    """" from 0 to 1000" for a field with both bounds (" of at least 0" for one)."""
+    field = model.model_fields.get(name) if isinstance(model, type) and issubclass(model, BaseModel) else None
+    ge = next((m.ge for m in getattr(field, "metadata", ()) if getattr(m, "ge", None) is not None), None)
+    le = next((m.le for m in getattr(field, "metadata", ()) if getattr(m, "le", None) is not None), None)
+    if ge is not None and le is not None:
+        return f" from {ge} to {le}"
+    return f" of at least {ge}" if ge is not None else (f" of at most {le}" if le is not None else "")
+
+
+def _schema_error(err: dict, data: Any, model: type[BaseModel]) -> tuple[str, str | None]:
+    """(message, rule id) for one pydantic error on a rule, catalogue or sources file."""
+    loc = tuple(err["loc"])
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    rule = None
+    entry = ""                         # how the message names the entry ("" for a rule: LoadError.rule does)
+    inner = loc                        # the path inside the entry
+    if len(loc) >= 2 and loc[0] in _ENTRIES and isinstance(loc[1], int):
+        noun, name_key = _ENTRIES[loc[0]]
+        items = data.get(loc[0]) if isinstance(data, dict) else None
+        item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        name = item.get(name_key) if isinstance(item, dict) else None
+        inner = loc[2:]
+        if isinstance(name, str) and name:
+            if noun == "rule":
+                rule = name
+            else:
+                entry = f"{noun} {name}: "
+        else:
+            entry = f"{noun} #{loc[1] + 1} (it has no {name_key}): "
+    elif len(loc) >= 2 and loc[0] == "sources" and isinstance(loc[1], str):
+        inner = loc[2:]
+        entry = f"source {loc[1]}: "
+    words = [p for p in inner if isinstance(p, str) and p != "[key]"]
+    numbers = [p for p in inner if isinstance(p, int)]
+    field = ".".join(words) or (loc[0] if loc and isinstance(loc[0], str) else "the file")
+    where = f"`{field}`" + (f", item {numbers[-1] + 1}," if numbers and inner and inner[-1] == numbers[-1] else "")
+    here = _model_at(model, loc)
+    if inner == () and len(loc) >= 2 and loc[0] in _ENTRIES:     # the entry itself is not a mapping
+        noun, name_key = _ENTRIES[loc[0]]
+        return (f"{entry.removesuffix(': ') or noun}: each {noun} is a mapping of its keys, starting with "
+                f"'- {name_key}: ...' (keys: {_all(_keys(_model_at(model, loc)))}), not {_said(value)}"), rule
+    parent = _model_at(model, loc[:-1])
+    if words[:-1]:
+        owner = f"`{'.'.join(words[:-1])}`"
+    elif len(loc) > 2 and loc[0] in _ENTRIES:
+        owner = f"a {_ENTRIES[loc[0]][0]}"
+    else:
+        owner = "the file" if len(loc) == 1 else "a source"
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = _keys(parent)
+        if key.startswith("-") and len(key) > 1:
+            return f"{entry}'{key}': a list item needs a space after the dash: write '- {key[1:].lstrip()}'", rule
+        under = [name for name in allowed if key in _keys(_model_at(model, loc[:-1] + (name,)))]
+        if under:                  # a conclusion written at the rule's level (its `then:` line above it, say)
+            return (f"{entry}'{key}' belongs under `{under[0]}:`: indent it further than `{under[0]}:` "
+                    f"(keys of {owner}: {_all(allowed)})"), rule
+        if len(words) >= 2 and key in _keys(_model_at(model, loc[:-2])):
+            up = f"`{'.'.join(words[:-2])}`" if words[:-2] else \
+                f"the {_ENTRIES[loc[0]][0]}" if loc[0] in _ENTRIES else "the entry"
+            return f"{entry}'{key}' is a key of {up}, not of `{words[-2]}`: indent it as far as `{words[-2]}:`", rule
+        hint = did_you_mean(key, allowed)
+        listing = f"; {owner} takes {_all(allowed)}" if allowed and not hint else ""
+        return f"{entry}unknown key '{key}'" + (f" in `{'.'.join(words[:-1])}`" if words[:-1] else "") \
+            + f"{hint}{listing}", rule
+    if kind == "missing":
+        required = [k for k, f in parent.model_fields.items() if f.is_required()] \
+            if isinstance(parent, type) and issubclass(parent, BaseModel) else []
+        whose = "the file" if owner == "the file" else f"every {owner.removeprefix('a ')}"
+        needs = f" ({whose} needs {_all(required)})" if required else ""
+        return f"{entry}{where} is missing{needs}", rule
+    if kind in ("model_type", "dict_type", "model_attributes_type"):
+        if field == "then" or field.endswith(".then"):
+            if value is None:
+                return (f"{entry}`then` is empty: the rule's conclusions go on the lines under it, indented "
+                        "further than `then:` (e.g. techniques: [focus_group])"), rule
+            return (f"{entry}`then` must hold the rule's conclusions as 'key: value' lines indented under it "
+                    f"(e.g. techniques: [focus_group]), not {_said(value)}"), rule
+        keys = _keys(here)
+        if field == "participant":
+            return f"{entry}`participant` must be {{role: ROLE, level: LEVEL}}, not {_said(value)}", rule
+        shape = f" ({_all(keys)})" if keys else ""
+        return f"{entry}{where} must be a mapping of keys{shape} indented under it, not {_said(value)}", rule
+    if kind == "list_type":
+        if field == "rules" and not entry and rule is None:
+            return f"`rules` must be a list of rules, each starting with '- id: ...', not {_said(value)}", rule
+        return f"{entry}{where} must be a list, e.g. [a, b] or one '- item' per line, not {_said(value)}", rule
+    if kind == "too_short":
+        what = "key of sources.yaml" if words and words[-1] == "sources" else "value"
+        return f"{entry}{where} must not be empty: list at least one {what}", rule
+    if kind in ("string_type", "string_too_short"):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return f"{entry}{where} is empty: write it after '{words[-1] if words else field}:'", rule
+        return f"{entry}{where} must be text, not {_said(value)}", rule
+    if kind == "string_too_long":
+        return f"{entry}{where} is longer than {ctx.get('max_length')} characters", rule
+    if kind == "string_pattern_mismatch":
+        said = _PATTERNS.get(ctx.get("pattern", ""), f"it must match {ctx.get('pattern')}")
+        what = "the key" if inner and inner[-1] == "[key]" else where
+        return f"{entry}{what} {_said(value)} is not valid: {said}", rule
+    if kind in ("int_parsing", "int_type", "int_from_float", "greater_than_equal", "less_than_equal"):
+        bounds = _bounds(parent, str(loc[-1]))
+        return f"{entry}{where} must be a whole number{bounds}, not {_said(value)}", rule
+    if kind in ("literal_error", "enum"):
+        allowed = _choices(str(ctx.get("expected", "")))
+        return (f"{entry}{where} must be {'one of ' if len(allowed) > 1 else ''}{_one(allowed)}, not "
+                f"{_said(value)}{did_you_mean(str(value), allowed) if isinstance(value, str) else ''}"), rule
+    if kind == "bool_type" or kind == "bool_parsing":
+        return f"{entry}{where} must be true or false, not {_said(value)}", rule
+    return f"{entry}{where}: {err['msg']}", rule
 
 
 def _read(files: Mapping[str, str | bytes], rel: str, model: type[BaseModel],
@@ -64,7 +278,7 @@ def _read(files: Mapping[str, str | bytes], rel: str, model: type[BaseModel],
     try:
         return model.model_validate(located.data), located
     except ValidationError as exc:
-        errs.pydantic(rel, located, exc)
+        errs.pydantic(rel, located, exc, model)
         return None, located
 
 
@@ -211,16 +425,20 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             cat[kind][entry.code] = entry
     catalogue = Catalogue(**cat)
     for kind, (rel, located, entries, key) in cat_lines.items():
+        noun = _ENTRIES[key][0]
         for i, entry in enumerate(entries):
             mode = getattr(entry, "mode", None)
             if mode is not None and "modes" not in broken and mode not in catalogue.modes:
-                errs.add(rel, located.line_of((key, i, "mode")), f"{entry.code}: unknown mode {mode!r}")
+                hint = did_you_mean(mode, catalogue.modes) or " (not among the modes of roles.yaml)"
+                errs.add(rel, located.line_of((key, i, "mode")), f"{noun} {entry.code}: unknown mode {mode!r}{hint}")
             for j, s in enumerate(entry.sources):
                 if sources_ok and s not in catalogue.sources:
-                    errs.add(rel, located.line_of((key, i, "sources", j)), f"{entry.code}: unknown source {s!r}")
+                    errs.add(rel, located.line_of((key, i, "sources", j)), f"{noun} {entry.code}: unknown source "
+                             f"{s!r}{did_you_mean(s, catalogue.sources) or ' (add it to sources.yaml)'}")
             for j, s in enumerate(getattr(entry, "skills", [])):
                 if "skills" not in broken and s not in catalogue.skills:
-                    errs.add(rel, located.line_of((key, i, "skills", j)), f"{entry.code}: unknown skill {s!r}")
+                    errs.add(rel, located.line_of((key, i, "skills", j)), f"{noun} {entry.code}: unknown skill "
+                             f"{s!r}{did_you_mean(s, catalogue.skills) or ' (not in catalogue/skills.yaml)'}")
 
     # --- rule files
     rules: list[Rule] = []
@@ -285,18 +503,22 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
         err(("then",), "concludes nothing")
     for j, s in enumerate(spec.sources):
         if sources_ok and s not in catalogue.sources:
-            err(("sources", j), f"unknown source {s!r} (add it to sources.yaml)")
+            err(("sources", j),
+                f"unknown source {s!r}{did_you_mean(s, catalogue.sources) or ' (add it to sources.yaml)'}")
     for j, code in enumerate(then.eliminate):
         if code not in approaches.BY_CODE:
-            err(("then", "eliminate", j), f"unknown approach {code!r} (one of {', '.join(approaches.ORDER)})")
+            err(("then", "eliminate", j), f"unknown approach {code!r}"
+                f"{did_you_mean(code, approaches.ORDER) or ' (one of ' + ', '.join(approaches.ORDER) + ')'}")
     if then.prefer is not None and then.prefer not in approaches.BY_CODE and then.prefer not in approaches.STRATEGIES:
-        err(("then", "prefer"), f"prefer takes {', '.join(approaches.STRATEGIES)} or an approach, not {then.prefer!r}")
+        err(("then", "prefer"), f"prefer takes {', '.join(approaches.STRATEGIES)} or an approach, not {then.prefer!r}"
+            f"{did_you_mean(then.prefer, [*approaches.STRATEGIES, *approaches.ORDER])}")
     if (then.participant or then.exclude) and scope != "stakeholder":
         err(("then",), "participant and exclude need 'for_each: stakeholder'")
     if then.participant and then.exclude:
         err(("then",), "a rule cannot both give a participant role and exclude the group")
     if then.participant and "roles" not in broken and then.participant.role not in catalogue.roles:
-        err(("then", "participant", "role"), f"unknown role {then.participant.role!r}")
+        err(("then", "participant", "role"), f"unknown role {then.participant.role!r}"
+            f"{did_you_mean(then.participant.role, catalogue.roles) or ' (not in catalogue/roles.yaml)'}")
     for key, kind, noun in (("recruitment", "recruitment", "recruitment"), ("mode", "modes", "mode")):
         code = getattr(then, key)
         if code is None:
@@ -307,13 +529,15 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
             err(("then", key), f"a rule that excludes the group cannot say its {noun}")
         if kind not in broken and code not in getattr(catalogue, kind):
             known = ", ".join(getattr(catalogue, kind)) or "none in roles.yaml"
-            err(("then", key), f"unknown {noun} {code!r} (one of {known})")
+            err(("then", key), f"unknown {noun} {code!r}"
+                f"{did_you_mean(code, getattr(catalogue, kind)) or ' (one of ' + known + ')'}")
     for key, kind in (("techniques", "techniques"), ("avoid_techniques", "techniques"),
                       ("arrangements", "arrangements"), ("skills", "skills"), ("skill_gaps", "skills"),
                       ("warnings", "warnings")):
         for j, code in enumerate(getattr(then, key)):
             if kind not in broken and code not in getattr(catalogue, kind):
-                err(("then", key, j), f"unknown {kind[:-1]} code {code!r} (not in the catalogue)")
+                err(("then", key, j), f"unknown {kind[:-1]} code {code!r}"
+                    f"{did_you_mean(code, getattr(catalogue, kind)) or ' (not in the catalogue)'}")
     if len(errs.errors) > before or node is None:
         return None
     reads_approach = any(isinstance(l, (Cmp, Exists)) and FIELDS[l.field].scope == "approach"
@@ -338,7 +562,9 @@ def _facts(rules: list[Rule], errs: _Collector, declared: set[str]) -> tuple[dic
             if lit.name not in scope:
                 if lit.name in declared:
                     continue  # its deriving rule has an error of its own, reported already
-                errs.add(r.file, r.line, f"derived.{lit.name} is never derived by any rule", r.id)
+                errs.add(r.file, r.line, f"derived.{lit.name} is never derived by any rule"
+                         f"{did_you_mean('derived.' + lit.name, {'derived.' + n for n in declared | set(scope)})}",
+                         r.id)
             elif scope[lit.name] == "stakeholder" and r.scope == "project":
                 errs.add(r.file, r.line, f"derived.{lit.name} belongs to stakeholder groups; "
                          "this rule needs 'for_each: stakeholder' to read it", r.id)

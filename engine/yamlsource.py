@@ -118,10 +118,127 @@ def _compose(text: str, loader: Any) -> yaml.Node | None:
                 raise YamlError(f"YAML tags ({tag}) are not allowed in rule files", line)
         return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise YamlError(f"invalid YAML: {exc.problem or exc.context}", mark.line + 1 if mark else None) from None
+        message, line = in_words(exc, text)
+        raise YamlError(f"invalid YAML: {message}", line) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", None) from None
+
+
+# -- the parser's errors in an author's words ------------------------------------------------------------
+
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")     # what YAML counts as a line break
+_FOUND_CHAR = re.compile(r"found character '(.+)' that cannot start any token")
+_FLOW_END = re.compile(r"expected ',' or '([\]}])', but got '(.+)'")
+_FOUND = re.compile(r"expected <block end>, but found '(.+)'")
+
+
+def _key_column(line: str) -> int:
+    """Where a line's text starts, past any list dashes ("  - id: x" -> 4)."""
+    col = len(line) - len(line.lstrip(" "))
+    while line[col:col + 2] == "- ":
+        col += 2
+        col += len(line[col:]) - len(line[col:].lstrip(" "))
+    return col
+
+
+def _above(lines: list[str], index: int) -> int | None:
+    """Index of the nearest line above `index` holding more than blanks or a comment."""
+    for i in range(index - 1, -1, -1):
+        if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+            return i
+    return None
+
+
+def _indented_differently(lines: list[str], index: int) -> str:
+    here = lines[index] if index < len(lines) else ""
+    up = _above(lines, index)
+    n = len(here) - len(here.lstrip(" "))
+    if up is None:
+        return "this line is indented differently from the ones above it: the file's first keys start at the " \
+               "beginning of their line"
+    return (f"this line is indented differently from the ones above it ({n} space{'s' if n != 1 else ''} here, "
+            f"{_key_column(lines[up])} on line {up + 1}): the keys of one block must line up, and each level "
+            "is indented further, with spaces")
+
+
+def in_words(exc: yaml.MarkedYAMLError, text: str) -> tuple[str, int | None]:
+    """(what is wrong, the line to show) for a PyYAML parse error, said as a rule author would say it.
+
+    The pure-Python parser's wording ("expected <block end>, but found '<block mapping start>'") names
+    its own states; the common mistakes (tabs, indentation, a ': ' or '#' inside a value, an unclosed
+    bracket or quote, a missing ':') get a sentence saying what to write instead, at the line where the
+    author must look (an unclosed quote: where it opens). Anything else keeps the parser's words.
+    """
+    problem, context = exc.problem or "", exc.context or ""
+    pm, cm = exc.problem_mark, exc.context_mark
+    line = pm.line + 1 if pm else (cm.line + 1 if cm else None)
+    lines = _BREAKS.split(text)
+    index = pm.line if pm else 0
+    here = lines[index] if index < len(lines) else ""
+    col = pm.column if pm else 0
+    if (m := _FOUND_CHAR.fullmatch(problem)) is not None:
+        char = m.group(1)
+        if char == "\\t":
+            if not here[:col].strip():
+                return "tabs are not allowed for indentation; use spaces", line
+            after = here[:col].rstrip("\t")[-1:]
+            if after in (":", "-"):
+                return f"a tab after '{after}': use a space", line
+            return "a tab outside quotes: use spaces, or put the text in quotes", line
+        return f"a value cannot start with {char!r}, which YAML reserves: put the whole value in quotes", line
+    if problem == "mapping values are not allowed here" or _FOUND.fullmatch(problem):
+        for i in (index, _above(lines, index)):     # "-id: x": the item's dash needs a space after it
+            if i is not None and i < len(lines) and re.match(r"\s*-[^\s-]", lines[i]):
+                return "a list item needs a space after its '-': write '- ' then the item", i + 1
+    if problem == "mapping values are not allowed here":
+        before = here[:col]
+        if re.search(r":(\s|$)", before):
+            return "a value holding ': ' must be put in quotes, e.g. title: \"Safety: first\"", line
+        return ("this line is indented more than the one above it, which already has its value: line the keys "
+                "of one block up, or put a long text in quotes"), line
+    if problem == "sequence entries are not allowed here":
+        return ("a list cannot start on the line of its key: put each '- item' on its own line under the key, "
+                "indented, or write the list as [a, b]"), line
+    if (m := _FOUND.fullmatch(problem)) is not None:
+        found = m.group(1)
+        if found == "-":
+            return ("a list item ('- ...') where a key was expected: a list goes on the lines under its key "
+                    "('key:'), indented further than the key"), line
+        if found == "<scalar>" and here[:col].strip():
+            return "text after the closing quote: put the whole value in quotes", line
+        return _indented_differently(lines, index), line
+    if problem.startswith("expected '<document start>'"):
+        directive = next((i for i in range(min(index, len(lines))) if lines[i].startswith("%")), None)
+        if directive is not None:
+            return "a line starting with '%' is a YAML directive, which rule files do not use: put the text in " \
+                   "quotes", directive + 1
+        return _indented_differently(lines, index), line
+    if (m := _FLOW_END.fullmatch(problem)) is not None and cm is not None:
+        close, got = m.group(1), m.group(2)
+        opener = "[" if close == "]" else "{"
+        if got == "<stream end>":
+            return f"the '{opener}' on line {cm.line + 1} is never closed with '{close}'", cm.line + 1
+        if got == ":" and pm is not None and pm.line == cm.line:
+            return f"a value inside '{opener} {close}' holds ':': put that value in quotes", line
+        return (f"the '{opener}' opened on line {cm.line + 1} is not closed with '{close}' before this line "
+                f"(or a value inside it holds '{got}' and needs quotes)"), line
+    if problem == "found unexpected end of stream" and "quoted scalar" in context and cm is not None:
+        return f"the quote opened on line {cm.line + 1} is never closed", cm.line + 1
+    if problem == "could not find expected ':'" and cm is not None:
+        return ("this line is neither 'key: value' nor a list item '- ...': add ': ' after the key, or check "
+                "the indentation of the line below"), cm.line + 1
+    if problem.startswith("found unknown escape character"):
+        return ("a backslash in double quotes starts an escape YAML does not know: write the text in single "
+                "quotes, or double the backslash"), line
+    if problem.startswith("expected the node content, but found"):
+        found = problem.rsplit(" ", 1)[-1]
+        return f"a value cannot start with {found}: put the whole value in quotes", line
+    if "block scalar" in context:
+        return ("after '|' or '>' only '-', '+' or a digit may follow on the same line: the text goes on the "
+                "lines below, indented"), line
+    if problem == "but found another document":
+        return "a second document ('---'): a rule file holds one document", line
+    return problem or context, line
 
 
 def parse_yaml(text: str) -> Located:

@@ -215,7 +215,8 @@ def test_rules_check_errors(runner, h, broken):
     res = runner.invoke(main, ["rules", "check", str(broken)])
     assert res.exit_code == 1
     assert res.stdout.splitlines() == [
-        "policy/people.yaml:65: [project.facilitation_gap] unknown skill code 'facilitator' (not in the catalogue)",
+        "policy/people.yaml:65: [project.facilitation_gap] unknown skill code 'facilitator' "
+        "(did you mean facilitation?)",
         "policy/thomas.yaml:9: [thomas.r1_information] unknown field 'decision.quality_requirment' "
         "(did you mean decision.quality_requirement?)",
     ]

@@ -150,7 +150,7 @@ def test_a_role_naming_an_unknown_mode_is_refused_at_its_line(tmp_path, h):
     root = _mini(tmp_path, h, informed_mode="shout")
     with pytest.raises(RuleBaseError) as exc:
         load_rulebase(root)
-    assert "catalogue/roles.yaml:4: informed: unknown mode 'shout'" in "\n".join(map(str, exc.value.errors))
+    assert "catalogue/roles.yaml:4: role informed: unknown mode 'shout'" in "\n".join(map(str, exc.value.errors))
 
 
 def test_lint_finds_equal_priority_contradictions_redundant_modes_and_gaps(tmp_path, h):
