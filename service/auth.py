@@ -24,7 +24,9 @@ from pathlib import Path
 import yaml
 
 MANAGER, AUDITOR, AUTHOR = "manager", "auditor", "author"
-ROLES: tuple[str, ...] = (MANAGER, AUDITOR, AUTHOR)
+# records evaluations of what happened after any decision (service/evidence), as an independent evaluator would
+EVALUATOR = "evaluator"
+ROLES: tuple[str, ...] = (MANAGER, AUDITOR, AUTHOR, EVALUATOR)
 LOCAL = "local"
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")

@@ -9,6 +9,10 @@
     coverage:
       features: 100           # % of rules the features must fire (CI fails below)
       log: 0                  # % of rules that must have fired in the decision log over the period
+    evidence:                 # evaluations of what happened (docs/EVIDENCE.md)
+      min_evaluations: 5      # below this many evaluated decisions nothing is a finding
+      dropped_share: 0.5      # evidence_dropped: a rule's advice dropped at least this often
+      low_score: 2.5          # evidence_low_score: scoring at most this where followed
 
 A missing file means the defaults (each kind's default severity, coverage 100 / 0).
 """
@@ -22,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from ..catalogue import Prose
 from ..rulebase import LoadError, RuleBaseError
 from ..yamlsource import YamlError, read_yaml
-from .findings import KINDS, Finding
+from .findings import ALL_KINDS, Finding
 
 LINT_FILE = "lint.yaml"
 Severity = Literal["error", "warning", "info", "off"]
@@ -38,8 +42,8 @@ class Ignore(BaseModel):
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, kind: str) -> str:
-        if kind not in KINDS:
-            raise ValueError(f"unknown finding kind {kind!r} (one of {', '.join(KINDS)})")
+        if kind not in ALL_KINDS:
+            raise ValueError(f"unknown finding kind {kind!r} (one of {', '.join(ALL_KINDS)})")
         return kind
 
     def matches(self, finding: Finding) -> bool:
@@ -53,24 +57,39 @@ class Coverage(BaseModel):
     log: float = Field(0, ge=0, le=100, description="% of rules that must have fired in the decision log.")
 
 
+class EvidenceThresholds(BaseModel):
+    """When evaluations of what happened (service/evidence) count as a finding, and when a rule's advice is
+    flagged to its authors (findings evidence_dropped and evidence_low_score)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_evaluations: int = Field(5, ge=1, le=100_000, description="Evaluated decisions below which nothing is "
+                                 "presented as a finding (the evidence pages, the API, lint).")
+    dropped_share: float = Field(0.5, gt=0, le=1, description="A rule whose advice was dropped in at least this "
+                                 "share of the evaluated decisions that say so is flagged.")
+    low_score: float = Field(2.5, ge=1, le=5, description="A rule whose advice, where followed, scored at most "
+                             "this on average (overall score, 1-5) is flagged.")
+
+
 class LintConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     severity: dict[str, Severity] = Field(default_factory=dict)
     ignore: list[Ignore] = Field(default_factory=list)
     coverage: Coverage = Field(default_factory=Coverage)
+    evidence: EvidenceThresholds = Field(default_factory=EvidenceThresholds)
 
     @field_validator("severity")
     @classmethod
     def _known_kinds(cls, severity: dict[str, str]) -> dict[str, str]:
-        unknown = [k for k in severity if k not in KINDS]
+        unknown = [k for k in severity if k not in ALL_KINDS]
         if unknown:
             raise ValueError(f"unknown finding kind(s) {', '.join(map(repr, unknown))} "
-                             f"(one of {', '.join(KINDS)})")
+                             f"(one of {', '.join(ALL_KINDS)})")
         return severity
 
     def severity_of(self, kind: str) -> str:
-        return self.severity.get(kind, KINDS[kind][0])
+        return self.severity.get(kind, ALL_KINDS[kind][0])
 
     def apply(self, findings: list[Finding]) -> list[Finding]:
         for f in findings:
@@ -95,10 +114,10 @@ def load_lint_config(root: str | Path) -> LintConfig:
     errors = []
     severity = data.get("severity") if isinstance(data, dict) else None
     if isinstance(severity, dict):  # name the misspelt kind's own line
-        for key in [k for k in severity if k not in KINDS]:
+        for key in [k for k in severity if k not in ALL_KINDS]:
             errors.append(LoadError(LINT_FILE, located.line_of(("severity", key)),
-                                    f"severity.{key}: unknown finding kind (one of {', '.join(KINDS)})"))
-        data = {**data, "severity": {k: v for k, v in severity.items() if k in KINDS}}
+                                    f"severity.{key}: unknown finding kind (one of {', '.join(ALL_KINDS)})"))
+        data = {**data, "severity": {k: v for k, v in severity.items() if k in ALL_KINDS}}
     try:
         config = LintConfig.model_validate(data)
     except ValidationError as exc:

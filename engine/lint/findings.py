@@ -37,6 +37,17 @@ KINDS: dict[str, tuple[str, str, str]] = {
     "weak_rationale": ("warning", "complete",
                        "the rationale is a placeholder, repeats the title, or is too short to explain the rule"),
 }
+# Findings about what happened, not about the rules' text: from the evaluations recorded in a decision log, given
+# to lint as plain numbers (engine/lint/evidence.py); found only when lint is given evidence.
+OBSERVED_KINDS: dict[str, tuple[str, str, str]] = {
+    "evidence_dropped": ("warning", "observed",
+                         "the rule's advice was dropped in many of the evaluated decisions that say what became of "
+                         "it (evidence.dropped_share in lint.yaml, once evidence.min_evaluations say so)"),
+    "evidence_low_score": ("warning", "observed",
+                           "where the rule's advice was followed, processes scored low on average "
+                           "(evidence.low_score in lint.yaml, over at least evidence.min_evaluations)"),
+}
+ALL_KINDS = {**KINDS, **OBSERVED_KINDS}
 
 
 @dataclass
@@ -55,7 +66,7 @@ class Finding:
 
     @property
     def method(self) -> str:
-        return KINDS[self.kind][1]
+        return ALL_KINDS[self.kind][1]
 
     def __str__(self) -> str:
         who = f" [{self.rule}]" if self.rule else ""

@@ -62,12 +62,16 @@ def rules_check(directory: Path | None) -> None:
 @click.option("--verbose", "-v", is_flag=True, help="Also show info findings and accepted (ignored) ones.")
 @click.option("--groups", default=1, type=click.IntRange(1, 4), show_default=True,
               help="Stakeholder groups in the symbolic model (2 also checks how groups' firings combine).")
-def rules_lint(directory: Path | None, as_json: bool, verbose: bool, groups: int) -> None:
+@click.option("--database-url", default=None,
+              help="Also judge each rule by the evaluations of what happened in this decision log: advice "
+                   "repeatedly dropped or scoring low (evidence: in lint.yaml).")
+def rules_lint(directory: Path | None, as_json: bool, verbose: bool, groups: int, database_url: str | None) -> None:
     """Analyse a rule base beyond the loader: contradictions, shadowed, redundant and unreachable rules,
-    gaps, chaining cycles, unused facts, weak rationales. Exit 1 when a finding is an error."""
+    gaps, chaining cycles, unused facts, weak rationales; with --database-url, the evidence too (rules whose
+    advice is repeatedly dropped or scores low where evaluated). Exit 1 when a finding is an error."""
     root = directory or default_rules_dir()
     rb, config = _load(root)
-    report = lint(rb, config, groups=groups)
+    report = lint(rb, config, groups=groups, evidence=_evidence(database_url) if database_url else None)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -77,6 +81,19 @@ def rules_lint(directory: Path | None, as_json: bool, verbose: bool, groups: int
                    f"contexts with {groups} stakeholder group(s) ({report.seconds:.1f} s)")
     if report.errors:
         raise SystemExit(1)
+
+
+def _evidence(database_url: str) -> dict:
+    """Per rule, the numbers the evidence findings judge, counted from the log's evaluations (exit 2 without
+    a log)."""
+    from service import evidence
+    from service.cli.audit import open_log
+
+    store = open_log(database_url, "rules lint")
+    try:
+        return evidence.rule_numbers(store)
+    finally:
+        store.close()
 
 
 def _since(value: str | None) -> datetime | None:

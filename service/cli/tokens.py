@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 
+from service.auth import ROLES
 from service.cli.base import main
 
 
@@ -13,7 +14,7 @@ def tokens() -> None:
 
 @tokens.command("new")
 @click.argument("name")
-@click.argument("role", type=click.Choice(["manager", "auditor", "author"]))
+@click.argument("role", type=click.Choice(list(ROLES)))
 @click.option("--expires", metavar="WHEN", default=None,
               help="When the token stops working: an ISO 8601 date (00:00 UTC that day) or date and time, "
                    "joined by T or a space (UTC unless an offset is given), e.g. 2027-01-31 or "
