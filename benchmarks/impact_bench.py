@@ -60,6 +60,8 @@ def varied_contexts(n: int, distinct: int | None = None, seed: int = 7) -> list[
                 values = _choices(model, name)
                 if values and name in ctx.get(section, {}) or (values and rng.random() < 0.3):
                     ctx.setdefault(section, {})[name] = rng.choice(values)
+        if ctx["decision"].get("delegated_within_constraints") is True:   # a delegation states its constraints
+            ctx["decision"].setdefault("constraints", "Within the budget envelope and the law.")
         for s in ctx["stakeholders"]:
             for name in VARIED_STAKEHOLDER_FIELDS:
                 s[name] = rng.choice(_choices(Stakeholder, name))

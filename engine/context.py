@@ -198,6 +198,28 @@ class Decision(_Section):
         None, description="How technical the issue is; absent when not stated.")
     uses_personal_data: StrictBool = Field(
         False, description="Does the service or the participation process process personal data?")
+    delegated_within_constraints: StrictBool = Field(
+        False, description="Does the authority delegate this decision to the public within stated constraints "
+        "(a binding budget within its envelope, a plan within legal limits), committing to implement what the "
+        "public decides? When true, `constraints` says what they are.")
+    constraints: LongText | None = Field(
+        None, description="The constraints within which the decision is shared or delegated, as the public will "
+        "be told them up front (the budget envelope, legal limits, technical standards); required when "
+        "`delegated_within_constraints` is true. Not read by rules.")
+
+    # the JSON Schema says what _delegation_states_constraints checks
+    model_config = ConfigDict(**_Section.model_config, json_schema_extra={
+        "if": {"required": ["delegated_within_constraints"],
+               "properties": {"delegated_within_constraints": {"const": True}}},
+        "then": {"required": ["constraints"], "properties": {"constraints": {"type": "string", "minLength": 1}}}})
+
+    @model_validator(mode="after")
+    def _delegation_states_constraints(self) -> "Decision":
+        """Thomas: authority is shared within constraints stated up front, so a delegation must say them."""
+        if self.delegated_within_constraints is True and not self.constraints:
+            raise _field_error("constraints", "constraints_missing", "state the constraints within which the "
+                               "decision is delegated (e.g. the budget envelope and legal limits)")
+        return self
 
 
 class Public(_Section):

@@ -49,6 +49,7 @@ class Subjects:
     project: dict[str, Any]
     stakeholders: dict[str, dict[str, Any]]
     names: dict[str, str]
+    constraints: str | None = None      # decision.constraints: shown up front, never read by rules
 
     @property
     def ids(self) -> list[str]:
@@ -82,4 +83,4 @@ def subjects(ctx: ProjectContext) -> Subjects:
         people[s.id] = {path: _SET_VALUES[path](s) if path in _SET_VALUES else getattr(s, path.split(".")[1])
                         for path, info in FIELDS.items() if info.scope == "stakeholder"}
         names[s.id] = s.name
-    return Subjects(project=project, stakeholders=people, names=names)
+    return Subjects(project=project, stakeholders=people, names=names, constraints=ctx.decision.constraints)

@@ -42,6 +42,9 @@ class ApproachOut(OutputModel):
     label: str
     iap2_level: str
     meaning: str
+    constraints: str | None = Field(None, description="The constraints within which the decision is shared or "
+                                    "delegated, as the manager stated them (decision.constraints), to be told "
+                                    "to the public up front; null when none were stated.")
     feasible: list[str]
     eliminated: list[Eliminated]
     policy: str

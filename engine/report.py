@@ -38,6 +38,8 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
     a = rec["approach"]
     w(f"APPROACH: {a['label']} ({a['code']}, Thomas {a['thomas']}), IAP2 level {a['iap2_level']}")
     w(f"  {a['meaning']}")
+    if a.get("constraints"):
+        w(f"  within these constraints, stated up front: {a['constraints']}")
     w(f"  chosen by: {a['policy']}; because {_refs(a['because'])}")
     w(f"  feasible: {', '.join(a['feasible'])}")
     for e in a["eliminated"]:

@@ -197,6 +197,7 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     a = approaches.BY_CODE[decision.code]
     approach = dict(
         code=a.code, thomas=a.thomas, label=a.label, iap2_level=a.iap2_level, meaning=a.meaning,
+        constraints=wm.subjects.constraints,
         feasible=list(decision.feasible),
         eliminated=[dict(code=c, label=approaches.BY_CODE[c].label, because=_bs(decision.eliminated[c]))
                     for c in approaches.ORDER if c in decision.eliminated],

@@ -172,7 +172,19 @@ def apply_changes(context: Any, changes: list[Any]) -> tuple[dict[str, Any], lis
         base[section][name] = value
     if errors:
         raise ChangeError(errors)
-    return base, applied
+    return _stated(base), applied
+
+
+PLACEHOLDER_CONSTRAINTS = "(the constraints, to be stated up front)"
+
+
+def _stated(ctx: dict[str, Any]) -> dict[str, Any]:
+    """A context a change has made delegate the decision keeps valid: its constraints (free text no rule reads)
+    become a placeholder until the manager states them."""
+    decision = ctx.get("decision") or {}
+    if decision.get("delegated_within_constraints") is True and not decision.get("constraints"):
+        ctx["decision"] = {**decision, "constraints": PLACEHOLDER_CONSTRAINTS}
+    return ctx
 
 
 # ---- what the target depends on -------------------------------------------
@@ -354,7 +366,7 @@ def _with(base: dict[str, Any], picks: list[tuple[FieldInfo, Any]]) -> dict[str,
     for info, value in picks:
         section, name = info.path.split(".")
         out[section][name] = value
-    return out
+    return _stated(out)
 
 
 def _recommend(rb: RuleBase, context: dict[str, Any]) -> dict[str, Any]:

@@ -82,8 +82,9 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And stakeholder "residents" takes part as delegated_decision_maker at level empower because of rule stakeholders.delegated_decision
     And stakeholder "traders" takes part as decision_partner at level collaborate because of rule stakeholders.approach_public_decision
     And the governance arrangements include binding_commitment because of rule iap2.delegated_decision
-    And technique participatory_budgeting is recommended because of rule iap2.empower_techniques
-    And skill deliberative_design is needed because of rule iap2.empower_techniques
+    And technique binding_ballot is recommended because of rule iap2.empower_ballot
+    And stakeholder "residents" takes part by vote because of rule recruitment.binding_ballot
+    And skill communication is needed because of rule iap2.empower_ballot
 
   Scenario: Without strong political support the decision is shared but not delegated
     Given the objective is capacity_building

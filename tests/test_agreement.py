@@ -87,10 +87,19 @@ def _co_production_within_activities(ctx: dict) -> dict:
                                     if "co_produces" in g else g for g in ctx["stakeholders"]]}
 
 
+def _constraints_when_delegated(decision: dict) -> dict:
+    """The schema wants the constraints stated when the decision is delegated within them."""
+    if decision.get("delegated_within_constraints") is True and not decision.get("constraints"):
+        decision = {**decision, "constraints": "Within the budget envelope and the law."}
+    return decision
+
+
 CONTEXTS = st.fixed_dictionaries(
     {
         "project": _model_strategy(SECTION_MODELS["project"], {"name": TEXT}).map(_phase_in_activities),
-        **{section: _model_strategy(model) for section, model in SECTION_MODELS.items() if section != "project"},
+        "decision": _model_strategy(SECTION_MODELS["decision"]).map(_constraints_when_delegated),
+        **{section: _model_strategy(model) for section, model in SECTION_MODELS.items()
+           if section not in ("project", "decision")},
         "stakeholders": STAKEHOLDERS,
     },
     optional={"notes": st.dictionaries(st.sampled_from(["project.city", "decision.urgency"]), TEXT, max_size=2)},

@@ -28,6 +28,8 @@ def context_from(assignment: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for path, value in assignment.get(PROJECT, {}).items():
         section, name = path.split(".")
         ctx[section][name] = value
+    if ctx["decision"].get("delegated_within_constraints") is True:   # the schema wants them stated (free text)
+        ctx["decision"]["constraints"] = "The constraints stated up front (a lint example)."
     for gid, fields in assignment.items():
         if gid == PROJECT:
             continue

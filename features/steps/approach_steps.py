@@ -96,3 +96,19 @@ def _(world: World, rule: str):
     if not any(o["rule"] == rule for o in over):
         raise AssertionError(f"expected the preference of {rule} to be overridden; overridden preferences: "
                              f"{', '.join(o['rule'] for o in over) or '(none)'}")
+
+
+@then(parsers.re(r'the constraints are stated up front: "(?P<text>[^"]+)"'))
+def _(world: World, text: str):
+    stated = world.rec()["approach"]["constraints"]
+    if stated is None or text.lower() not in stated.lower():
+        raise AssertionError(f"expected the constraints stated up front to say {text!r}; "
+                             f"they are {stated!r}" if stated else
+                             f"expected the constraints stated up front to say {text!r}; none are stated")
+
+
+@then("no constraints are stated")
+def _(world: World):
+    stated = world.rec()["approach"]["constraints"]
+    if stated is not None:
+        raise AssertionError(f"expected no constraints, but the recommendation states {stated!r}")

