@@ -251,6 +251,7 @@ def test_every_step_argument_says_what_it_names():
 @pytest.mark.parametrize("text, name, value, kind", [
     ("technique citizen_jury is not recommended", "code", "citizen_jury", "technique"),
     ("the recommended techniques include a, b", "codes", "a, b", "techniques"),
+    ("the core techniques are a and b", "codes", "a and b", "techniques"),
     ("the governance arrangements do not include steering_group", "code", "steering_group", "arrangement"),
     ("warning tokenism is not given", "code", "tokenism", "warning"),
     ("skill facilitation is needed but not lacking", "code", "facilitation", "skill"),

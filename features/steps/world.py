@@ -314,7 +314,7 @@ ARGUMENT_KINDS = {
 # None: not checked here (the loader checks the rule edits it writes, with its own "did you mean").
 ARGUMENT_BEFORE: list[tuple[str, str | None]] = [
     (r"a rule edit adding technique ", None),
-    (r"techniques include ", "techniques"),
+    (r"techniques (?:include|are) ", "techniques"),
     (r"technique ", "technique"),
     (r"arrangements (?:do not )?include ", "arrangement"),
     (r"skill ", "skill"),
@@ -335,7 +335,7 @@ CONTEXTUAL_ARGUMENTS = {"code", "codes", "item", "fact", "old", "new"}
 FREE_ARGUMENTS = {
     "sid", "names", "text", "sentence", "suggestion", "field", "fields", "value", "path", "relpath", "section",
     "objective", "activity", "what", "city", "version", "how", "kind", "n", "m", "limit", "neg", "matching",
-    "via", "policy", "channels", "size", "word",
+    "via", "policy", "channels", "size", "word", "tier",
 }
 # datatable column -> what its cells name (empty cells and "excluded" in a role column are not names)
 COLUMN_KINDS = {"role": "role", "level": "level", "approach": "approach", "recruitment": "recruitment",
