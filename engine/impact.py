@@ -23,6 +23,7 @@ Pure: works on RuleBase objects and JSON recommendations, no I/O.
 """
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -43,21 +44,47 @@ ITEM_CATALOGUE = {"technique": "techniques", "avoided_technique": "techniques", 
                   "skill": "skills", "warning": "warnings"}
 
 
+class TextEdit(BaseModel):
+    """One edited part of a changed rule as the author wrote it: a condition of `when` (by its place in the
+    blocks, e.g. when.all[2]), a conclusion of `then` (then.techniques), or another field. `old` None: added;
+    `new` None: removed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    part: str
+    old: str | None = None
+    new: str | None = None
+
+    def __str__(self) -> str:
+        if self.old is None:
+            return f"{self.part}: added {_clip(self.new)}"
+        if self.new is None:
+            return f"{self.part}: removed {_clip(self.old)}"
+        return f"{self.part}: {_clip(self.old)} -> {_clip(self.new)}"
+
+
 class RuleEdit(BaseModel):
-    """One rule added, removed or changed; `fields` names what changed (when, then, priority...)."""
+    """One rule added, removed or changed; `fields` names what changed (when, then, priority...), `texts` the
+    old and new text of each edited condition, conclusion and field."""
 
     model_config = ConfigDict(extra="forbid")
 
     rule: str
     kind: Literal["added", "removed", "changed"]
     fields: list[str] = Field(default_factory=list)
+    texts: list[TextEdit] = Field(default_factory=list, description="Each edited condition (when), conclusion "
+                                  "(then.<key>) and other field, old and new, as written.")
     old_where: str | None = Field(None, description="file:line in the old rule base.")
     new_where: str | None = Field(None, description="file:line in the new rule base.")
 
-    def __str__(self) -> str:
+    def headline(self) -> str:
+        """"~ rule <id> (when, then) [file:line]": the edit without its texts."""
         sign = {"added": "+", "removed": "-", "changed": "~"}[self.kind]
         what = f" ({', '.join(self.fields)})" if self.fields else ""
         return f"{sign} rule {self.rule}{what} [{self.new_where or self.old_where}]"
+
+    def __str__(self) -> str:
+        return "\n    ".join([self.headline(), *map(str, self.texts)])
 
 
 class CatalogueEdit(BaseModel):
@@ -115,6 +142,71 @@ def _where(rule: Rule) -> str:
     return f"{rule.file}:{rule.line}"
 
 
+def _clip(text: str | None, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return f'"{text}"' if len(text) <= limit else f'"{text[:limit - 1]}…"'
+
+
+def _shown(value: Any) -> str:
+    """A value of a rule as its author would write it in flow YAML (strings bare)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
+    if value is None:
+        return "(none)"
+    return str(value)
+
+
+def _conditions(when: Any, path: str = "when") -> list[tuple[str, str]]:
+    """Each condition of a `when` with its place in the blocks: [("when.all[2]", "public.size >= large")...],
+    numbered from 1 as an author counts."""
+    if isinstance(when, list):
+        return [c for i, item in enumerate(when, 1) for c in _conditions(item, f"{path}[{i}]")]
+    if isinstance(when, dict):
+        out = []
+        for key, value in when.items():
+            out += _conditions(value, f"{path}.{key}") if isinstance(value, (list, dict)) else \
+                [(f"{path}.{key}", _shown(value))]
+        return out
+    return [(path, _shown(when))]
+
+
+def _condition_edits(old: Any, new: Any) -> list[TextEdit]:
+    """The conditions that differ between two `when`s: a condition replaced in place as old -> new, the
+    others as removed or added."""
+    a, b = _conditions(old), _conditions(new)
+    out: list[TextEdit] = []
+    ops = difflib.SequenceMatcher(a=[t for _, t in a], b=[t for _, t in b], autojunk=False).get_opcodes()
+    for op, i1, i2, j1, j2 in ops:
+        if op == "equal":
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(pairs):
+            path = a[i1 + k][0] if a[i1 + k][0] == b[j1 + k][0] else f"{a[i1 + k][0]} -> {b[j1 + k][0]}"
+            out.append(TextEdit(part=path, old=a[i1 + k][1], new=b[j1 + k][1]))
+        out += [TextEdit(part=p, old=t) for p, t in a[i1 + pairs:i2]]
+        out += [TextEdit(part=p, new=t) for p, t in b[j1 + pairs:j2]]
+    return out
+
+
+def text_edits(old: dict[str, Any], new: dict[str, Any], fields: list[str]) -> list[TextEdit]:
+    """The old and new text of each changed field of a rule (authored(rule) of both versions)."""
+    out: list[TextEdit] = []
+    for name in fields:
+        if name == "when":
+            out += _condition_edits(old.get("when"), new.get("when"))
+        elif name == "then":
+            a, b = old.get("then") or {}, new.get("then") or {}
+            for key in dict.fromkeys([*a, *b]):
+                if _canon(a.get(key)) != _canon(b.get(key)):
+                    out.append(TextEdit(part=f"then.{key}", old=_shown(a[key]) if key in a else None,
+                                        new=_shown(b[key]) if key in b else None))
+        else:
+            out.append(TextEdit(part=name, old=_shown(old.get(name)), new=_shown(new.get(name))))
+    return out
+
+
 def rulebase_diff(old: RuleBase, new: RuleBase) -> RuleBaseDiff:
     """The rule and catalogue edits that turn `old` into `new`, in rule base order."""
     edits: list[RuleEdit] = []
@@ -125,8 +217,8 @@ def rulebase_diff(old: RuleBase, new: RuleBase) -> RuleBaseDiff:
         a, b = authored(rule), authored(new.by_id[rule.id])
         fields = [k for k in dict.fromkeys([*a, *b]) if _canon(a.get(k)) != _canon(b.get(k))]
         if fields:
-            edits.append(RuleEdit(rule=rule.id, kind="changed", fields=fields, old_where=_where(rule),
-                                  new_where=_where(new.by_id[rule.id])))
+            edits.append(RuleEdit(rule=rule.id, kind="changed", fields=fields, texts=text_edits(a, b, fields),
+                                  old_where=_where(rule), new_where=_where(new.by_id[rule.id])))
     edits += [RuleEdit(rule=r.id, kind="added", new_where=_where(r)) for r in new.rules if r.id not in old.by_id]
     common_old = [r.id for r in old.rules if r.id in new.by_id]
     common_new = [r.id for r in new.rules if r.id in old.by_id]

@@ -100,6 +100,18 @@ class Failure(Examples):
     reason: str
 
 
+class Named(BaseModel):
+    """What a manager called a decision's project, and its city (the context's project.name and .city)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    project: str | None = None
+    city: str | None = None
+
+    def __str__(self) -> str:
+        return ", ".join(x for x in (self.project, self.city) if x) or "(unnamed)"
+
+
 class ImpactReport(BaseModel):
     """What a candidate rule base would change in the stored decisions."""
 
@@ -131,8 +143,14 @@ class ImpactReport(BaseModel):
     items: list[ItemChange] = Field(description="Each distinct item change, most frequent first.")
     rules: list[RuleImpact] = Field(description="Per edited rule: the changes it causes.")
     failures: list[Failure]
+    named: dict[str, Named] = Field(default_factory=dict, description="Each example decision id -> its project "
+                                                                      "and city, to tell the examples apart.")
     seconds: float
     workers: int = Field(description="Worker processes used (0: in the calling process).")
+
+    def examples_text(self, ids: list[str]) -> str:
+        """"e.g. <id> (project, city), ...": the example decisions with the names a reader knows them by."""
+        return "e.g. " + ", ".join(f"{i} ({self.named[i]})" if i in self.named else i for i in ids)
 
     def text(self) -> str:
         """The report as `cogov rules impact` prints it."""
@@ -150,19 +168,20 @@ class ImpactReport(BaseModel):
             out.append("Rule edits " + str(d).replace("\n", "\n  "))
         if self.approach:
             out.append("Approach:")
-            out += [f"  {t.old} -> {t.new}: {t.count} (e.g. {', '.join(t.examples)})" for t in self.approach]
+            out += [f"  {t.old} -> {t.new}: {t.count} ({self.examples_text(t.examples)})" for t in self.approach]
         if self.summary:
             out.append("Items: " + ", ".join(f"{k}: {v}" for k, v in self.summary.items()))
         for it in self.items:
             what = f"{it.old} -> {it.new}" if it.kind == "changed" else it.kind
-            out.append(f"  {it.item} {what}: {it.count} (e.g. {', '.join(it.examples)})")
+            out.append(f"  {it.item} {what}: {it.count} ({self.examples_text(it.examples)})")
         if self.rules:
             out.append("By rule edit:")
         for r in self.rules:
             top = ", ".join(f"{k} ({v})" for k, v in sorted(r.items.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
-            out.append(f"  {r.rule} [{', '.join(r.how)}]: {r.count} decision(s); {top}; e.g. {', '.join(r.examples)}")
+            out.append(f"  {r.rule} [{', '.join(r.how)}]: {r.count} decision(s); {top}; "
+                       f"{self.examples_text(r.examples)}")
         for f in self.failures:
-            out.append(f"Cannot evaluate {f.count}: {f.reason} (e.g. {', '.join(f.examples)})")
+            out.append(f"Cannot evaluate {f.count}: {f.reason} ({self.examples_text(f.examples)})")
         return "\n".join(out)
 
 
@@ -194,19 +213,21 @@ class Evaluator:
         return found
 
     def compare(self, batch: list[tuple[str, str, str, str]],
-                versions: Mapping[str, tuple[RuleBaseDiff, Guard]]) -> list[tuple[str, str, Any]]:
-        """For each (id, context_raw, recommendation, version): (id, status, detail), status one of
-        "unaffected" (no edited rule can fire: not evaluated), "same", "changed", "failed"."""
-        out: list[tuple[str, str, Any]] = []
+                versions: Mapping[str, tuple[RuleBaseDiff, Guard]]) -> list[tuple[str, str, Any, Any]]:
+        """For each (id, context_raw, recommendation, version): (id, status, detail, names), status one of
+        "unaffected" (no edited rule can fire: not evaluated), "same", "changed", "failed"; names (the
+        project's name and city, see names_of) only for a changed or failed decision, which may be an example."""
+        out: list[tuple[str, str, Any, Any]] = []
         for decision_id, context_raw, rec_text, version in batch:
             edits, guard = versions[version]
             try:
                 ctx = validate_context(json.loads(context_raw))
             except ContextError as exc:
-                out.append((decision_id, "failed", f"the stored context is not valid now: {exc}"))
+                out.append((decision_id, "failed", f"the stored context is not valid now: {exc}",
+                            names_of(context_raw)))
                 continue
             except ValueError as exc:
-                out.append((decision_id, "failed", f"the stored context is not JSON: {exc}"))
+                out.append((decision_id, "failed", f"the stored context is not JSON: {exc}", None))
                 continue
             subj = subjects(ctx)
             old = json.loads(rec_text)
@@ -215,16 +236,29 @@ class Evaluator:
                 continue
             status, new = self.evaluate(ctx, subj)
             if status != "ok":
-                out.append((decision_id, "failed", new))
+                out.append((decision_id, "failed", new, names_of(context_raw)))
                 continue
             d = diff(old, new)
             if d.same:
-                out.append((decision_id, "same", None))
+                out.append((decision_id, "same", None, None))
                 continue
             causes = attribute_all(d.changes, edits, old, new)
             out.append((decision_id, "changed", [(c.model_dump(), cause.model_dump())
-                                                 for c, cause in zip(d.changes, causes)]))
+                                                 for c, cause in zip(d.changes, causes)], names_of(context_raw)))
         return out
+
+
+def names_of(context_raw: str) -> tuple[str | None, str | None] | None:
+    """(project name, city) of a stored context, None when it has neither (or is not JSON)."""
+    try:
+        project = json.loads(context_raw).get("project")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(project, dict):
+        return None
+    name, city = project.get("name"), project.get("city")
+    names = (name if isinstance(name, str) else None, city if isinstance(city, str) else None)
+    return names if any(names) else None
 
 
 _worker: Evaluator | None = None
@@ -269,8 +303,11 @@ class _Aggregate:
         self.rule_items: dict[str, Counter] = {}
         self.rule_how: dict[str, set[str]] = {}
         self.changed = self.unchanged = self.failed = self.unaffected = 0
+        self.names: dict[str, tuple[str | None, str | None]] = {}    # changed or failed decision -> names
 
-    def add(self, decision_id: str, status: str, detail: Any) -> None:
+    def add(self, decision_id: str, status: str, detail: Any, names: Any = None) -> None:
+        if names:
+            self.names[decision_id] = tuple(names)
         if status in ("same", "unaffected"):
             self.unchanged += 1
             self.unaffected += status == "unaffected"
@@ -341,7 +378,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
                 if version in unusable:
                     not_evaluated += 1
                     agg.add(row[0], "failed", f"its stored rule base {version} cannot be used: "
-                                              f"{unusable[version]}")
+                                              f"{unusable[version]}", names_of(row[1]))
                 elif versions[version][0].same:
                     skipped += 1
                     agg.add(row[0], "same", None)
@@ -387,4 +424,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
         rules=[RuleImpact(rule=k, how=sorted(agg.rule_how[k]), items=dict(agg.rule_items[k]), count=n, examples=ex)
                for k, n, ex in agg.rules.ordered()],
         failures=[Failure(reason=k, count=n, examples=ex) for k, n, ex in agg.failures.ordered()],
+        named={i: Named(project=agg.names[i][0], city=agg.names[i][1])
+               for tally in (agg.approach, agg.items, agg.rules, agg.failures)
+               for ids in tally.examples.values() for i in ids if i in agg.names},
         seconds=round(time.perf_counter() - started, 3), workers=workers)
