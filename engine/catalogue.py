@@ -9,7 +9,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .context import IAP2Level, PublicSize
 
@@ -82,6 +82,9 @@ class Skill(_Entry):
 
 class Warning(_Entry):
     message: Prose
+    action: Prose | None = Field(None, description="What the manager does about it, as one imperative sentence "
+                                 "(the plan's step for this warning); without it the plan repeats the message.")
+
 
 
 class Source(BaseModel):
@@ -127,6 +130,64 @@ class SourceFile(BaseModel):
     sources: dict[SourceKey, Source]
 
 
+TermCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")]
+
+
+class Term(BaseModel):
+    """The plain words for one code that has no catalogue entry of its own (an approach, a level, a field...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: TermCode
+    label: Label
+    description: Prose = Field(description="One line a manager understands.")
+
+
+TERM_KINDS = ("approaches", "levels", "strategies", "fields")
+
+
+class TermsFile(BaseModel):
+    """catalogue/terms.yaml (optional): the words for Thomas's approaches, the IAP2 levels, how the approach is
+    chosen, the context's fields (by path, e.g. decision.quality_requirement) and each field's options, by
+    vocabulary (answer, level, public_size...), so that pages and reports speak from one source."""
+
+    model_config = ConfigDict(extra="forbid")
+    approaches: list[Term] = Field(default_factory=list)
+    levels: list[Term] = Field(default_factory=list)
+    strategies: list[Term] = Field(default_factory=list)
+    fields: list[Term] = Field(default_factory=list)
+    options: dict[Code, list[Term]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _codes_once(self) -> "TermsFile":
+        """A code given twice would make the words depend on which one a reader meets first."""
+        lists = [(kind, getattr(self, kind)) for kind in TERM_KINDS]
+        lists += [(f"options.{name}", entries) for name, entries in self.options.items()]
+        for kind, entries in lists:
+            seen: set[str] = set()
+            for term in entries:
+                if term.code in seen:
+                    raise ValueError(f"{kind}: the code {term.code!r} is given twice")
+                seen.add(term.code)
+        return self
+
+    def terms(self) -> "Terms":
+        return Terms(**{kind: {t.code: t for t in getattr(self, kind)} for kind in TERM_KINDS},
+                     options={name: {t.code: t for t in entries} for name, entries in self.options.items()})
+
+
+class Terms(BaseModel):
+    """catalogue/terms.yaml keyed by code (empty when the rule base has no such file)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approaches: dict[str, Term] = Field(default_factory=dict)
+    levels: dict[str, Term] = Field(default_factory=dict)
+    strategies: dict[str, Term] = Field(default_factory=dict)
+    fields: dict[str, Term] = Field(default_factory=dict)
+    options: dict[str, dict[str, Term]] = Field(default_factory=dict)
+
+
 # catalogue kind -> (file under rules/, file model, list key)
 CATALOGUE_FILES: dict[str, tuple[str, type[BaseModel], str]] = {
     "techniques": ("catalogue/techniques.yaml", TechniqueFile, "techniques"),
@@ -136,6 +197,7 @@ CATALOGUE_FILES: dict[str, tuple[str, type[BaseModel], str]] = {
     "warnings": ("catalogue/warnings.yaml", WarningFile, "warnings"),
 }
 SOURCES_FILE = "sources.yaml"
+TERMS_FILE = "catalogue/terms.yaml"     # optional: a rule base without it shows codes where words would be
 # catalogues kept as further lists of another catalogue's file: kind -> (the file's kind, list key)
 EXTRA_CATALOGUES: dict[str, tuple[str, str]] = {"recruitment": ("roles", "recruitment"), "modes": ("roles", "modes")}
 
@@ -153,6 +215,7 @@ class Catalogue(BaseModel):
     skills: dict[str, Skill] = Field(default_factory=dict)
     warnings: dict[str, Warning] = Field(default_factory=dict)
     sources: dict[str, Source] = Field(default_factory=dict)
+    terms: Terms = Field(default_factory=Terms)
 
     def order(self, kind: str) -> dict[str, int]:
         return {code: i for i, code in enumerate(getattr(self, kind))}

@@ -16,7 +16,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import approaches
-from .catalogue import CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, Catalogue, SourceFile, did_you_mean
+from .catalogue import (CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, TERMS_FILE, Catalogue, SourceFile, TermsFile,
+                        did_you_mean)
 from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
 from .rulefile import RuleFile
@@ -27,6 +28,7 @@ MAX_RULES = 4000
 MAX_FILES = 500
 MEMORY_ROOT = "(in memory)"     # RuleBase.root of files not read from a directory: names no folder
 _FIXED_FILES = [SOURCES_FILE] + [spec[0] for spec in CATALOGUE_FILES.values()]
+_OPTIONAL_FILES = [TERMS_FILE]     # part of the rule base (and its version) when present
 
 
 class _Collector:
@@ -294,7 +296,8 @@ def rulebase_files(root: Path) -> list[str]:
     policy = root / POLICY_DIR
     names = sorted(p.name for p in policy.iterdir() if p.suffix in (".yaml", ".yml") or p.is_dir()) \
         if policy.is_dir() else []
-    return _FIXED_FILES + [f"{POLICY_DIR}/{name}" for name in names]
+    optional = [rel for rel in _OPTIONAL_FILES if (root / rel).is_file()]
+    return _FIXED_FILES + optional + [f"{POLICY_DIR}/{name}" for name in names]
 
 
 def _path_problem(rel: Any) -> str | None:
@@ -345,7 +348,7 @@ def load_rulebase_files(files: Mapping[str, str | bytes], *, expect_version: str
             policy.add(f"{POLICY_DIR}/{parts[1]}/")       # a subfolder: refused below, as in a directory
         elif parts[0] == POLICY_DIR and len(parts) == 2 and PurePosixPath(rel).suffix in (".yaml", ".yml"):
             policy.add(rel)
-    rels = _FIXED_FILES + sorted(p.rstrip("/") for p in policy)
+    rels = _FIXED_FILES + [rel for rel in _OPTIONAL_FILES if rel in files] + sorted(p.rstrip("/") for p in policy)
     if len(rels) > MAX_FILES:
         raise RuleBaseError([LoadError(root, None, f"more than {MAX_FILES} rule files")])
     raw_files: dict[str, bytes] = {}
@@ -423,6 +426,9 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             if entry.code in cat[kind]:
                 errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
             cat[kind][entry.code] = entry
+    if TERMS_FILE in files:
+        terms, _ = _read(files, TERMS_FILE, TermsFile, errs)
+        cat["terms"] = terms.terms() if terms is not None else {}
     catalogue = Catalogue(**cat)
     for kind, (rel, located, entries, key) in cat_lines.items():
         noun = _ENTRIES[key][0]
