@@ -20,7 +20,8 @@ from service.cli.rules import rules
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Decisions up to this day, inclusive.")
 @click.option("--approach", default=None, help="Only decisions with this approach code.")
 @click.option("--rulebase-version", default=None, help="Only decisions made with this rule base version.")
-@click.option("--city", default=None, help="Only decisions for this city (case-insensitive).")
+@click.option("--city", default=None,
+              help="Only decisions for this city, written with any case and accents (malmo finds Malmö).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Examine only the newest N decisions selected; the report says when more matched "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import unicodedata
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
@@ -51,6 +52,12 @@ def _database_unusable(exc: Exception) -> bool:
     full, lock timeout: DBAPI OperationalError/InterfaceError) rather than that it refused this record's values
     (DataError, an encoding error, a constraint)."""
     return isinstance(exc, (OperationalError, InterfaceError)) or bool(getattr(exc, "connection_invalidated", False))
+
+
+def _folded(text: str) -> str:
+    """A name without case, accents or surrounding blanks: 'Malmö ' -> 'malmo'."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _not_stored(version: str) -> LogError:
@@ -371,8 +378,7 @@ class DecisionStore:
                 return None
             return self._record(row, rules=self._rules_of(conn, [row.seq])[row.seq])
 
-    @staticmethod
-    def _where(filters: DecisionFilter) -> list:
+    def _where(self, filters: DecisionFilter) -> list:
         c = DECISIONS.c
         where = []
         if (start := filters.start()) is not None:
@@ -385,12 +391,21 @@ class DecisionStore:
         if filters.rulebase_version:
             where.append(c.rulebase_version == filters.rulebase_version)
         if filters.city:
-            where.append(func.lower(c.city) == filters.city.strip().lower())
+            where.append(c.city.in_(self._spellings(filters.city)))
         if filters.caller:
             where.append(c.caller_name == filters.caller)
         if filters.rule:
             where.append(c.seq.in_(select(RULES.c.decision_seq).where(RULES.c.rule_id == filters.rule)))
         return where
+
+    def _spellings(self, city: str) -> list[str]:
+        """The cities logged that are `city` written otherwise: the same without regard to case and accents
+        (malmo, Malmö and MALMÖ are one city). Matched here, not in SQL: SQLite's lower() folds ASCII only,
+        and neither database drops accents without an extension; the distinct cities are few (an index)."""
+        wanted = _folded(city)
+        with self.engine.connect() as conn:
+            cities = conn.execute(select(DECISIONS.c.city).where(DECISIONS.c.city.is_not(None)).distinct()).scalars()
+            return [name for name in cities if _folded(name) == wanted]
 
     def list(self, filters: DecisionFilter | Mapping[str, Any] | None = None, cursor: str | None = None,
              limit: int = 50) -> DecisionPage:
