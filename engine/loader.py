@@ -58,7 +58,10 @@ class _Collector:
 # the file's list key -> what one entry is called, and the key that names it
 _ENTRIES = {"rules": ("rule", "id"), "techniques": ("technique", "code"), "roles": ("role", "code"),
             "recruitment": ("recruitment", "code"), "modes": ("mode", "code"),
-            "arrangements": ("arrangement", "code"), "skills": ("skill", "code"), "warnings": ("warning", "code")}
+            "arrangements": ("arrangement", "code"), "skills": ("skill", "code"), "warnings": ("warning", "code"),
+            # catalogue/terms.yaml's lists: the words for an approach, a level, a strategy, a context field
+            "approaches": ("approach", "code"), "levels": ("level", "code"), "strategies": ("strategy", "code"),
+            "fields": ("field", "code")}
 # what a text of each pattern may hold, said instead of the regular expression
 _PATTERNS = {
     r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$": "a rule id holds lowercase letters, digits and '_', in parts separated "

@@ -162,7 +162,7 @@ def _catalogue(tmp_path: Path, h, rel: str, old: str, new: str) -> tuple[Path, o
      "group_size and channel)"),
     ("catalogue/techniques.yaml", "{code: mediation, ", "{code: mediation, colour: red, ", "colour",
      "technique mediation: unknown key 'colour'; a technique takes code, label, description, sources, iap2_levels, "
-     "group_size, channel and skills"),
+     "group_size, channel, skills and demands"),
     ("catalogue/techniques.yaml", "{code: mediation, ", "{code: Mediation, ", "Mediation,",
      "technique Mediation: `code` 'Mediation' is not valid: a code or fact name holds lowercase letters, digits and "
      "'_', starts with a letter and has at most 64 characters (e.g. focus_group)"),
@@ -234,3 +234,20 @@ def test_load_rulebase_and_check_agree_on_the_words(tmp_path, h):
     with pytest.raises(RuleBaseError) as info:
         load_rulebase(path.parents[1])
     assert info.value.errors == errs
+
+
+def test_an_entry_of_terms_yaml_is_named_by_its_code():
+    shipped = Path(__file__).resolve().parents[1] / "rules"
+    files = {p.relative_to(shipped).as_posix(): p.read_text(encoding="utf-8") for p in shipped.rglob("*.yaml")}
+    terms = files["catalogue/terms.yaml"]
+    entry = next(line for line in terms.splitlines() if line.startswith("  - code: "))
+    code = entry.split(": ", 1)[1]
+    label = terms.splitlines()[terms.splitlines().index(entry) + 1]
+    assert label.strip().startswith("label:")
+    files["catalogue/terms.yaml"] = terms.replace(entry + "\n" + label + "\n", entry + "\n", 1)
+    with pytest.raises(RuleBaseError) as info:
+        load_rulebase_files(files)
+    (err,) = info.value.errors
+    assert err.file == "catalogue/terms.yaml" and err.line
+    assert terms.index("approaches:") < terms.index(entry)             # the first entry is an approach's words
+    assert err.message == f"approach {code}: `label` is missing (every approach needs code, label and description)"
