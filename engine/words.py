@@ -151,3 +151,62 @@ class Words:
     def answer(self, path: str, value: Any) -> str:
         """'Size of the public: The whole city' — a field and its value, for sentences."""
         return f"{self.field(path)}: {self.value(path, value)}"
+
+
+# -- conditions in words (rule pages, why-not sentences) ------------------------------------------------------
+_ORDERED = {">=": "{v} or more", "<=": "{v} or less", ">": "more than {v}", "<": "less than {v}"}
+
+
+def _said_value(words: Words, path: str, value: Any) -> str:
+    """A value inside a sentence: an option's label with a lower-case first letter ('large (a district)')."""
+    said = words.value(path, value)
+    return said[:1].lower() + said[1:] if said[:2] != said[:2].upper() else said
+
+
+def literal_words(words: Words, literal: Any) -> str:
+    """One condition line (engine.conditions' Cmp, Exists, Derived, or a Not of one) as a sentence part:
+    'Size of the public is Large (a district) or more', 'Experience of co-production: No'."""
+    from .conditions import Cmp, Derived, Exists, Not
+    if isinstance(literal, Not):
+        inner = literal.item
+        if isinstance(inner, Cmp) and inner.value is True and inner.op == "==":
+            return f"{words.field(inner.field)}: {_said_value(words, inner.field, False)}"
+        return f"not ({literal_words(words, inner)})"
+    if isinstance(literal, Derived):
+        said = words.field(f"derived.{literal.name}")
+        return said if literal.positive else f"not {said}"
+    if isinstance(literal, Exists):
+        return f"{words.field(literal.field)} is {'given' if literal.positive else 'not given'}"
+    if isinstance(literal, Cmp):
+        name, op, value = words.field(literal.field), literal.op, literal.value
+        if isinstance(value, bool):
+            return f"{name}: {_said_value(words, literal.field, value if op == '==' else not value)}"
+        if op in ("in", "not in"):
+            options = " or ".join(_said_value(words, literal.field, v) for v in value)
+            return f"{name} is {'not ' if op == 'not in' else ''}{options}"
+        if op in ("contains", "not contains"):
+            member = _said_value(words, literal.field, [value])
+            return f"{name} {'include' if op == 'contains' else 'do not include'} {member}"
+        shown = _said_value(words, literal.field, value)
+        if op in _ORDERED:
+            return f"{name} is {_ORDERED[op].format(v=shown)}"
+        return f"{name} is {'not ' if op == '!=' else ''}{shown}"
+    return str(literal)
+
+
+def condition_words(words: Words, raw: Any) -> dict[str, Any]:
+    """A rule's `when` as a tree of sentences for pages: {'text': ...} for one line, or {'op': 'all' | 'any' |
+    'not', 'items': [...]}; a line the condition language cannot read is shown as written."""
+    from .conditions import ConditionError, parse_line
+    if isinstance(raw, str):
+        try:
+            return {"text": literal_words(words, parse_line(raw, ())), "raw": raw}
+        except ConditionError:
+            return {"text": raw, "raw": raw}
+    if isinstance(raw, list):
+        return {"op": "all", "items": [condition_words(words, item) for item in raw]}
+    if isinstance(raw, dict) and len(raw) == 1:
+        (key, value), = raw.items()
+        items = value if isinstance(value, list) else [value]
+        return {"op": key, "items": [condition_words(words, item) for item in items]}
+    return {"text": str(raw), "raw": str(raw)}

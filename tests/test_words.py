@@ -121,3 +121,16 @@ def test_terms_file_is_part_of_the_rule_base_and_checked(h):
         load_rulebase_files({**files, TERMS_FILE: "levels:\n  - {code: inform, label: A, description: B.}\n"
                                                   "  - {code: inform, label: C, description: D.}\n"})
     assert any("given twice" in e.message for e in twice.value.errors)
+
+
+def test_conditions_read_as_sentences(shipped):
+    from engine.words import condition_words
+    w = Words(shipped.catalogue)
+    tree = condition_words(w, {"all": ["decision.quality_requirement", "not capacity.prior_coproduction_experience",
+                                       "public.size >= large", "project.activities contains co_delivery",
+                                       "public.digital_access in [low, mixed]", "decision.urgency exists"]})
+    assert tree["op"] == "all"
+    assert [i["text"] for i in tree["items"]] == [
+        "Quality constraints: yes", "Experience of co-production: no", "Size of the public is large (a district) or more",
+        "Activities include delivering the service (co-delivery)", "Digital access is low or mixed", "Urgency is given"]
+    assert condition_words(w, "this is not a condition")["text"] == "this is not a condition"

@@ -13,6 +13,7 @@ GET  /decisions/{id}/why-not, /what-if                 manager, auditor
 GET  /log              the decision log                auditor
 GET  /log/{id}         the printable decision report   auditor
 GET  /rules            the rule browser                author
+GET  /rules/{id}       one rule in words               any role
 POST /log/{id}/replay  replay a decision               auditor
 GET  /rules/impact     impact of a rule change (POST)  author, auditor
 GET  /rules/versions   versions and activations        author, auditor
@@ -35,7 +36,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import impact, replay
+from . import impact, replay, rules
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -47,6 +48,7 @@ router.include_router(author.router)
 router.include_router(lint.router)
 router.include_router(replay.router)
 router.include_router(impact.router)
+router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",

@@ -20,6 +20,7 @@ from service.workers import WorkerFailure
 from . import access, backend, forms, present
 from .decisions import context_of, decision_or_error_page, readable_record, record_view, why_not_choices
 from .render import error_page, path_for, refusal, render
+from .wording import local_time, plan_of
 
 router = APIRouter()
 
@@ -120,7 +121,8 @@ async def recommendation_page(request: Request, store: StoreDep, rulebase: RuleB
     rec = stored.recommendation
     context = context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
-    return render(request, "recommendation.html", record=record_view(stored), rec=rec,
+    return render(request, "recommendation.html", record={**record_view(stored), "when": local_time(stored.created_at)},
+                  rec=rec, plan=plan_of(rec, rulebase),
                   project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
                   choices=why_not_choices(rec, rulebase), item="")

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from service.deps import serving_now
 
-from . import access, present
+from . import access, present, wording
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = SERVICE_DIR / "templates"
@@ -38,6 +38,7 @@ env.filters["humanize"] = present.humanize
 env.globals["answer_label"] = present.answer_label
 env.globals["answer_help"] = present.answer_help
 env.globals["approach_label"] = present.approach_label
+env.globals["overridden_value"] = wording.overridden_value
 
 
 def static_version() -> str:
@@ -76,6 +77,10 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     ctx.update(context)
     ctx.setdefault("url", lambda route, /, **p: path_for(request, route, **p))
     ctx.setdefault("static_url", lambda name: path_for(request, "static", name=name) + "?v=" + static_version())
+    # the words of the serving rule base's catalogue (service/pages/wording.py), for every template
+    rulebase = serving_now(request).rulebase
+    ctx.setdefault("words", wording.words_for(rulebase))
+    ctx.setdefault("participants_in_order", lambda rec: wording.participants_in_order(rec, rulebase))
     html = env.get_template(template).render(**ctx)
     return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
 

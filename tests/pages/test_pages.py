@@ -238,7 +238,7 @@ def test_recommendation_page_explains_every_line(client, genoa_id):
         assert f"<code>{f['file']}:{f['line']}</code>" in html
     if used:
         assert "It relied on" in html
-    assert "Decision: Quality requirement" in html      # matched answers, labelled from the schema
+    assert "Quality constraints" in html      # matched answers, in the catalogue's words (catalogue/terms.yaml)
 
 
 def test_because_tree_goes_down_to_the_answers(client, genoa_id):
@@ -361,11 +361,17 @@ def test_because_tree_shows_a_shared_firing_once_per_item():
                 "subject": None, "matched": {"decision.quality_requirement": True}, "uses": uses,
                 "concluded": {}, "sources": []}
     firings = {1: firing(1, []), 2: firing(2, [1]), 3: firing(3, [1, 2]), 4: firing(4, [4, 9])}
-    macros = env.get_template("_because.html").make_module({"firings": firings, "names": {}})
+    from engine import load_rulebase
+    from service.pages.wording import words_for
+
+    words = words_for(load_rulebase(REPO / "rules"))
+    macros = env.get_template("_because.html").make_module({"firings": firings, "names": {}, "words": words,
+                                                            "url": lambda route, **p: f"/rules/{p['rule_id']}"})
     html = str(macros.because([{"rule": "r.rule3", "firing": 3, "subject": None}], "x"))
-    assert html.count('<code>r.rule1</code> Rule 1') == 2          # once in full, once as a reference
+    assert html.count('<p class="firing-title">Rule 1') == 2          # once in full, once as a reference
+    assert html.count('<a href="/rules/r.rule1"><code>r.rule1</code></a>') == 1   # the rule id links to its page
     assert html.count("shown above") == 1
-    assert html.count("Decision: Quality requirement") == 3      # matched answers of 3, 2 and 1
+    assert html.count("Quality constraints") == 3      # matched answers of 3, 2 and 1, in the catalogue's words
     # a firing never expands itself or a later firing (no cycles)
     html = str(macros.because([{"rule": "r.rule4", "firing": 4, "subject": None}], "x"))
     assert html.count("<code>r.rule4</code>") == 1

@@ -1,0 +1,252 @@
+"""The plan: what a manager does next, in plain words, built from the recommendation itself.
+
+A manager reads a recommendation as a to-do list, not as sorted sections: which approach and with
+whom (the summary), then 3 to 12 ordered steps (an unknown answer to find out first, the constraints
+to state, whom to involve and how they are recruited, the core techniques, the arrangements, the
+skills to find, each warning turned into an action, what to add when capacity allows). Nothing here
+decides anything: every step restates items the rules concluded, and carries their `because`, so a
+step is as traceable as the items it comes from. Words come from the catalogue (engine/words.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .catalogue import Catalogue
+from .words import Words
+
+MIN_STEPS, MAX_STEPS = 3, 12
+# most say first; the plan speaks of the groups that hold the most
+_LEVELS = ("empower", "collaborate", "involve", "consult", "inform")
+_MAX_PARTICIPANT_STEPS = 3
+# roles held by the deciding side itself: not the public the summary names as "with whom"
+_DECIDERS = ("responsible_authority",)
+
+
+def _because(*lists: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The firings behind a step: every list's, once each, in order."""
+    seen: set[tuple] = set()
+    out: list[dict[str, Any]] = []
+    for items in lists:
+        for b in items or ():
+            key = (b.get("rule"), b.get("firing"), b.get("subject"))
+            if key not in seen:
+                seen.add(key)
+                out.append({"rule": b.get("rule"), "firing": b.get("firing"), "subject": b.get("subject")})
+    return out
+
+
+def _join(words: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c' ('a; b and c' when an item holds a comma, so that the list stays clear)."""
+    words = [w for w in words if w]
+    if len(words) <= 1:
+        return "".join(words)
+    if any("," in w for w in words):
+        return "; ".join(words[:-1]) + "; and " + words[-1]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _step(text: str, *because: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    return {"text": _sentence(text), "because": _because(*because)}
+
+
+class _Builder:
+    def __init__(self, rec: dict[str, Any], catalogue: Catalogue | None):
+        self.rec = rec
+        self.words = Words(catalogue)
+        self.role_order = {code: i for i, code in enumerate((catalogue or Catalogue()).roles)}
+
+    # -- who
+    def taking_part(self) -> list[dict[str, Any]]:
+        """Participants with a role, ordered by level (most say first), then role (catalogue order), then name."""
+        people = [p for p in self.rec.get("participants") or () if not p.get("excluded") and p.get("role")]
+        return sorted(people, key=lambda p: (_LEVELS.index(p["iap2_level"]) if p.get("iap2_level") in _LEVELS
+                                             else len(_LEVELS), self.role_order.get(p["role"], 1 << 20),
+                                             str(p.get("name") or "").lower()))
+
+    @staticmethod
+    def _name(p: dict[str, Any]) -> str:
+        return str(p.get("name") or p["stakeholder"])
+
+    def _by(self, people: list[dict[str, Any]], what: str) -> list[tuple[str, list[str]]]:
+        """[(label, [group names])] of the people's recruitment or mode, in order of first appearance."""
+        found: dict[str, list[str]] = {}
+        for p in people:
+            choice = p.get(what)
+            if choice:
+                found.setdefault(_lower_first(choice.get("label") or self.words.item(what, choice["code"])),
+                                 []).append(self._name(p))
+        return list(found.items())
+
+    def level_step(self, level: str, people: list[dict[str, Any]]) -> dict[str, Any]:
+        """One level's groups by role, what the level promises them, how they are selected and take part."""
+        roles: dict[str, list[str]] = {}
+        for p in people:
+            roles.setdefault(_lower_first(p.get("role_label") or self.words.item("role", p["role"])),
+                             []).append(self._name(p))
+        who = "; ".join(f"{_join(names)} ({role})" for role, names in roles.items())
+        text = f"{self.words.level(level)}: {who}. {self.words.level_explained(level)}"
+        for what, intro in (("recruitment", "Selected by"), ("mode", "Taking part by")):
+            found = self._by(people, what)
+            if len(found) == 1 and len(found[0][1]) == len(people):
+                text = _sentence(text) + f" {intro}: {found[0][0]}"
+            elif found:
+                text = _sentence(text) + f" {intro}: " + _join([f"{label} ({_join(names)})" for label, names in found])
+        return _step(text, *[self._participant_because(p) for p in people])
+
+    def participant_steps(self) -> list[dict[str, Any]]:
+        by_level: dict[str, list[dict[str, Any]]] = {}
+        for p in self.taking_part():
+            by_level.setdefault(p.get("iap2_level") or "", []).append(p)
+        levels = list(by_level)
+        # one step per level, the least involved levels merged into the last step when there are too many
+        head, tail = levels[:_MAX_PARTICIPANT_STEPS - 1], levels[_MAX_PARTICIPANT_STEPS - 1:]
+        steps = [self.level_step(level, by_level[level]) for level in head + tail[:1] if len(tail) <= 1 or level in head]
+        if len(tail) > 1:
+            parts = [f"{self.words.level(level).lower()} {_join([self._name(p) for p in by_level[level]])}"
+                     for level in tail]
+            people = [p for level in tail for p in by_level[level]]
+            steps.append(_step(f"Also {'; '.join(parts)}", *[self._participant_because(p) for p in people]))
+        unassigned = [p for p in self.rec.get("participants") or () if not p.get("excluded") and not p.get("role")]
+        if unassigned:
+            steps.append(_step(f"Decide yourself how to involve {_join([self._name(p) for p in unassigned])}: "
+                               "the rules give no role for this group"))
+        return steps
+
+    @staticmethod
+    def _participant_because(p: dict[str, Any]) -> list[dict[str, Any]]:
+        chosen = [c.get("because") or [] for c in (p.get("recruitment"), p.get("mode"))
+                  if c and c.get("via") == "rule"]
+        return _because(p.get("because") or [], *chosen)
+
+    # -- the other sections
+    def summary(self) -> str:
+        a = self.rec.get("approach") or {}
+        code = a.get("code")
+        said = self.words.approach_explained(code) if code else "The rules could not choose an approach."
+        people = [p for p in self.taking_part() if p.get("role") not in _DECIDERS]
+        top = [p for p in people if p.get("iap2_level") == people[0].get("iap2_level")] if people else []
+        names = [p.get("name") or p["stakeholder"] for p in top]
+        more = len(names) - 3
+        shown = _join(names[:3] + ([f"{more} more group{'s' if more > 1 else ''}"] if more > 0 else []))
+        if top and top[0].get("iap2_level") == "empower":
+            who = f" {shown} take the final decision within the constraints you state, and you implement it."
+        elif top:
+            who = f" Work most closely with {shown} ({self.words.level(top[0].get('iap2_level')).lower()})."
+        else:
+            who = ""
+        return _sentence(said) + who
+
+    def constraints_step(self) -> list[dict[str, Any]]:
+        a = self.rec.get("approach") or {}
+        if not a.get("constraints"):
+            return []
+        stated = [g.get("because") or [] for g in self.rec.get("governance") or () if g.get("code") == "stated_constraints"]
+        return [_step(f"State the constraints up front, before anyone takes part: {a['constraints'].strip()}",
+                      a.get("because") or [], *stated)]
+
+    def unknown_step(self) -> list[dict[str, Any]]:
+        """The unknown answer to find out first: the one the recommendation names first, else the first that
+        changes the approach."""
+        unknowns = [u for u in self.rec.get("unknowns") or () if isinstance(u, dict) and u.get("field")]
+        if not unknowns:
+            return []
+        first = next((u for u in unknowns if u.get("first")), None) or \
+            next((u for u in unknowns if u.get("changes_approach")), None) or unknowns[0]
+        field = first["field"]
+        question = self.words.field_explained(field) or self.words.field(field)
+        if first.get("changes_approach"):
+            under = first.get("approaches") if isinstance(first.get("approaches"), dict) else {}
+            outcomes = [f"if {self.words.value(field, answer).lower()}, {_lower_first(self.words.approach(code))}"
+                        for answer, code in under.items() if isinstance(code, str)]
+            effect = f" The answer changes the approach{': ' + '; '.join(outcomes) if outcomes else ''}."
+        else:
+            effect = " It does not change the approach, but it may change who takes part or how."
+        others = len(unknowns) - 1
+        more = f" {others} other answer{'s are' if others != 1 else ' is'} unknown too." if others else ""
+        return [_step(f"Find out first: {question}{effect}{more}", first.get("because") or [])]
+
+    def technique_steps(self) -> list[dict[str, Any]]:
+        techniques = list(self.rec.get("techniques") or ())
+        plan = self.rec.get("plan") if isinstance(self.rec.get("plan"), dict) else {}
+        rank = {code: i for i, code in enumerate(plan.get("core") or ())}
+        core = sorted((t for t in techniques if t.get("tier", "core") == "core"),
+                      key=lambda t: rank.get(t["code"], len(rank)))
+        extra = [t for t in techniques if t.get("tier") == "extra"]
+        bounds = [b.get("because") or [] for b in plan.get("bounds") or ()]
+        steps = []
+        if core:
+            steps.append(_step(f"Run {'these core techniques' if len(core) > 1 else 'this core technique'}"
+                               f"{', most important first' if len(core) > 1 else ''}: "
+                               f"{_join([t['label'] for t in core])}",
+                               *[t.get("because") or [] for t in core], *(bounds if extra else [])))
+        return steps + ([self._extra_step(extra, bounds)] if extra else [])
+
+    @staticmethod
+    def _extra_step(extra: list[dict[str, Any]], bounds: list) -> dict[str, Any]:
+        return _step(f"When your capacity allows, add: {_join([t['label'] for t in extra])}",
+                     *[t.get("because") or [] for t in extra], *bounds)
+
+    def arrangement_step(self) -> list[dict[str, Any]]:
+        items = [g for g in self.rec.get("governance") or () if g.get("code") != "stated_constraints"
+                 or not (self.rec.get("approach") or {}).get("constraints")]
+        if not items:
+            return []
+        return [_step(f"Set up {_join([_lower_first(g['label']) for g in items])}",
+                      *[g.get("because") or [] for g in items])]
+
+    def skill_step(self) -> list[dict[str, Any]]:
+        lacking = [s for s in self.rec.get("skills") or () if s.get("lacking")]
+        if not lacking:
+            return []
+        return [_step(f"Find the skills your team lacks, by training, hiring or a partner: "
+                      f"{_join([_lower_first(s['label']) for s in lacking])}",
+                      *[(s.get("lacking_because") or []) + (s.get("because") or []) for s in lacking])]
+
+    def warning_steps(self, room: int) -> list[dict[str, Any]]:
+        """Each warning as an action, as many as there is room for; the rest share the last step."""
+        warnings = list(self.rec.get("warnings") or ())
+        if room <= 0 or not warnings:
+            return []
+        actions = [(w, self._action(w)) for w in warnings]
+        if len(actions) <= room:
+            return [_step(text, w.get("because") or []) for w, text in actions]
+        alone, merged = actions[:room - 1], actions[room - 1:]
+        return [_step(text, w.get("because") or []) for w, text in alone] + \
+            [_step(" ".join(_sentence(text) for _, text in merged), *[w.get("because") or [] for w, _ in merged])]
+
+    def _action(self, warning: dict[str, Any]) -> str:
+        entry = self.words.catalogue.warnings.get(warning.get("code", ""))
+        action = getattr(entry, "action", None) or warning.get("message") or ""
+        return f"{warning.get('label') or self.words.item('warning', warning.get('code', ''))}: {_lower_first(action)}"
+
+    def decide_step(self) -> dict[str, Any]:
+        a = self.rec.get("approach") or {}
+        return _step(f"Take the decision as planned: {_lower_first(self.words.approach_explained(a.get('code') or ''))}"
+                     if a.get("code") else "Settle the approach yourself: the rules could not choose one",
+                     a.get("because") or [])
+
+    def build(self) -> dict[str, Any]:
+        first = self.unknown_step() + self.constraints_step() + self.participant_steps()
+        techniques = self.technique_steps()
+        core, extra = techniques[:1], techniques[1:]
+        middle = self.arrangement_step() + self.skill_step()
+        room = MAX_STEPS - len(first) - len(core) - len(middle) - len(extra)
+        steps = first + core + middle + self.warning_steps(room) + extra
+        if len(steps) < MIN_STEPS:
+            steps.append(self.decide_step())
+        steps = steps[:MAX_STEPS]
+        return {"summary": self.summary(), "steps": steps}
+
+
+def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None) -> dict[str, Any]:
+    """The plan of a recommendation (its JSON form, fresh or stored): {summary, steps: [{text, because}]}."""
+    return _Builder(rec, catalogue).build()

@@ -1,0 +1,100 @@
+"""Rules for everyone: one page per rule (/rules/{id}) in words, which every rule id on a page links to.
+
+A manager who opens "Why?" meets rule ids; each leads here: the rule's title, rationale and sources, its
+conditions and conclusions in the catalogue's words (and as written, for authors), where it lives
+(file:line) and the decisions it fired in (the caller's own, or all of them for an auditor).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from engine.words import condition_words
+from service.deps import RuleBaseDep, StoreDep
+from service.log import DecisionFilter
+
+from . import access, backend
+from .render import error_page, refusal, render
+from .wording import local_time, words_for
+
+router = APIRouter()
+
+EVERY_ROLE = access.READ_DECISION + access.AUTHOR_ROLES
+RECENT = 20
+# a conclusion kind's catalogue, and how a page says it
+_CONCLUSIONS = {"techniques": ("technique", "Recommends the techniques"),
+                "avoid_techniques": ("technique", "Rules out the techniques"),
+                "arrangements": ("arrangement", "Recommends the arrangements"),
+                "skills": ("skill", "Calls for the skills"), "skill_gaps": ("skill", "Says the team lacks"),
+                "warnings": ("warning", "Warns"), "eliminate": ("approach", "Rules out the approaches"),
+                "prefer": ("approach", "Prefers"), "recruitment": ("recruitment", "Selects the group by"),
+                "mode": ("mode", "Has the group take part by")}
+
+
+def conclusions(then: dict[str, Any], words: Any) -> list[dict[str, Any]]:
+    """What a rule concludes, one line per kind, in words; codes kept beside for authors."""
+    out = []
+    for kind, value in then.items():
+        values = value if isinstance(value, list) else [value]
+        if kind in _CONCLUSIONS:
+            item, said = _CONCLUSIONS[kind]
+            if item == "approach":
+                shown = [words.approach(v) if v in words.terms.approaches or "_" in str(v) else str(v)
+                         for v in values]
+                shown = [words.policy(v) if v in ("least_involving", "most_involving") else s
+                         for v, s in zip(values, shown)]
+            else:
+                shown = [words.item(item, v) for v in values]
+        elif kind == "participant" and isinstance(value, dict):
+            said = "Gives the group the role"
+            shown = [f"{words.item('role', value.get('role', ''))}, at the {words.level(value.get('level'))} level"]
+        elif kind == "exclude":
+            said, shown = "Leaves the group out", [str(value)]
+        elif kind == "derive":
+            said, shown = "Concludes", [words.field(f"derived.{v}") for v in values]
+        elif kind == "plan" and isinstance(value, dict):
+            said = "Bounds the plan"
+            shown = [f"{k.replace('_', ' ')} {words.option('level', v).lower() if isinstance(v, str) else v}"
+                     for k, v in value.items()]
+        else:
+            said, shown = kind.replace("_", " ").capitalize(), [str(v) for v in values]
+        out.append({"kind": kind, "said": said, "shown": shown, "codes": [str(v) for v in values]
+                    if not isinstance(value, dict) else [f"{k}: {v}" for k, v in value.items()]})
+    return out
+
+
+@router.get("/rules/{rule_id}", response_class=HTMLResponse, name="rule_page")
+async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store: StoreDep) -> Response:
+    if (refused := refusal(request, EVERY_ROLE)) is not None:
+        return refused
+    rule = rulebase.by_id.get(rule_id) if len(rule_id) <= 200 else None
+    if rule is None:
+        return error_page(request, 404, "No such rule", "The rule base serving now has no rule with that id. "
+                          "Rules are listed, by file and topic, on the rules page.")
+    words = words_for(rulebase)
+    authored = rule.as_authored()
+    identity = access.get_identity(request)
+    auditor = identity.has(*access.AUDIT)
+    mine = None if auditor else identity.name
+    recent = await backend.list_records(store, DecisionFilter(rule=rule.id, caller=mine), None, RECENT)
+    fired_in = [{"id": r.id, "when": local_time(r.created_at), "project": _project(r)} for r in recent.items]
+    counts = await backend.fire_counts(store) if auditor else {}
+    sources = [{"key": s, "citation": rulebase.catalogue.sources[s].citation if s in rulebase.catalogue.sources
+                else s} for s in rule.sources]
+    return render(request, "rule.html", rule=authored, when=condition_words(words, rule.when_raw),
+                  then=conclusions(authored["then"], words), sources=sources, fired_in=fired_in,
+                  more=recent.next_cursor is not None, total=counts.get(rule.id), auditor=auditor,
+                  by_stakeholder=rule.scope == "stakeholder")
+
+
+def _project(record: Any) -> str:
+    try:
+        context = record.context
+    except ValueError:
+        return ""
+    project = context.get("project") if isinstance(context, dict) else None
+    if not isinstance(project, dict):
+        return ""
+    return ", ".join(str(v) for v in (project.get("name"), project.get("city")) if v)
