@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean docs
+NODE_TOOLS := node_modules/.package-lock.json
+
+.PHONY: run test bench clean docs node-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -17,9 +19,18 @@ run: $(STAMP)
 	$(BIN)/cogov serve
 
 ## test: the whole test suite (unit, features, service, browser)
-test: $(STAMP)
+test: $(STAMP) node-tools
 	@test -x /usr/bin/chromium || bash .ci/install-chromium
 	$(BIN)/python -m pytest
+
+# the API contract's Node tools (@redocly/cli), pinned in package.json and package-lock.json; without npm the
+# test that needs them says so and skips
+node-tools:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_TOOLS); \
+	else echo "npm not found: the Redocly check of the OpenAPI will be skipped"; fi
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 ## bench: the benchmark suite (full mode: about 30 minutes on 2 cores); writes docs/BENCHMARKS.md. BENCH_MODE=quick for a shorter run
 BENCH_MODE ?= full
@@ -27,9 +38,10 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m benchmarks --mode $(BENCH_MODE)
 
-## docs: regenerate docs generated from the schemas
+## docs: regenerate docs generated from the schemas, and the OpenAPI's examples from a real run
 docs: $(STAMP)
 	$(BIN)/cogov schema docs > docs/CONTEXT.md
+	$(BIN)/python -m service.openapi_examples
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -11,6 +11,7 @@ from typing import Annotated, Any, get_origin
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
                       field_validator, model_validator)
+from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
@@ -24,12 +25,16 @@ class Ordinal(str, Enum):
 
 
 class Level(Ordinal):
+    """An ordered level: low < medium < high."""
+
     low = "low"
     medium = "medium"
     high = "high"
 
 
 class PublicSize(Ordinal):
+    """The size of a public, ordered: small (up to 30 people) < medium < large < city_wide."""
+
     small = "small"
     medium = "medium"
     large = "large"
@@ -37,6 +42,8 @@ class PublicSize(Ordinal):
 
 
 class Scope(Ordinal):
+    """A geographical scope, ordered: site < neighbourhood < district < city < region."""
+
     site = "site"
     neighbourhood = "neighbourhood"
     district = "district"
@@ -45,12 +52,16 @@ class Scope(Ordinal):
 
 
 class DigitalAccess(Ordinal):
+    """Digital access and skills, ordered: low < mixed < high."""
+
     low = "low"
     mixed = "mixed"
     high = "high"
 
 
 class IAP2Level(Ordinal):
+    """The IAP2 spectrum of public participation, ordered: inform < consult < involve < collaborate < empower."""
+
     inform = "inform"
     consult = "consult"
     involve = "involve"
@@ -59,6 +70,8 @@ class IAP2Level(Ordinal):
 
 
 class Domain(str, Enum):
+    """The service domain of a project."""
+
     mobility = "mobility"
     energy = "energy"
     environment = "environment"
@@ -73,6 +86,8 @@ class Domain(str, Enum):
 
 
 class Phase(str, Enum):
+    """A co-production activity (Bovaird & Loeffler's four Co's)."""
+
     co_commissioning = "co_commissioning"
     co_design = "co_design"
     co_delivery = "co_delivery"
@@ -91,17 +106,24 @@ class Contribution(str, Enum):
 
 
 class Objective(str, Enum):
+    """What the manager wants from participation: efficiency (involve the public as little as the decision
+    allows) or capacity_building (as much as it allows)."""
+
     efficiency = "efficiency"
     capacity_building = "capacity_building"
 
 
 class Organisation(str, Enum):
+    """How a public is organised: in groups, as unorganised individuals, or mixed."""
+
     organised = "organised"
     unorganised = "unorganised"
     mixed = "mixed"
 
 
 class StakeholderKind(str, Enum):
+    """What kind of group a stakeholder is."""
+
     citizens = "citizens"
     civil_society = "civil_society"
     business = "business"
@@ -178,19 +200,19 @@ class Decision(_Section):
     """Thomas's seven questions about the decision, plus optional qualifiers."""
 
     quality_requirement: StrictBool = Field(
-        description="QR: must the decision meet technical, legal or budgetary quality constraints?")
+        description="Must the decision meet technical, legal or budgetary quality constraints?")
     manager_has_information: StrictBool = Field(
-        description="INFO: does the manager have enough information to make a high-quality decision alone?")
+        description="Does the manager have enough information to make a high-quality decision alone?")
     problem_structured: StrictBool = Field(
-        description="STRUCT: is the problem structured (alternatives known, not open to redefinition)?")
+        description="Is the problem structured (alternatives known, not open to redefinition)?")
     acceptance_critical: StrictBool = Field(
-        description="AR: is public acceptance critical to effective implementation?")
+        description="Is public acceptance critical to effective implementation?")
     acceptance_likely_if_autonomous: StrictBool = Field(
-        description="AP: if the manager decided alone, would the public reasonably certainly accept it?")
+        description="If the manager decided alone, would the public reasonably certainly accept it?")
     public_shares_goals: StrictBool = Field(
-        description="GC: does the relevant public share the agency's goals for this problem?")
+        description="Does the relevant public share the agency's goals for this problem?")
     public_conflict_likely: StrictBool = Field(
-        description="CONF: is conflict within the public over the preferred solution likely?")
+        description="Is conflict within the public over the preferred solution likely?")
     legally_mandated_consultation: StrictBool = Field(
         False, description="Does law or regulation require a formal public consultation?")
     urgency: Level | None = Field(None, description="How urgent the decision is; absent when not stated.")
@@ -302,14 +324,14 @@ class ProjectContext(BaseModel):
     """A project's context, as a manager submits it."""
 
     model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True,
-                              json_schema_extra={"title": "cogov project context"})
+                              json_schema_extra={"title": "Project context"})
 
-    project: Project
-    decision: Decision
-    public: Public
+    project: Project = Field(description="What the project is and what the manager wants from participation.")
+    decision: Decision = Field(description="The decision to share (or not): Thomas's questions about it.")
+    public: Public = Field(description="The relevant public as a whole.")
     stakeholders: Annotated[list[Stakeholder], Field(min_length=1, max_length=MAX_STAKEHOLDERS)] = Field(
         description="The stakeholder groups (at least one, ids unique).")
-    capacity: Capacity
+    capacity: Capacity = Field(description="The city team's capacity to run co-production.")
     notes: dict[Annotated[str, StringConstraints(max_length=200), Storable], LongText] = Field(
         default_factory=dict, max_length=200,
         description="Free notes keyed by field path, e.g. marking a value as assumed. Not read by rules.")
@@ -370,3 +392,112 @@ def field_enum(model: type[BaseModel], name: str) -> tuple[str, Any]:
         if arg is bool:
             return "bool", None
     return "str", None
+
+
+# -- the published JSON Schema: the verdicts validation gives, in JSON Schema's words ----------------------
+CONTEXT_SCHEMA_ID = "urn:cogov:schema:project-context:v1"
+# What validation strips from names and short texts (pydantic trims Unicode White_Space, as Rust's trim does:
+# not U+001C..U+001F, which Python's str.strip would), spelled out so that every regex dialect agrees
+_SPACE = "\\t\\n\\x0b\\x0c\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+_NOT_STORABLE = "\\x00"
+CANNOT_EXPRESS = (
+    "What this schema cannot say, and the service still checks: stakeholder ids are unique (a repeated id is "
+    "refused, naming stakeholders[i].id); no key appears twice in one JSON object; texts are valid Unicode (no "
+    "lone surrogate such as \\ud800); and the whole request body is at most the service's limit (262144 bytes "
+    "unless the operator configures another; 413 beyond). Names and short texts are trimmed of surrounding "
+    "white space before their length is checked, as their patterns say.")
+
+
+def _trimmed(min_length: int, max_length: int | None) -> str:
+    """A pattern for a text that, once trimmed of surrounding white space, has min..max characters, no NUL."""
+    space, solid, any_ = f"[{_SPACE}]", f"[^{_NOT_STORABLE}{_SPACE}]", f"[^{_NOT_STORABLE}]"
+    inner = f"{any_}{{0,{max_length - 2}}}" if max_length is not None else f"{any_}*"
+    body = f"{solid}(?:{inner}{solid})?" if max_length is None or max_length >= 2 else solid
+    if min_length == 0:
+        body = f"(?:{body})?"
+    return f"^{space}*{body}{space}*$"
+
+
+class _ContextJsonSchema(GenerateJsonSchema):
+    """The context's schema with validation's own rules where pydantic's default says less: a trimmed text's
+    limits as a pattern (maxLength would count the blanks validation strips), NUL refused in every text
+    the log keeps, and `$` meaning the end of the text (Python's regex also lets it match before a final
+    newline)."""
+
+    _storable = 0
+
+    def function_after_schema(self, schema: Any) -> Any:
+        if schema["function"].get("function") is _storable:
+            self._storable += 1
+            try:
+                inner = self.generate_inner(schema["schema"])
+            finally:
+                self._storable -= 1
+            if "pattern" not in inner:
+                inner["pattern"] = f"^[^{_NOT_STORABLE}]*$"
+            return inner
+        return super().function_after_schema(schema)
+
+    def str_schema(self, schema: Any) -> Any:
+        out = super().str_schema(schema)
+        if schema.get("strip_whitespace"):
+            low, high = schema.get("min_length") or 0, schema.get("max_length")
+            out.pop("minLength", None)
+            out.pop("maxLength", None)
+            out["pattern"] = _trimmed(low, high)
+            limit = f"{low} to {high}" if low else f"at most {high}"
+            out["$comment"] = f"{limit} characters once trimmed of surrounding white space; no NUL"
+        elif "pattern" in out and out["pattern"].endswith("$"):
+            out["not"] = {"pattern": "\\n"}
+        return out
+
+
+def context_json_schema(ref_template: str = DEFAULT_REF_TEMPLATE) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of the project context, with `$schema` and `$id`: for every value, the verdict
+    validate_context gives (tests/service/test_svc_contract_context_schema.py feeds both the same contexts),
+    except what CANNOT_EXPRESS lists, which its description says."""
+    schema = ProjectContext.model_json_schema(ref_template=ref_template, schema_generator=_ContextJsonSchema)
+    defs = schema.get("$defs", {})
+    project = defs.get("Project", {}).get("properties", {})
+    for member in project.get("activities", {}).get("anyOf", ()):
+        if member.get("type") == "array":
+            member["uniqueItems"] = True
+    phases = [p.value for p in Phase]
+    if "Project" in defs:   # a stated phase is one of the stated activities
+        defs["Project"]["allOf"] = [{"if": {"required": ["phase", "activities"], "properties": {
+            "phase": {"const": p}, "activities": {"type": "array"}}},
+            "then": {"properties": {"activities": {"contains": {"const": p}}}}} for p in phases]
+    # a group co-produces only in one of the project's activities (activities, else [phase]): for each activity,
+    # the project has it or no group names it (an if/else would say the same; fuzzers' generators take this form)
+    schema["allOf"] = [{"anyOf": [
+        {"properties": {"project": {"anyOf": [
+            {"required": ["activities"], "properties": {"activities": {"type": "array", "contains": {"const": p}}}},
+            {"required": ["phase"], "properties": {"phase": {"const": p}, "activities": {"type": "null"}}}]}}},
+        {"properties": {"stakeholders": {"items": {"properties": {"co_produces": {"items": {
+            "properties": {"activity": {"not": {"const": p}}}}}}}}}}]} for p in phases]
+    schema["description"] = f"{schema.get('description', '')} {CANNOT_EXPRESS}".strip()
+    for definition in [schema, *defs.values()]:
+        for prop in definition.get("properties", {}).values():
+            _limits_in_words(prop)
+            _keys_checked(prop)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": CONTEXT_SCHEMA_ID, **schema}
+
+
+def _limits_in_words(prop: dict[str, Any]) -> None:
+    """A trimmed text's limits (noted by _ContextJsonSchema) said in its property's description."""
+    for member in [prop, *prop.get("anyOf", ())]:
+        note = member.pop("$comment", None)
+        if note is not None:
+            prop["description"] = f"{prop.get('description', '').rstrip('.')} ({note}).".lstrip(" (")
+
+
+def _keys_checked(prop: dict[str, Any]) -> None:
+    """A mapping whose keys have a pattern: pydantic writes it as patternProperties, which lets a key that does
+    not match through with any value; validation refuses such a key, so the key's pattern goes to
+    propertyNames and the value's schema applies to every key."""
+    patterns = prop.get("patternProperties")
+    if prop.get("type") == "object" and patterns and len(patterns) == 1:
+        (pattern, value), = patterns.items()
+        del prop["patternProperties"]
+        prop.setdefault("propertyNames", {})["pattern"] = pattern
+        prop["additionalProperties"] = value

@@ -15,17 +15,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 from sqlalchemy.engine import make_url
 
-from engine import ENGINE_VERSION, ProjectContext, load_rulebase
+from engine import ENGINE_VERSION, load_rulebase
 from service import api
 from service.auth import TokenRegistry
 from service.errors import install_error_handlers
 from service.http import (BodyLimitMiddleware, HostCheckMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
-                          JsonBodyMiddleware, document_error_bodies)
+                          JsonBodyMiddleware)
 from service.log import DecisionStore
 from service.log.group_commit import GroupCommit
+from service.openapi import build_openapi
 from service.replicas import ReplicaSync
 from service.settings import Settings
 from service.serving import Activator, startup_rulebase
@@ -65,21 +65,6 @@ def _lifespan(app: FastAPI):
             await app.state.activator.close()
             app.state.store.close()
     return lifespan
-
-
-def _openapi(app: FastAPI):
-    """OpenAPI with the context schema in components (the POST body is read raw, so FastAPI cannot see it)."""
-    def build() -> dict:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            context = ProjectContext.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, definition in context.pop("$defs", {}).items():
-                components.setdefault(name, definition)
-            components["ProjectContext"] = context
-            app.openapi_schema = document_error_bodies(schema)
-        return app.openapi_schema
-    return build
 
 
 def _include_pages(app: FastAPI):
@@ -157,7 +142,7 @@ def create_app(settings: Settings | None = None, *, watch_rules: bool = False,
     app.add_middleware(SecurityHeadersMiddleware)
     if tokens.local_mode:
         app.add_middleware(LocalModeMiddleware)
-    app.openapi = _openapi(app)
+    app.openapi = build_openapi(app)   # the contract integrators generate clients from (service/openapi.py)
     return app
 
 

@@ -6,7 +6,8 @@ answer (503 with Retry-After), a refused activation, the service's own
 errors (ServiceError, with their status), HTTP errors (an unknown path, a
 wrong method, 401/403) and request validation. `install_error_handlers`
 registers one handler for all of them on the app: paths the API and the
-probes serve (service.http.wants_json) get {"detail", "errors"?}, any other
+probes serve (service.http.wants_json) get RFC 9457 problem details
+(application/problem+json: type, title, status, detail, errors?), any other
 path the pages' error page, so an unknown page address gets a page too.
 
 Routes catch an error only where they answer something other than the
@@ -21,12 +22,11 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine import CogovError
-from service.http import error_body, field_path, wants_json
+from service.http import field_path, problem_response, wants_json
 from service.serving import ActivationRefused
 from service.workers import WorkerFailure
 
@@ -134,13 +134,14 @@ def _message(error: dict[str, Any]) -> str:
 
 
 def json_error(exc: Exception) -> Response:
-    """The API's answer to `exc`: {"detail"} (and "errors" where the table gives them)."""
+    """The API's answer to `exc`: problem details (and "errors" where the table gives them)."""
     p = problem(exc)
-    if isinstance(exc, ActivationRefused):   # the activation endpoints' RefusalOut: the kind and each error
-        return JSONResponse({"detail": exc.detail, "kind": exc.kind, "errors": exc.errors}, status_code=p.status)
+    if isinstance(exc, ActivationRefused):   # the refusal's kind, and each error located in its file
+        errors = [{"field": e.get("file") or "", "type": "rule_base_error", **e} for e in exc.errors]
+        return problem_response(p.status, exc.detail, errors, p.headers, kind=exc.kind)
     if p.status in (204, 304):
         return Response(status_code=p.status, headers=p.headers)
-    return JSONResponse(error_body(p.detail, p.errors), status_code=p.status, headers=p.headers)
+    return problem_response(p.status, p.detail, p.errors, p.headers)
 
 
 def install_error_handlers(app: FastAPI, page_error: PageError | None = None) -> None:

@@ -1,7 +1,8 @@
 """HTTP plumbing shared by every route: the body size limit, error bodies,
 the local-mode marker and the Host check.
 
-Error bodies have one shape everywhere: {"detail": message} and, for 422,
+Error bodies have one shape everywhere, RFC 9457 problem details served as
+application/problem+json: {"type", "title", "status", "detail"} and, for 422,
 "errors": [{"field": path, "message": ..., "type": ...}] with one entry per
 bad field, so a client can point at each mistake. Which error gets which
 body (or page) is service.errors' table.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import Request
@@ -22,15 +24,50 @@ from service.hosts import host_allowed
 LOCAL_MODE_HEADER = (b"x-cogov-mode", b"local")
 
 
-def error_body(detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": detail}
+PROBLEM_JSON = "application/problem+json"   # RFC 9457: every error answer of the API and the probes
+# RFC 9110's reason phrases where Python's differ (older names)
+_PHRASES = {413: "Content Too Large", 422: "Unprocessable Content"}
+
+
+def status_title(status: int) -> str:
+    """The title of an "about:blank" problem: the status's reason phrase (RFC 9457 section 4.2.1)."""
+    try:
+        return _PHRASES.get(status) or HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_body(detail: str, errors: list[dict[str, Any]] | None = None, *, status: int) -> dict[str, Any]:
+    """A problem details body. Its type is "about:blank": the status says what kind of problem it is, `detail`
+    this occurrence, and `errors` (an extension) each bad field."""
+    body: dict[str, Any] = {"type": "about:blank", "title": status_title(status), "status": status, "detail": detail}
     if errors is not None:
         body["errors"] = errors
     return body
 
 
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+def problem_response(status: int, detail: str, errors: list[dict[str, Any]] | None = None,
+                     headers: dict[str, str] | None = None, **extensions: Any) -> JSONResponse:
+    """The API's error answer: problem details (plus `extensions`, e.g. a refused activation's kind)."""
+    return ProblemResponse({**error_body(detail, errors, status=status), **extensions}, status_code=status,
+                           headers=headers)
+
+
+async def send_problem(send: Send, status: int, detail: str, *extra: tuple[bytes, bytes]) -> None:
+    """Answer a problem from a raw ASGI middleware (before any route), with `extra` headers."""
+    payload = json.dumps(error_body(detail, status=status)).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode()),
+                            *extra]})
+    await send({"type": "http.response.body", "body": payload})
+
+
 def unprocessable(detail: str, errors: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse(error_body(detail, errors), status_code=422)
+    return problem_response(422, detail, errors)
 
 
 def field_path(loc: tuple | list) -> str:
@@ -99,11 +136,7 @@ class BodyLimitMiddleware:
 
     @staticmethod
     async def _reject(send: Send, status: int, detail: str) -> None:
-        payload = json.dumps(error_body(detail)).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": payload})
+        await send_problem(send, status, detail, (b"connection", b"close"))
 
 
 class _ResponseHeadersMiddleware:
@@ -171,7 +204,7 @@ class HostCheckMiddleware:
         if self.page_error is not None and not wants_json(scope["path"]):
             response = self.page_error(Request(scope), MISDIRECTED, detail)
         else:
-            response = JSONResponse(error_body(detail), status_code=MISDIRECTED)
+            response = problem_response(MISDIRECTED, detail)
         await response(scope, receive, send)
 
     @staticmethod
@@ -203,23 +236,32 @@ class SecurityHeadersMiddleware(_ResponseHeadersMiddleware):
         present = {name.lower() for name, _ in headers}
         extra = [h for h in SECURITY_HEADERS if h[0] not in present]
         content_type = dict((k.lower(), v) for k, v in headers).get(b"content-type", b"")
-        if content_type.startswith(b"application/json") and JSON_CSP[0] not in present:
+        if content_type.startswith((b"application/json", PROBLEM_JSON.encode())) and JSON_CSP[0] not in present:
             extra.append(JSON_CSP)
         return headers + extra
 
 
 def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
-    """Make the OpenAPI schema describe the 422 bodies we send (see service.errors), not
-    FastAPI's default HTTPValidationError ({"detail": [...]}) that this service never answers."""
-    components = schema.get("components", {}).get("schemas", {})
-    if "HTTPValidationError" in components and "ErrorOut" in components:
-        components["HTTPValidationError"] = {"$ref": "#/components/schemas/ErrorOut"}
+    """Document, on every operation they apply to, the answers the middlewares above give before any route
+    runs: 421 (the Host check: every operation), and for a request with a body 408 (too slow to arrive),
+    413 (too large) and 415 (not declared as JSON). Each is a problem details body (service/openapi.py)."""
+    body = {"408": "The request's headers or body did not arrive within the time limit; the connection is "
+                   "closed.",
+            "413": "The body is larger than the service's limit (262144 bytes unless configured otherwise).",
+            "415": "The body is not declared as JSON: send `Content-Type: application/json`."}
+    problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
     for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
-            if path.startswith("/api/") and isinstance(operation, dict) and "requestBody" in operation:
-                operation.setdefault("responses", {}).setdefault("415", {
-                    "description": "The body is not declared as JSON (JsonBodyMiddleware)",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}})
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            responses.setdefault(str(MISDIRECTED), {
+                "description": "The `Host` header names a host this service does not answer to (always checked "
+                               "in local mode; with tokens when the operator lists the allowed host names).",
+                "content": problem})
+            if path.startswith("/api/") and "requestBody" in operation:
+                for status, description in body.items():
+                    responses.setdefault(status, {"description": description, "content": problem})
     return schema
 
 
@@ -240,11 +282,7 @@ class JsonBodyMiddleware:
             declared = dict(scope["headers"]).get(b"content-type")
             kind = (declared or b"application/json").split(b";")[0].strip().lower()
             if not (kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))):
-                payload = json.dumps(error_body(f"the body must be JSON (Content-Type: application/json), "
-                                                f"not {kind.decode('latin-1')[:100]}")).encode()
-                await send({"type": "http.response.start", "status": 415,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(payload)).encode())]})
-                await send({"type": "http.response.body", "body": payload})
+                await send_problem(send, 415, f"the body must be JSON (Content-Type: application/json), "
+                                              f"not {kind.decode('latin-1')[:100]}")
                 return
         await self.app(scope, receive, send)

@@ -1,5 +1,10 @@
 """What every API module shares: the role guards, the documented error answers and the context body parser.
 
+Error answers are declared per route with `problem(status, description)`;
+service/openapi.py serves them all as RFC 9457 problem details and adds the
+answers of the middlewares (413, 415, 421, ...) through
+service.http.document_error_bodies.
+
 Errors are answered by service.errors' handlers: a route raises (or lets an
 engine error through) and the app's one handler writes the JSON body.
 """
@@ -17,10 +22,19 @@ from engine import jsontext, validate_context
 from service.auth import AUDITOR, AUTHOR, MANAGER, ROLES
 from service.deps import Identity, require_roles
 from service.http import unprocessable
-from service.schemas import ErrorOut
+from service.schemas import ProblemDetails
 
-ERRORS = {401: {"model": ErrorOut, "description": "Missing or unknown API token"},
-          403: {"model": ErrorOut, "description": "The token's role may not do this"}}
+
+def problem(status: int, description: str) -> dict[int, dict[str, Any]]:
+    """One documented error answer of a route (a problem details body)."""
+    return {status: {"model": ProblemDetails, "description": description}}
+
+
+ERRORS = {**problem(401, "No token, or an unknown or expired one (the answer carries `WWW-Authenticate: Bearer`)."),
+          **problem(403, "The token's role may not do this, or the request comes from a web page of another "
+                         "origin.")}
+UNAVAILABLE = problem(503, "Nothing could answer now (evaluation, or the decision log): retry after the "
+                           "`Retry-After` seconds.")
 Manager = Annotated[Identity, Depends(require_roles(MANAGER))]
 Reader = Annotated[Identity, Depends(require_roles(MANAGER, AUDITOR))]
 Auditor = Annotated[Identity, Depends(require_roles(AUDITOR))]
@@ -28,7 +42,10 @@ RuleReader = Annotated[Identity, Depends(require_roles(AUTHOR, AUDITOR))]
 Author = Annotated[Identity, Depends(require_roles(AUTHOR))]
 Anyone = Annotated[Identity, Depends(require_roles(*ROLES))]
 
-CONTEXT_BODY = {"requestBody": {"required": True, "description": "A project context (see /api/v1/schema/context).",
+CONTEXT_BODY = {"requestBody": {"required": True, "description": "A project context: the project, the decision, "
+                                                                   "the public, the stakeholder groups and the "
+                                                                   "city team's capacity (GET /api/v1/schema/context "
+                                                                   "serves its JSON Schema).",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/"
                                                                             "ProjectContext"}}}}}
 

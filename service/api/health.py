@@ -13,28 +13,35 @@ from service.api.common import ERRORS
 from service.deps import ActivatorDep, StoreDep, TokensDep, identity_from_request, optional_identity, serving_now
 from service.log import DatabaseError
 from service.serving import replica_view
-from service.schemas import IdentityOut
+from service.schemas import HealthOut, IdentityOut, ReadinessOut
 
 router = APIRouter()
 health = APIRouter()
+READY_HELP = ("200 when this service can take requests: its rule base is loaded, the decision log answers and "
+              "evaluation can run; 503 otherwise. Anyone gets `status` (a load balancer has no token); an auditor's "
+              "token (or local mode) also gets `checks`, saying which rule base version this replica serves and "
+              "since when, and why it is not ready.")
 _JSON = TypeAdapter(Any)   # times as the API's models write them (...Z)
 
 
-@router.get("/me", response_model=IdentityOut, responses={401: ERRORS[401]}, summary="Who the token belongs to")
+@router.get("/me", response_model=IdentityOut, responses={401: ERRORS[401]}, summary="Who the token belongs to",
+            operation_id="getCurrentCaller", tags=["service"])
 async def whoami(request: Request) -> Any:
+    """The name and role of the presented token: a way to check a token before using it."""
     identity = identity_from_request(request)
     return {"name": identity.name, "role": identity.role, "roles": sorted(identity.roles),
             "local_mode": identity.is_local}
 
 
-@health.get("/healthz", summary="Liveness")
+@health.get("/healthz", summary="Liveness", response_model=HealthOut, operation_id="getHealth", tags=["service"])
 async def healthz(tokens: TokensDep) -> Any:
     """The process answers. `mode` says whether API tokens are enforced."""
     return {"status": "ok", "mode": "local" if tokens.local_mode else "tokens"}
 
 
-@health.get("/readyz", summary="Readiness", responses={503: {"description": "Not ready; `checks` says why "
-                                                                           "(to auditors)"}})
+@health.get("/readyz", summary="Readiness", response_model=ReadinessOut, operation_id="getReadiness",
+            tags=["service"], description=READY_HELP,
+            responses={503: {"model": ReadinessOut, "description": "Not ready; `checks` says why (to auditors)"}})
 async def readyz(request: Request, store: StoreDep, activator: ActivatorDep) -> Any:
     """Ready when the rule base is loaded, the database answers and an engine worker is alive.
 

@@ -8,25 +8,27 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from service import candidates
-from service.api.common import ERRORS, JsonBodyRoute, RuleReader
+from service.api.common import ERRORS, JsonBodyRoute, RuleReader, problem
 from service.api.replay import against_version
 from service.deps import RuleBaseDep, StoreDep
 from service.http import unprocessable
 from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, ImpactReport, run_impact
 from service.log import DecisionFilter
-from service.schemas import DateOrTime, ErrorOut, RelPath
+from service.schemas import DateOrTime, RelPath
 
 router = APIRouter(route_class=JsonBodyRoute)   # its bodies read strictly
 
 
 class ImpactFilters(BaseModel):
+    """Which stored decisions to evaluate under the candidate: every given criterion must hold."""
+
     model_config = ConfigDict(extra="forbid")
 
-    date_from: DateOrTime | None = None
-    date_to: DateOrTime | None = None
-    approach: str | None = Field(None, max_length=64)
+    date_from: DateOrTime | None = Field(None, description="Decisions made from then on (a date: from 0:00 UTC).")
+    date_to: DateOrTime | None = Field(None, description="Decisions made until then (a date: to its end, UTC).")
+    approach: str | None = Field(None, max_length=64, description="Decisions with this approach's code.")
     rulebase_version: str | None = Field(None, max_length=100, description="Decisions made with this version.")
-    city: str | None = Field(None, max_length=200)
+    city: str | None = Field(None, max_length=200, description="Decisions for this city (case-insensitive).")
     rule: str | None = Field(None, max_length=200, description="Decisions in which this rule fired.")
 
 
@@ -36,9 +38,11 @@ class ImpactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     files: dict[RelPath, str] | None = Field(None, min_length=1, max_length=500,
-                                             description="{'sources.yaml': ..., 'policy/thomas.yaml': ...}")
+                                             description="The candidate's files by path, e.g. {'sources.yaml': ..., "
+                                                         "'policy/thomas.yaml': ...}.")
     rulebase_version: str | None = Field(None, max_length=100, description="A stored version as the candidate.")
-    filters: ImpactFilters = Field(default_factory=ImpactFilters)
+    filters: ImpactFilters = Field(default_factory=ImpactFilters, description="Which stored decisions to "
+                                                                              "evaluate (default: all).")
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
                        description=f"Most decisions examined: the newest this many of those the filters select "
                                    f"(at most {MAX_LIMIT}). When more match, the report says truncated: true, "
@@ -51,7 +55,9 @@ class ImpactIn(BaseModel):
         return self
 
 
-@router.post("/rules/impact", response_model=ImpactReport, responses={**ERRORS, 422: {"model": ErrorOut}},
+@router.post("/rules/impact", response_model=ImpactReport, operation_id="assessRuleImpact", tags=["audit"],
+             responses={**ERRORS, **problem(422, "The body is not valid, or the candidate rule base is not "
+                                                 "(`errors` names each problem as file:line).")},
              summary="What a candidate rule base would change in the stored decisions")
 async def rules_impact(store: StoreDep, current: RuleBaseDep, body: ImpactIn, identity: RuleReader) -> Any:
     """Validates the candidate (422 with every error as file:line), then re-evaluates the stored decisions

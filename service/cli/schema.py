@@ -15,9 +15,9 @@ def schema() -> None:
 
 @schema.command("json")
 def schema_json() -> None:
-    """Print the context's JSON schema."""
-    from engine import ProjectContext
-    click.echo(json.dumps(ProjectContext.model_json_schema(), indent=2))
+    """Print the context's JSON schema (the one GET /api/v1/schema/context serves)."""
+    from engine.context import context_json_schema
+    click.echo(json.dumps(context_json_schema(), indent=2))
 
 
 @schema.command("docs")

@@ -141,3 +141,18 @@ class EvaluationHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class IdempotencyKey(Base):
+    """A caller's Idempotency-Key and what the first request with it gave: the decision it logged (written in
+    the decision's own transaction) or its answer (status, response JSON). Migration 0006;
+    service/api/idempotency.py."""
+    __tablename__ = "idempotency_keys"
+
+    caller_name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)   # sha256 of method, path and body
+    decision_id: Mapped[str | None] = mapped_column(String(36))
+    status: Mapped[int] = mapped_column(Integer, nullable=False)
+    response: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)  # naive UTC

@@ -25,8 +25,8 @@ from service.log.chain import (FORMAT, activation_hash, canonical_json, context_
                                recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
 from service.log.evaluations import EvaluationLog
-from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, LogHead,
-                                RuleBaseActivation, RuleBaseVersion)
+from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, IdempotencyKey,
+                                LogHead, RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
 from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, Selection, StoredRuleBase,
                                  VerifyResult, decode_cursor, encode_cursor, utc_aware)
@@ -37,6 +37,7 @@ HEAD = LogHead.__table__
 RULEBASES = RuleBaseVersion.__table__
 ACTIVATIONS = RuleBaseActivation.__table__
 ACTIVATION_HEAD = ActivationHead.__table__
+IDEMPOTENCY = IdempotencyKey.__table__
 MAX_PAGE = 200
 # PostgreSQL's NOTIFY channel on which each activation's commit is announced, its payload {"seq", "version"}
 # (service.replicas listens on it; SQLite has no NOTIFY, its replicas check the log periodically)
@@ -223,7 +224,7 @@ class DecisionStore:
             try:
                 prepared.append((i, self._prepare(kw["identity"], None, kw["canonical"], kw["index"],
                                                   kw["rulebase_version"], kw["engine_version"], kw["context"],
-                                                  kw["context_raw"])))
+                                                  kw["context_raw"]) | {"idempotency": kw.get("idempotency")}))
             except Exception as exc:     # this item's own fault (e.g. a record() misuse); the others go on
                 results[i] = exc
         failure = self._append_batch(prepared, results)
@@ -345,8 +346,34 @@ class DecisionStore:
         conn.execute(insert(DECISIONS), rows)
         if rule_rows:
             conn.execute(insert(RULES), rule_rows)
+        # a decision asked for with an Idempotency-Key: the key in the decision's own transaction, so a retry finds
+        # the decision (or, when the key is taken meanwhile, this decision is not written: IntegrityError)
+        keyed = [{**item["idempotency"], "decision_id": item["id"], "status": 201, "created_at": values["created_at"]}
+                 for item, values in zip(items, out) if item.get("idempotency")]
+        if keyed:
+            conn.execute(insert(IDEMPOTENCY), keyed)
         conn.execute(update(HEAD).where(HEAD.c.id == HEAD_ID).values(seq=seq, hash=prev))
         return out
+
+    # -- idempotency keys (service/api/idempotency.py) ------------------------------
+    def idempotent(self, caller_name: str, key: str) -> dict[str, Any] | None:
+        """What the first request with this caller's key gave: {fingerprint, decision_id, status, response}."""
+        c = IDEMPOTENCY.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.fingerprint, c.decision_id, c.status, c.response)
+                               .where(c.caller_name == caller_name, c.key == key)).first()
+        return None if row is None else dict(row._mapping)
+
+    def remember_answer(self, caller_name: str, key: str, fingerprint: str, status: int, response: str) -> bool:
+        """Keep the answer to the first request with this caller's key; False when the key was taken meanwhile."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(IDEMPOTENCY).values(caller_name=caller_name, key=key, fingerprint=fingerprint,
+                                                        status=status, response=response,
+                                                        created_at=utc_naive(datetime.now(timezone.utc))))
+        except IntegrityError:
+            return False
+        return True
 
     # -- reading -----------------------------------------------------------------
     @staticmethod

@@ -393,7 +393,8 @@ def test_the_service_on_postgresql(tmp_path, pg_url):
         full = c.get(f"/api/v1/decisions/{made[0]['decision_id']}", headers=auth("alice")).json()
         assert full["context"] == pilot("athens") and full["recommendation"]["approach"] == made[0]["approach"]
         assert c.get("/api/v1/audit/verify", headers=auth("carol")).json() == {
-            "ok": True, "count": 2, "first_bad_id": None, "first_bad_seq": None, "reason": None}
+            "ok": True, "count": 2, "first_bad_id": None, "first_bad_seq": None, "reason": None,
+            "activations": 1, "first_bad_activation": None}
         assert c.get("/readyz", headers=auth("carol")).json()["checks"]["database"] == {"ok": True}
 
 

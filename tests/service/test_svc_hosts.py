@@ -40,7 +40,7 @@ def _is_refusal(r, json_body: bool, host: str = EVIL) -> bool:
     if r.status_code != 421:
         return False
     if json_body:
-        return r.headers["content-type"].startswith("application/json") and \
+        return r.headers["content-type"].startswith("application/problem+json") and \
             f"Host header '{host}' is not allowed" in r.json()["detail"] and "COGOV_ALLOWED_HOSTS" in r.json()["detail"]
     return r.headers["content-type"].startswith("text/html") and "Wrong address" in r.text and \
         f"Host header &#39;{host}&#39; is not allowed" in r.text

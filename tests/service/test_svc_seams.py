@@ -65,8 +65,9 @@ def raising(tmp_path_factory) -> Iterator[TestClient]:
 def test_an_error_raised_in_an_api_route_is_the_mapped_json(raising, kind):
     _, status, body, _ = RAISED[kind]
     r = raising.get(f"/api/v1/raise/{kind}")
-    assert r.status_code == status and r.headers["content-type"] == "application/json"
-    assert r.json() == body
+    assert r.status_code == status and r.headers["content-type"] == "application/problem+json"
+    assert r.json() == {"type": "about:blank", "title": r.reason_phrase if status != 422 else "Unprocessable Content",
+                        "status": status, **body}   # RFC 9457 problem details
     assert (r.headers.get("retry-after") == "1") == (kind == "worker")
 
 
@@ -86,9 +87,10 @@ def test_an_unknown_page_path_gets_the_error_page_and_an_unknown_api_path_json(r
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "<h1>Not found</h1>" in page.text and "There is no page at this address." in page.text
     api = raising.get("/api/v1/no-such-thing")
-    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+    assert api.status_code == 404 and api.json()["detail"] == "Not Found" and api.json()["status"] == 404
     probe = raising.post("/healthz")
-    assert probe.status_code == 405 and probe.json() == {"detail": "Method Not Allowed"}
+    assert probe.status_code == 405 and probe.json()["detail"] == "Method Not Allowed"
+    assert probe.headers["content-type"] == "application/problem+json"
 
 
 def test_a_page_given_a_bad_query_value_gets_the_error_page(raising):
