@@ -196,8 +196,11 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
               "how": "How it was traced: named (an edited rule concludes it), fired_differently, catalogue or "
                      "indirect.",
               "rules": "The edited rules behind it.", "catalogue": "The edited catalogue entries behind it."},
-    "ImpactReport": _IMPACT,
-    "ImpactWithEvidence": _IMPACT,
+    "ImpactReport": {"": "What a candidate rule base would change in the stored decisions, and which rule edits "
+                         "cause each change.", **_IMPACT},
+    "ImpactWithEvidence": {"": "What a candidate rule base would change in the stored decisions, which rule edits "
+                               "cause each change, and how the advice behind the changes fared where decisions "
+                               "were evaluated.", **_IMPACT},
     "Transition": {"": "One approach transition across decisions.", "old": "The approach before.",
                    "new": "The approach under the candidate."},
     "ItemChange": {"": "One item change across decisions.", "item": "The item.",
