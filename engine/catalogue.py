@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from .context import IAP2Level, PublicSize
+from .context import IAP2Level, Level, PublicSize
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 SourceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,80}$")]
@@ -48,12 +48,27 @@ class _Entry(BaseModel):
     sources: list[SourceKey] = Field(default_factory=list)
 
 
+class Demands(BaseModel):
+    """What running a technique demands of the team (low < medium < high); plans are sized against it."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+    cost: Level = Field(description="Money: venues, staff hours, materials, external providers.")
+    facilitation: Level = Field(description="Facilitation skill needed to run it well.")
+    time: Level = Field(description="Calendar time and sustained effort, from one event to a standing body.")
+
+
+DEMANDS = tuple(Demands.model_fields)
+
+
 class Technique(_Entry):
     iap2_levels: list[IAP2Level] = Field(min_length=1)
     group_size: list[PublicSize] = Field(min_length=1)
     channel: Literal["online", "offline", "assisted"]
     skills: list[Code] = Field(default_factory=list)
     sources: list[SourceKey] = Field(min_length=1)
+    demands: Demands | None = Field(None, description="What it demands of the team; a technique without it "
+                                    "counts as demanding everything (high) where a plan bounds demands.")
 
 
 class Role(_Entry):
@@ -84,7 +99,6 @@ class Warning(_Entry):
     message: Prose
     action: Prose | None = Field(None, description="What the manager does about it, as one imperative sentence "
                                  "(the plan's step for this warning); without it the plan repeats the message.")
-
 
 
 class Source(BaseModel):

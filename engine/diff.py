@@ -7,7 +7,8 @@ replay, impact of a rule change) and names what a why-not question asks about:
     participant:<stakeholder>     value: "<role>@<iap2 level>", "excluded" or "none"
     recruitment:<stakeholder>     value: how the group's people are selected (participating groups)
     mode:<stakeholder>            value: how they take part (participating groups)
-    technique:<code>              recommended technique
+    technique:<code>              recommended technique; value: its tier, "core" or "extra" (the plan sized
+                                  to the team's capacity; "yes" in recommendations made before tiers)
     avoided_technique:<code>      technique advised against
     arrangement:<code>            governance arrangement
     skill:<code>                  value: "needed" or "lacking"
@@ -93,7 +94,9 @@ def items(rec: Mapping[str, Any]) -> dict[str, ItemValue]:
             choice = p.get(kind)
             if choice:
                 out[f"{kind}:{p['stakeholder']}"] = ItemValue(value=choice["code"], rules=_rules(choice["because"]))
-    for section, kind in (("techniques", "technique"), ("avoided_techniques", "avoided_technique"),
+    for t in rec.get("techniques") or ():
+        out[f"technique:{t['code']}"] = ItemValue(value=t.get("tier", "yes"), rules=_rules(t.get("because")))
+    for section, kind in (("avoided_techniques", "avoided_technique"),
                           ("governance", "arrangement"), ("warnings", "warning")):
         for it in rec.get(section) or ():
             out[f"{kind}:{it['code']}"] = ItemValue(value="yes", rules=_rules(it.get("because")))

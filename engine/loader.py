@@ -528,6 +528,12 @@ def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalog
     if then.participant and "roles" not in broken and then.participant.role not in catalogue.roles:
         err(("then", "participant", "role"), f"unknown role {then.participant.role!r}"
             f"{did_you_mean(then.participant.role, catalogue.roles) or ' (not in catalogue/roles.yaml)'}")
+    if then.plan is not None:
+        if scope != "project":
+            err(("then", "plan"), "plan bounds the whole plan: a rule with 'for_each: stakeholder' cannot say it")
+        if not then.plan.bounds():
+            err(("then", "plan"), "plan needs at least one bound: core_at_most, cost_at_most, facilitation_at_most "
+                "or time_at_most")
     for key, kind, noun in (("recruitment", "recruitment", "recruitment"), ("mode", "modes", "mode")):
         code = getattr(then, key)
         if code is None:

@@ -94,6 +94,27 @@ class TechniqueOut(Item):
     group_size: list[str]
     channel: str
     skills: list[str]
+    demands: dict[str, str] | None = Field(None, description="What it demands of the team (cost, facilitation, "
+                                           "time: low, medium or high), from the catalogue; null when not stated.")
+    tier: str = Field("core", description="core: do these; extra: if capacity allows (see `plan`).")
+    tier_reason: str = Field("", description="Why the technique is in its tier, in words.")
+
+
+class PlanBound(OutputModel):
+    """One bound the team's capacity puts on the plan, and the rules that set it."""
+
+    bound: str = Field(description="core_at_most, cost_at_most, facilitation_at_most or time_at_most.")
+    value: int | str
+    because: list[Because] = Field(description="The rules that set this bound (the tightest, where several did).")
+
+
+class PlanOut(OutputModel):
+    """How the techniques were sized to the team's capacity: the bounds, and which techniques are core."""
+
+    bounds: list[PlanBound] = Field(description="Empty when no rule bounds the plan: every technique is core.")
+    core: list[str] = Field(description="Codes of the core techniques (do these), most important first.")
+    extra: list[str] = Field(description="Codes of the extra techniques (if capacity allows).")
+    summary: str
 
 
 class AvoidedTechnique(Item):
@@ -138,6 +159,7 @@ class Recommendation(OutputModel):
     participants: list[Participant]
     techniques: list[TechniqueOut]
     avoided_techniques: list[AvoidedTechnique]
+    plan: PlanOut = Field(description="The plan sized to the team's capacity: every technique is core or extra.")
     governance: list[Item]
     skills: list[SkillOut]
     warnings: list[WarningOut]

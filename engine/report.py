@@ -61,16 +61,33 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
                 w(f"      {what}: {choice['label']} ({choice['code']}){_via(choice)}")
                 for o in choice["overridden"]:
                     w(f"        overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
-    for heading, key in (("TECHNIQUES", "techniques"), ("GOVERNANCE ARRANGEMENTS", "governance")):
-        w("")
-        w(heading)
-        for t in rec[key]:
-            extra = f" [{t['channel']}]" if "channel" in t else ""
-            w(f"  {t['label']} ({t['code']}){extra}: because {_refs(t['because'])}")
+    w("")
+    w("TECHNIQUES")
+    plan = rec.get("plan")
+    if plan:
+        w(f"  {plan['summary']}")
+        for b in plan["bounds"]:
+            w(f"    {b['bound'].replace('_', ' ')} {b['value']}: because {_refs(b['because'])}")
+    for tier, title in (("core", "core (do these), most important first"), ("extra", "extra (if capacity allows)")):
+        chosen = [t for t in rec["techniques"] if t.get("tier", "core") == tier]
+        if plan:
+            order = {code: i for i, code in enumerate(plan[tier])}
+            chosen.sort(key=lambda t: order.get(t["code"], len(order)))
+        if chosen and plan:
+            w(f"  {title}:")
+        pad = "    " if plan else "  "
+        for t in chosen:
+            w(f"{pad}{t['label']} ({t['code']}) [{t['channel']}]: because {_refs(t['because'])}")
+            if tier == "extra":
+                w(f"{pad}    {t['tier_reason']}")
     if rec["avoided_techniques"]:
         w("  ruled out:")
         for t in rec["avoided_techniques"]:
             w(f"    {t['label']} ({t['code']}): because {_refs(t['because'])}")
+    w("")
+    w("GOVERNANCE ARRANGEMENTS")
+    for t in rec["governance"]:
+        w(f"  {t['label']} ({t['code']}): because {_refs(t['because'])}")
     w("")
     w("SKILLS NEEDED")
     for s in rec["skills"]:

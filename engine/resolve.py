@@ -20,7 +20,9 @@ from .rulebase import RuleBase, rulebase_cache
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
           "recruitment and mode: highest priority, then rule order (mode otherwise from the role, then the level); "
-          "avoided techniques beat recommended ones")
+          "avoided techniques beat recommended ones; "
+          "plan: the tightest bound of each kind holds, techniques past a demand bound are extra, the core is "
+          "filled by priority, then lighter demands, then catalogue order")
 
 
 def _b(f: Firing) -> dict:
@@ -135,6 +137,75 @@ def _participants(wm: WorkingMemory) -> tuple[list[dict], list[str]]:
     return out, gaps
 
 
+_LEVELS = ("low", "medium", "high")
+_BOUNDS = ("core_at_most", "cost_at_most", "facilitation_at_most", "time_at_most")
+_DEMAND_OF = {"cost_at_most": "cost", "facilitation_at_most": "facilitation", "time_at_most": "time"}
+
+
+def _plan_bounds(wm: WorkingMemory) -> dict[str, tuple[int | str, list[Firing]]]:
+    """The tightest value of each bound the fired `plan` conclusions set, with the firings that set it."""
+    found: dict[str, tuple[int, int | str, list[Firing]]] = {}
+    for f in wm.firings:
+        plan = f.rule.then.plan
+        if plan is None:
+            continue
+        for name, value in plan.bounds().items():
+            rank = value if name == "core_at_most" else _LEVELS.index(value)
+            held = found.get(name)
+            if held is None or rank < held[0]:
+                found[name] = (rank, value, [f])
+            elif rank == held[0]:
+                held[2].append(f)
+    return {name: (found[name][1], found[name][2]) for name in _BOUNDS if name in found}
+
+
+def _plan(wm: WorkingMemory, recommended: dict[str, list[Firing]], codes: list[str]) -> tuple[dict, dict]:
+    """Core and extra techniques (the plan's policy, docs/AUTHORING.md): a technique whose demands exceed a
+    bound is extra; the others, most important first (the highest priority among the rules recommending
+    it, then the lightest demands, then catalogue order), are core up to core_at_most; the rest are extra."""
+    cat = wm.rb.catalogue
+    bounds = _plan_bounds(wm)
+    order = cat.order("techniques")
+
+    def demand(code: str, what: str) -> str:
+        d = cat.techniques[code].demands
+        return getattr(d, what) if d is not None else "high"
+
+    def rules(fs: list[Firing]) -> str:    # in rule-base order: the same whichever engine fired them first
+        return ", ".join(dict.fromkeys(f.rule.id for f in sorted(fs, key=lambda f: (f.rule.order, f.seq))))
+
+    tiers: dict[str, tuple[str, str]] = {}
+    fitting: list[str] = []
+    for code in codes:
+        over = [f"it demands {demand(code, what)} {what} and the plan allows at most {value} ({rules(fs)})"
+                for name, (value, fs) in bounds.items() if (what := _DEMAND_OF.get(name))
+                and _LEVELS.index(demand(code, what)) > _LEVELS.index(value)]
+        if over:
+            tiers[code] = ("extra", "extra: " + "; ".join(over))
+        else:
+            fitting.append(code)
+    fitting.sort(key=lambda c: (-max(f.rule.priority for f in recommended[c]),
+                                sum(_LEVELS.index(demand(c, d)) for d in ("cost", "facilitation", "time")),
+                                order.get(c, 1 << 30)))
+    limit = bounds.get("core_at_most")
+    core = fitting if limit is None else fitting[:limit[0]]
+    for code in core:
+        top = max(f.rule.priority for f in recommended[code])
+        why = f"priority {top}: {rules([f for f in recommended[code] if f.rule.priority == top])}"
+        tiers[code] = ("core", f"core: within the plan's bounds ({why})" if bounds else
+                       f"core: no rule bounds the plan ({why})")
+    for code in fitting[len(core):]:
+        tiers[code] = ("extra", f"extra: the core holds at most {limit[0]} techniques ({rules(limit[1])}) and "
+                                "more important or lighter ones come first")
+    extra = [c for c in codes if tiers[c][0] == "extra"]
+    shown = "; ".join(f"{name.replace('_', ' ')} {value}" for name, (value, _) in bounds.items())
+    summary = (f"Sized to the team's capacity ({shown}): {len(core)} core, {len(extra)} extra." if bounds else
+               f"No rule bounds the plan: all {len(core)} techniques are core.")
+    plan = dict(bounds=[dict(bound=name, value=value, because=_bs(fs)) for name, (value, fs) in bounds.items()],
+                core=list(core), extra=extra, summary=summary)
+    return plan, tiers
+
+
 _COLLECTED = ("techniques", "avoid_techniques", "arrangements", "skills", "skill_gaps", "warnings")
 
 
@@ -210,19 +281,23 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     collected = _collect_all(wm)
     recommended, avoided = collected["techniques"], collected["avoid_techniques"]
     torder = cat.order("techniques")
+    codes = [c for c in _ordered(recommended, torder) if c not in avoided]
+    plan, tiers = _plan(wm, recommended, codes)
     techniques = []
-    for code in _ordered(recommended, torder):
-        if code in avoided:
-            continue
+    for code in codes:
         t = cat.techniques[code]
         techniques.append(dict(code=code, label=t.label, because=_bs(recommended[code]),
-                                       iap2_levels=list(t.iap2_levels), group_size=list(t.group_size),
-                                       channel=t.channel, skills=list(t.skills)))
+                               iap2_levels=list(t.iap2_levels), group_size=list(t.group_size),
+                               channel=t.channel, skills=list(t.skills),
+                               demands=t.demands.model_dump() if t.demands is not None else None,
+                               tier=tiers[code][0], tier_reason=tiers[code][1]))
     avoided_out = [dict(code=c, label=cat.techniques[c].label, because=_bs(avoided[c]),
                                     overrides=_bs(recommended.get(c, [])))
                    for c in _ordered(avoided, torder)]
     if not techniques:
         gaps.append("no technique is recommended for this context")
+    elif not plan["core"]:
+        gaps.append("no recommended technique fits the team's capacity: the plan has no core")
 
     arr = collected["arrangements"]
     governance = [dict(code=c, label=cat.arrangements[c].label, because=_bs(arr[c]))
@@ -244,5 +319,5 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
     cited = sorted({s for f in wm.firings for s in f.rule.sources})
     explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
     return dict(approach=approach, participants=participants, techniques=techniques,
-                avoided_techniques=avoided_out, governance=governance, skills=skills, warnings=warnings, gaps=gaps,
+                avoided_techniques=avoided_out, plan=plan, governance=governance, skills=skills, warnings=warnings, gaps=gaps,
                 explanation=explanation, rulebase=rb.summary(), engine={"version": engine_version})

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from .catalogue import Code, Label, Prose, SourceKey
-from .context import IAP2Level
+from .context import IAP2Level, Level
 
 RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$", max_length=120)]
 FactName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
@@ -27,6 +27,21 @@ class ParticipantSpec(BaseModel):
     level: IAP2Level
 
 
+class PlanSpec(BaseModel):
+    """Bounds on the plan of techniques, from the team's capacity: how many core techniques at most and how
+    demanding each may be. Where rules bound the same thing, the tightest bound holds."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, frozen=True)
+
+    core_at_most: int | None = Field(None, ge=1, le=100)
+    cost_at_most: Level | None = None
+    facilitation_at_most: Level | None = None
+    time_at_most: Level | None = None
+
+    def bounds(self) -> dict[str, int | str]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class Then(BaseModel):
     """What a rule concludes. Lists accept a single code too."""
 
@@ -39,6 +54,7 @@ class Then(BaseModel):
     exclude: Prose | None = None
     recruitment: Code | None = None
     mode: Code | None = None
+    plan: PlanSpec | None = None
     techniques: list[Code] = Field(default_factory=list)
     avoid_techniques: list[Code] = Field(default_factory=list)
     arrangements: list[Code] = Field(default_factory=list)

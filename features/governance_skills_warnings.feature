@@ -194,7 +194,11 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And warning low_budget is given because of rule warnings.low_budget
     And warning limited_impact_city_wide is given because of rule warnings.city_wide_impact
     And warning costly_participation is given because of rule warnings.costly_large_dispersed
-    And the governance arrangements include random_selection because of rule governance.random_selection
+    And the governance arrangements do not include random_selection
+    And warning unrepresentative_deliberation is given because of rule capacity.mini_public_out_of_reach
+    And the plan allows at most medium time because of rule capacity.urgent
+    And the plan allows at most medium cost because of rule capacity.low_budget
+    And technique deliberative_poll is extra
 
   Scenario: Low trust in the authority calls for an independent facilitator
     Given the decision answers:

@@ -45,19 +45,27 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And every line of the recommendation is explained
     And there are no gaps
 
-  Scenario: Athens, Smart Square: a low-trust civic arena shares the decision with a representative public
+  Scenario: Athens, Smart Square: a low-trust civic arena shares the decision, on a plan sized to a low-capacity team
     Given the Athens pilot context
     When the context is evaluated
     Then the approach is public_decision because of rules thomas.r7_acceptance_priority and thomas.choice_time_efficient
     And unitary_consultation is eliminated only because of rule thomas.r7_acceptance_priority
-    And stakeholder "citizens" takes part as citizen_evaluator at level collaborate because of rule stakeholders.renn_citizen_evaluators_collaborate
+    And stakeholder "citizens" takes part as decision_partner at level collaborate because of rule stakeholders.approach_public_decision
+    And stakeholder "citizens" is selected by open_self_selection because of rule recruitment.open
     And stakeholder "civic_groups" takes part as decision_partner at level collaborate because of rule stakeholders.approach_public_decision
     And stakeholder "vulnerable_residents" takes part as decision_partner at level collaborate because of rule stakeholders.approach_public_decision
+    And stakeholder "vulnerable_residents" is selected by targeted_recruitment because of rule recruitment.targeted_hard_to_reach
     And stakeholder "municipality" takes part as responsible_authority at level collaborate because of rule stakeholders.responsible_authority
-    And technique citizen_jury is recommended because of rule techniques.size_large_deliberation
+    And the plan allows at most 3 core techniques because of rule capacity.low_resources_first_time
+    And the core techniques are fact_sheet, intermediary_associations and citizen_advisory_committee
     And technique intermediary_associations is recommended because of rule stakeholders.needs_intermediary
+    And technique citizen_jury is extra
+    And technique participatory_budgeting is extra
     And the governance arrangements include independent_facilitator because of rule governance.facilitator_low_trust
-    And the governance arrangements include random_selection because of rule governance.random_selection
+    And the governance arrangements include facilitation_support because of rule capacity.low_facilitation
+    And the governance arrangements include capacity_partner because of rule capacity.low_resources_first_time
+    And the governance arrangements do not include random_selection
+    And warning unrepresentative_deliberation is given because of rule capacity.mini_public_out_of_reach
     And warning low_trust is given because of rule warnings.low_trust
     And skill facilitation is lacking because of rule skills.gap_facilitation
     And every line of the recommendation is explained

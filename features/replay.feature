@@ -19,10 +19,13 @@ Feature: Replaying a stored decision
     Given a rule edit adding technique open_house to rule techniques.thomas_unitary
     When the auditor replays every pilot's decision under the edited rules
     Then only these pilots' decisions differ under the edited rules:
-      | pilot  | change                 | because of rule           |
-      | Bremen | + technique:open_house | techniques.thomas_unitary |
-      | Genoa  | + technique:open_house | techniques.thomas_unitary |
-      | Milan  | + technique:open_house | techniques.thomas_unitary |
+      | pilot  | change                               | because of rule           |
+      | Bremen | + technique:open_house = core        | techniques.thomas_unitary |
+      | Bremen | ~ technique:website: core -> extra   | techniques.thomas_unitary |
+      | Genoa  | + technique:open_house = core        | techniques.thomas_unitary |
+      | Genoa  | ~ technique:website: core -> extra   | techniques.thomas_unitary |
+      | Milan  | + technique:open_house = core        | techniques.thomas_unitary |
+      | Milan  | ~ technique:living_lab: core -> extra | techniques.thomas_unitary |
 
   Scenario: A change through a derived fact is traced to the rule that derived it
     Given a rule edit replacing "stakeholder.interest == high" by "stakeholder.interest >= medium" in rule stakeholders.grid_key_player

@@ -140,7 +140,9 @@ def _outcome(engine: Engine, ctx: dict) -> dict[str, Any]:
                              sorted((o["rule"], o["value"], rules(o["by"]), o["reason"]) for o in c["overridden"]))
                             if c else None for c in (p["recruitment"], p["mode"])])
                          for p in rec["participants"]],
-        "techniques": [(t["code"], rules(t["because"])) for t in rec["techniques"]],
+        "techniques": [(t["code"], rules(t["because"]), t["tier"], t["tier_reason"]) for t in rec["techniques"]],
+        "plan": ([(b["bound"], b["value"], rules(b["because"])) for b in rec["plan"]["bounds"]], rec["plan"]["core"],
+                 rec["plan"]["extra"], rec["plan"]["summary"]),
         "avoided": [(t["code"], rules(t["because"]), rules(t["overrides"])) for t in rec["avoided_techniques"]],
         "governance": [(g["code"], rules(g["because"])) for g in rec["governance"]],
         "skills": [(s["code"], s["lacking"], rules(s["because"]), rules(s["lacking_because"])) for s in rec["skills"]],

@@ -125,8 +125,12 @@ def test_a_change_is_attributed_to_the_edited_rule_named_behind_it(shipped, tmp_
         assert (not d.same) == (unitary and not had)
         for change, cause in zip(d.changes, attribute_all(d.changes, edits, old, new)):
             seen += 1
-            assert change.item == "technique:open_house" and change.kind == "added"
-            assert cause.how == "named" and cause.rules == ["techniques.thomas_unitary"]
+            # open_house is added; a core already full may push another technique to extra (the plan's tiers)
+            if (change.item, change.kind) == ("technique:open_house", "added"):
+                assert cause.how == "named" and cause.rules == ["techniques.thomas_unitary"]
+            else:   # a core already full pushes another technique to extra: the edited rule fired differently
+                assert (change.kind, change.old, change.new) == ("changed", "core", "extra")
+                assert cause.how == "fired_differently" and cause.rules == ["techniques.thomas_unitary"]
     assert seen, "no pilot is a unitary consultation with a larger public any more: pick another edit"
 
 

@@ -280,3 +280,58 @@ def _(world: World):
             problems.append(f"firing #{f['seq']} {f['rule']} cites no source")
     if problems:
         raise AssertionError("unexplained lines:\n" + "\n".join(f"    {p}" for p in problems))
+
+
+# ---------------------------------------------------------------- the plan sized to capacity
+
+def _technique(world: World, code: str) -> dict:
+    item = _find(world.rec()["techniques"], code)
+    if item is None:
+        raise AssertionError(f"expected technique {code}; the recommendation has:\n{_listing(world.rec()['techniques'])}")
+    return item
+
+
+def _tiers(world: World) -> str:
+    return "\n".join(f"    {t['code']}: {t['tier']} ({t['tier_reason']})" for t in world.rec()["techniques"]) or \
+        "    (none)"
+
+
+@then(parsers.re(r"technique (?P<code>\w+) is (?P<tier>core|extra)"))
+def _(world: World, code: str, tier: str):
+    item = _technique(world, code)
+    if item["tier"] != tier:
+        raise AssertionError(f"expected technique {code} to be {tier}; the techniques' tiers are:\n{_tiers(world)}")
+
+
+@then(parsers.re(r"the core techniques are (?P<codes>.+)"))
+def _(world: World, codes: str):
+    want = sorted(split_list(codes))
+    have = sorted(world.rec()["plan"]["core"])
+    if want != have:
+        raise AssertionError(f"expected the core techniques {', '.join(want)}; the tiers are:\n{_tiers(world)}")
+
+
+@then("every recommended technique is core")
+def _(world: World):
+    extra = world.rec()["plan"]["extra"]
+    if extra:
+        raise AssertionError(f"expected no extra technique; the tiers are:\n{_tiers(world)}")
+
+
+@then(parsers.re(r"the plan allows at most (?P<value>\w+) (?P<what>core techniques|cost|facilitation|time)" + REASON))
+def _(world: World, value: str, what: str, reason: str | None):
+    bound = "core_at_most" if what == "core techniques" else f"{what}_at_most"
+    found = next((b for b in world.rec()["plan"]["bounds"] if b["bound"] == bound), None)
+    shown = "; ".join(f"{b['bound']} {b['value']}" for b in world.rec()["plan"]["bounds"]) or "no bounds"
+    if found is None or str(found["value"]) != value:
+        raise AssertionError(f"expected the plan to allow at most {value} {what}; the plan has {shown}")
+    check_reasons(f"the bound {bound}", parse_reasons(reason), found["because"])
+
+
+@then(parsers.re(r"the plan does not bound (?P<what>core techniques|cost|facilitation|time)"))
+def _(world: World, what: str):
+    bound = "core_at_most" if what == "core techniques" else f"{what}_at_most"
+    found = next((b for b in world.rec()["plan"]["bounds"] if b["bound"] == bound), None)
+    if found is not None:
+        raise AssertionError(f"expected no bound on {what}, but the plan allows at most {found['value']} because of "
+                             f"{', '.join(rule_ids(found['because']))}")

@@ -48,10 +48,32 @@ def expected_changes(stored: dict[str, Any]) -> set[tuple[str, str, str]]:
     out = set()
     if CHANGED_RULE in fired and "open_house" not in techniques:
         out.add(("technique:open_house", "added", CHANGED_RULE))
+        out |= {(item, "changed", CHANGED_RULE) for item in displaced(stored)}
     for code, rules in techniques.items():
         if rules == {REMOVED_RULE}:
             out.add((f"technique:{code}", "removed", REMOVED_RULE))
     return out
+
+
+def displaced(stored: dict[str, Any]) -> set[str]:
+    """The technique the added open house pushes from a full core to extra (the plan's order, engine/resolve.py:
+    the highest priority among its rules, then the lightest demands, then catalogue order), as item keys."""
+    plan = stored.get("plan") or {}
+    limit = next((b["value"] for b in plan.get("bounds", ()) if b["bound"] == "core_at_most"), None)
+    core = [t for t in stored["techniques"] if t.get("tier") == "core"]
+    if limit is None or len(core) < limit:
+        return set()
+    rb = load_rulebase(RULES)
+    order = list(rb.catalogue.techniques)
+
+    def rank(code: str, priority: int) -> tuple:
+        d = rb.catalogue.techniques[code].demands
+        return (-priority, sum(("low", "medium", "high").index(getattr(d, k)) for k in ("cost", "facilitation",
+                                                                                      "time")), order.index(code))
+    last = max(core, key=lambda t: rank(t["code"], max(rb.by_id[b["rule"]].priority for b in t["because"])))
+    opened = rank("open_house", rb.by_id[CHANGED_RULE].priority)
+    return {f"technique:{last['code']}"} if opened < rank(last["code"], max(
+        rb.by_id[b["rule"]].priority for b in last["because"])) else set()
 
 
 def pilot_contexts() -> dict[str, dict[str, Any]]:
