@@ -104,6 +104,7 @@ _REPLAY = {"decision_id": "The decision replayed.", "seq": "Its position in the 
 DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Recommendation": _RECOMMENDATION,
     "RecommendationOut": {k: v for k, v in _RECOMMENDATION.items() if k},
+    "LoggedRecommendation": {k: v for k, v in _RECOMMENDATION.items() if k},
     "Because": {"": "A rule firing behind an item.", "rule": "The rule's id."},
     "Overridden": {"": "A conclusion that lost under the conflict policy, and what beat it.",
                    "rule": "The rule that concluded it.", "firing": "Its firing number in explanation.firings.",
@@ -141,6 +142,9 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
                  "lacking": "True when the context says the team lacks it.",
                  "lacking_because": "The rule firings that found it lacking."},
     "WarningOut": {"": "A risk to watch and why.", **_ITEM, "message": "The warning, in words."},
+    "PlanBound": {"value": "The bound: a number of techniques for core_at_most, else a level (low, medium, "
+                           "high)."},
+    "PlanOut": {"summary": "The plan in words."},
     "FiringOut": {"": "One rule firing: what the rule matched and concluded.",
                   "seq": "Its firing number (its place in the order rules fired).", "rule": "The rule's id.",
                   "title": "What the rule says, in one line.", "file": "The rule file.", "line": "Its line.",

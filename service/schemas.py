@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema,
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StringConstraints, WithJsonSchema, create_model,
                       model_validator)
 
 from engine import ProjectContext, Recommendation
@@ -82,6 +82,23 @@ class RecommendationOut(Recommendation):
     created_at: datetime = Field(description="When the decision was logged (UTC).")
 
 
+def _as_logged(model: type[BaseModel]) -> type[BaseModel]:
+    """`model` as the decision log keeps it: each decision holds the recommendation the engine version that made
+    it wrote (`engine.version`), so a field a later version added is absent from older decisions. The same
+    fields, none required (no default is claimed either). Only the documentation uses it: a decision is answered
+    as stored."""
+    def no_default(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+    fields: dict[str, Any] = {name: (f.annotation, Field(None, description=f.description, json_schema_extra=no_default))
+                              for name, f in model.model_fields.items()}
+    return create_model(f"Logged{model.__name__}", __doc__=f"A {model.__name__.lower()} as the decision log keeps "
+                        "it: as the engine version that made the decision wrote it, so fields added by later "
+                        "versions are absent from older decisions.", **fields)
+
+
+LoggedRecommendation = _as_logged(Recommendation)
+
+
 class Caller(BaseModel):
     """Who made a request: the token's name and role."""
 
@@ -112,7 +129,9 @@ class DecisionOut(DecisionSummary):
     context: ProjectContext = Field(description="The submitted context, parsed, as received: values are not "
                                                 "trimmed and defaults are not filled in.")
     context_raw: str = Field(description="The submitted context exactly as received (the bytes, as UTF-8 text).")
-    recommendation: Recommendation = Field(description="The explained recommendation that was answered.")
+    recommendation: LoggedRecommendation = Field(  # type: ignore[valid-type]
+        description="The explained recommendation that was answered, as the engine version that made it wrote "
+                    "it.")
     fired_rules: dict[str, int] = Field(description="Rule id -> how many times it fired in this decision.")
     rulebase_digest: str = Field(description="sha256 of the rule base files stored for rulebase_version.")
     prev_hash: str = Field(description="The hash of the record before it in the chain (64 zeros for the first).")
