@@ -1,6 +1,6 @@
 """An integrator's generated client (issue 19, item 7): openapi-python-client generates a Python client from the
 service's /openapi.json into a temporary directory; with it, a manager posts the six pilots and reads each
-decision back as typed models (the context as ProjectContext, the recommendation as Recommendation), and every
+decision back as typed models (the context as ProjectContext, the recommendation as logged), and every
 operation that documents a 422 answers one that the client parses as ProblemDetails.
 """
 from __future__ import annotations
