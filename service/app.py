@@ -15,14 +15,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.engine import make_url
 
 from engine import ENGINE_VERSION, load_rulebase
 from service import api
 from service.auth import TokenRegistry
 from service.errors import install_error_handlers
-from service.http import (BodyLimitMiddleware, HostCheckMiddleware, LocalModeMiddleware, SecurityHeadersMiddleware,
-                          JsonBodyMiddleware)
+from service.http import (AllowHeaderMiddleware, BodyLimitMiddleware, HostCheckMiddleware, LocalModeMiddleware,
+                          OriginMiddleware, SecurityHeadersMiddleware, JsonBodyMiddleware, cors_options)
 from service.log import DecisionStore
 from service.log.group_commit import GroupCommit
 from service.openapi import build_openapi
@@ -127,12 +128,20 @@ def create_app(settings: Settings | None = None, *, watch_rules: bool = False,
     app.state.replicas = ReplicaSync(app.state.activator, store, settings)
     if watch_rules:
         app.state.activator.watch(settings.rules_dir)
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(AllowHeaderMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes, timeout=settings.request_timeout)
     app.add_middleware(JsonBodyMiddleware)
     app.include_router(api.health)
     app.include_router(api.router)
     error_page, misdirected_page = _include_pages(app)
     install_error_handlers(app, error_page)   # every error a route lets go: JSON for the API, a page elsewhere
+    # A web page of another origin may not send anything but GET, HEAD and OPTIONS, in either mode; CORS
+    # answers the allowed origins only (service.http.OriginMiddleware, outside it).
+    if settings.allowed_origin_set:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.allowed_origin_set))
+    app.add_middleware(OriginMiddleware, allowed=settings.allowed_origin_set, page_error=None if error_page is None
+                       else lambda request, status, detail: error_page(request, status, "Not allowed",
+                                                                       detail[:1].upper() + detail[1:]))
     # The Host check (against DNS rebinding) stands outside the routes and the body handling but inside the
     # headers, so a refusal carries the security headers and the local-mode marker too. Local mode always
     # checks (every caller there has every role); with tokens, a token is the protection and the check is

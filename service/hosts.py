@@ -8,6 +8,12 @@ local service as same-origin requests, with `Host: that-domain`. Refusing
 every Host that is not a loopback name (or a name the operator allowed in
 COGOV_ALLOWED_HOSTS) closes that door: the browser always sends the name
 the page used. See service.http.HostCheckMiddleware.
+
+Origins are the other half: a page on another site that posts to this
+service (a form, or fetch in 'no-cors' mode) is sent with its own Origin
+header. Which origins are the service's own (the request's scheme and Host)
+or allowed (COGOV_ALLOWED_ORIGINS) is decided here; the refusal is
+service.http.OriginMiddleware's.
 """
 from __future__ import annotations
 
@@ -83,3 +89,53 @@ def parse_allowed_hosts(spec: str | None) -> frozenset[str]:
             raise ValueError(f"{entry[:100]!r} is not a host name or IP address (write names such as "
                              "cogov.internal or 192.168.1.5, without scheme, port, path or wildcard)")
     return frozenset(names)
+
+
+# -- origins (scheme://host:port): who may send unsafe requests and read answers across sites ---------------
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+Origin = tuple[str, str, int]   # (scheme, canonical host name, port)
+
+
+def parse_origin(text: str) -> Origin | None:
+    """An Origin header value (or an entry of COGOV_ALLOWED_ORIGINS) as (scheme, host, port), host canonical
+    as host_name gives it and the port explicit; None for anything else ('null', a path, user info, ...)."""
+    scheme, sep, rest = text.strip().partition("://")
+    scheme = scheme.lower()
+    if not sep or scheme not in DEFAULT_PORTS or not rest or any(c in rest for c in "/?#@\\ "):
+        return None
+    name = host_name(rest)
+    if name is None:
+        return None
+    port = rest[rest.index("]") + 1:].removeprefix(":") if rest.startswith("[") else rest.partition(":")[2]
+    number = int(port) if port else DEFAULT_PORTS[scheme]
+    return (scheme, name, number) if 0 < number < 65536 else None
+
+
+def serialize_origin(origin: Origin) -> str:
+    """An origin as browsers write it in the Origin header: lower case, the default port left out."""
+    scheme, name, port = origin
+    host = f"[{name}]" if ":" in name else name
+    return f"{scheme}://{host}" if port == DEFAULT_PORTS[scheme] else f"{scheme}://{host}:{port}"
+
+
+def request_origin(scheme: str, host_header: str | None) -> Origin | None:
+    """The service's own origin for a request, as the service sees it: its scheme and its Host header."""
+    if host_header is None or scheme not in DEFAULT_PORTS:
+        return None
+    return parse_origin(f"{scheme}://{host_header.strip()}")
+
+
+def parse_allowed_origins(spec: str | None) -> frozenset[Origin]:
+    """The origins of COGOV_ALLOWED_ORIGINS (comma- or space-separated, each scheme://host[:port]);
+    ValueError names a bad one."""
+    origins = set()
+    for entry in re.split(r"[,\s]+", (spec or "").strip()):
+        if not entry:
+            continue
+        origin = parse_origin(entry)
+        if origin is None:
+            raise ValueError(f"{entry[:100]!r} is not an origin (write scheme://host or scheme://host:port, "
+                             "such as https://dashboard.example.org, without path, wildcard or trailing slash)")
+        origins.add(origin)
+    return frozenset(origins)

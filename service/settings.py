@@ -32,6 +32,8 @@ ENV_VARS: dict[str, str] = {
     "COGOV_RULES_CHECK_TIMEOUT": "rules_check_timeout",
     "COGOV_RULES_AT_START": "rules_at_start",
     "COGOV_ALLOWED_HOSTS": "allowed_hosts",
+    "COGOV_ALLOWED_ORIGINS": "allowed_origins",
+    "COGOV_REQUEST_TIMEOUT": "request_timeout",
     "COGOV_REPLICA_POLL_SECONDS": "replica_poll_seconds",
 }
 FIELD_ENV = {field: var for var, field in ENV_VARS.items()}
@@ -91,6 +93,11 @@ class Settings(BaseModel):
     allowed_hosts: str | None = Field(None, description="Host names (comma-separated, no port) accepted in the Host "
                                       "header besides loopback ones. In local mode the Host is always checked "
                                       "(against DNS rebinding); with tokens only when this is set.")
+    allowed_origins: str | None = Field(None, description="Origins (scheme://host[:port], comma-separated) of web "
+                                        "pages allowed to call the API across sites (CORS) and to send it POSTs; "
+                                        "any other Origin than the service's own is refused (403).")
+    request_timeout: float = Field(30.0, gt=0, le=3600, description="Seconds a client may take to send a request's "
+                                   "headers, and then its body: the connection is closed, or answered 408.")
     host: str = Field("127.0.0.1", description="Interface to bind.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port to bind.")
 
@@ -133,6 +140,19 @@ class Settings(BaseModel):
         from service.hosts import parse_allowed_hosts
         parse_allowed_hosts(value)   # ValueError: reported naming the variable
         return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        from service.hosts import parse_allowed_origins
+        parse_allowed_origins(value)   # ValueError: reported naming the variable
+        return value
+
+    @property
+    def allowed_origin_set(self) -> frozenset[tuple[str, str, int]]:
+        """The origins of allowed_origins as (scheme, host, port), canonical (see service.hosts)."""
+        from service.hosts import parse_allowed_origins
+        return parse_allowed_origins(self.allowed_origins)
 
     @property
     def allowed_host_names(self) -> frozenset[str]:

@@ -22,6 +22,7 @@ def serve(host: str | None, port: int | None, workers: int | None, watch_rules: 
 
     from engine import RuleBaseError as _RuleBaseError
     from service.app import LocalModeError, announcement, create_app
+    from service.http import timed_h11_protocol
     from service.auth import TokenConfigError
     from service.log import DatabaseError
     from service.settings import Settings, SettingsError
@@ -39,4 +40,6 @@ def serve(host: str | None, port: int | None, workers: int | None, watch_rules: 
         click.echo(f"cogov serve: {exc}", err=True)
         raise SystemExit(2) from None
     click.echo(announcement(app), err=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    # the request's headers within COGOV_REQUEST_TIMEOUT (the body's deadline is the app's: service.http)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info",
+                http=timed_h11_protocol(settings.request_timeout))

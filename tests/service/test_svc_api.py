@@ -12,6 +12,7 @@ from svc_helpers import USERS, auth, pilot, settings_for
 
 MANAGERS, AUDITORS, AUTHORS = {"alice", "bob"}, {"carol"}, {"dave"}
 EVERYONE = set(USERS)
+JSON = {"Content-Type": "application/json"}   # every API POST declares its body (415 otherwise)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +110,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, api_app, monkeyp
 def test_recommendation_is_logged_with_the_context_as_received(client, api_app):
     context = pilot("genoa")
     raw = json.dumps(context, indent=3, ensure_ascii=True) + "\n  "
-    r = client.post("/api/v1/recommendations", content=raw.encode(), headers=auth("alice"))
+    r = client.post("/api/v1/recommendations", content=raw.encode(), headers={**auth("alice"), **JSON})
     assert r.status_code == 201, r.text
     body = r.json()
     assert r.headers["location"] == f"/api/v1/decisions/{body['decision_id']}"
@@ -151,7 +152,7 @@ def test_invalid_context_is_422_naming_each_field(client, api_app):
     (b'{"n": ' + b"9" * 5000 + b"}", "invalid JSON: Exceeds the limit"),
 ])
 def test_unreadable_body_is_422(client, body, message):
-    r = client.post("/api/v1/recommendations", content=body, headers=auth("alice"))
+    r = client.post("/api/v1/recommendations", content=body, headers={**auth("alice"), **JSON})
     assert r.status_code == 422
     assert message in r.json()["errors"][0]["message"]
 
@@ -159,7 +160,7 @@ def test_unreadable_body_is_422(client, body, message):
 def test_body_over_the_limit_is_413(client):
     big = json.dumps({**pilot(), "notes": {f"n{i}": "x" * 1000 for i in range(80)}}).encode()
     assert len(big) > 64 * 1024
-    r = client.post("/api/v1/recommendations", content=big, headers=auth("alice"))
+    r = client.post("/api/v1/recommendations", content=big, headers={**auth("alice"), **JSON})
     assert r.status_code == 413
     assert "larger than the limit of 65536 bytes" in r.json()["detail"]
 
@@ -168,7 +169,7 @@ def test_chunked_body_over_the_limit_is_413(client):
     def chunks():
         for _ in range(20):
             yield b" " * 4096
-    r = client.post("/api/v1/recommendations", content=chunks(), headers=auth("alice"))
+    r = client.post("/api/v1/recommendations", content=chunks(), headers={**auth("alice"), **JSON})
     assert r.status_code == 413
 
 
