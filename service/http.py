@@ -268,15 +268,16 @@ class SecurityHeadersMiddleware(_ResponseHeadersMiddleware):
 
 def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
     """Document, on every operation they apply to, the answers the middlewares above give before any route
-    runs: 421 (the Host check: every operation), and for a request with a body 408 (too slow to arrive),
-    413 (too large) and 415 (not declared as JSON). Each is a problem details body (service/openapi.py)."""
+    runs: 421 (the Host check: every operation), 403 (a cross-site page's request that would change
+    something), and for a request with a body 408 (too slow to arrive), 413 (too large) and 415 (not declared
+    as JSON). Each is a problem details body (service/openapi.py)."""
     body = {"408": "The request's headers or body did not arrive within the time limit; the connection is "
                    "closed.",
             "413": "The body is larger than the service's limit (262144 bytes unless configured otherwise).",
             "415": "The body is not declared as JSON: send `Content-Type: application/json`."}
     problem = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}}
     for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
+        for method, operation in operations.items():
             if not isinstance(operation, dict):
                 continue
             responses = operation.setdefault("responses", {})
@@ -287,6 +288,11 @@ def document_error_bodies(schema: dict[str, Any]) -> dict[str, Any]:
             if path.startswith("/api/") and "requestBody" in operation:
                 for status, description in body.items():
                     responses.setdefault(status, {"description": description, "content": problem})
+            if method.upper() not in ("GET", "HEAD", "OPTIONS"):   # the Origin check's 403, whatever the token
+                cross_site = ("A web page of another origin (its `Origin` header) may not send this request, "
+                              "whatever the token.")
+                refused = responses.setdefault("403", {"description": "", "content": problem})
+                refused["description"] = f"{refused['description']} {cross_site}".strip()
     return schema
 
 

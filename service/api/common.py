@@ -31,8 +31,7 @@ def problem(status: int, description: str) -> dict[int, dict[str, Any]]:
 
 
 ERRORS = {**problem(401, "No token, or an unknown or expired one (the answer carries `WWW-Authenticate: Bearer`)."),
-          **problem(403, "The token's role may not do this, or the request comes from a web page of another "
-                         "origin.")}
+          **problem(403, "The token's role may not do this.")}
 UNAVAILABLE = problem(503, "Nothing could answer now (evaluation, or the decision log): retry after the "
                            "`Retry-After` seconds.")
 Manager = Annotated[Identity, Depends(require_roles(MANAGER))]
