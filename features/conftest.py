@@ -19,6 +19,7 @@ from .steps.audit_steps import *  # noqa: F401,F403
 from .steps.context_steps import *  # noqa: F401,F403
 from .steps.error_steps import *  # noqa: F401,F403
 from .steps.evaluation_steps import *  # noqa: F401,F403
+from .steps.evidence_steps import *  # noqa: F401,F403
 from .steps.explain_steps import *  # noqa: F401,F403
 from .steps.output_steps import *  # noqa: F401,F403
 from .steps.participant_steps import *  # noqa: F401,F403

@@ -147,7 +147,41 @@ def record(run: _Run) -> None:
              shorten=lambda a: {**a, "edits": [{**e, "rules": e["rules"][:5]} for e in a["edits"]]},
              note="What the small rule base would change in the two decisions of this run, its rule edits "
                   "shortened to the first five")
+    _evidence(run, made)
     run.call("verifyLog", "GET", "/api/v1/audit/verify")
+
+
+SYNTHETIC = "A synthetic evaluation (example data, marked synthetic: cogov ships no outcomes)"
+
+
+def _evidence(run: _Run, made: dict[str, Any]) -> None:
+    """Evaluations and the evidence (docs/EVIDENCE.md): one evaluation of the Athens pilot's decision, made up
+    for the example and marked synthetic, and what the evidence and the export then say."""
+    decision, used = made["decision_id"], [t["code"] for t in made["techniques"]][:3]
+    group = next(p["stakeholder"] for p in made["participants"] if p.get("role") and not p.get("excluded"))
+    role = next(p["role"] for p in made["participants"] if p.get("role") and not p.get("excluded"))
+    run.call("recordOutcome", "POST", f"/api/v1/decisions/{decision}/outcomes", {
+        "stage": "process", "evaluated_by": "independent", "techniques_used": used, "participants": 60,
+        "groups": [{"stakeholder": group, "participants": 12, "population": 400}],
+        "scores": {"representativeness": 3, "influence": 4, "transparency": 4}, "synthetic": True,
+        "notes": "SYNTHETIC example evaluation"}, expect=201, note=SYNTHETIC)
+    run.call("listOutcomes", "GET", f"/api/v1/decisions/{decision}/outcomes", note=f"{SYNTHETIC}, listed")
+    few = {**{k: (lambda rows: rows[:2]) for k in ("techniques", "rules", "approaches", "roles")}}
+    run.call("evidenceOverview", "GET", "/api/v1/evidence", shorten=lambda a: {
+        k: (few[k](v) if k in few else v) for k, v in a.items()},
+        note=f"The evidence after {SYNTHETIC.lower()}, each list shortened to its first two rows")
+    for operation, path in (("techniqueEvidence", f"techniques/{used[0]}"),
+                            ("ruleEvidence", f"rules/{made['techniques'][0]['because'][0]['rule']}"),
+                            ("approachEvidence", f"approaches/{made['approach']['code']}"),
+                            ("roleEvidence", f"roles/{role}")):
+        run.call(operation, "GET", f"/api/v1/evidence/{path}", shorten=lambda a: {
+            **a, "outcomes": {k: v for k, v in a["outcomes"].items() if k in ("overall", "influence")},
+            "by_context": {k: v for k, v in a["by_context"].items() if k == "domain"}},
+            note=f"The evidence after {SYNTHETIC.lower()}, its measures shortened to the overall and influence "
+                 "scores and its context to the domain")
+    run.call("exportEvaluations", "GET", "/api/v1/evidence/export", note=f"{SYNTHETIC}, exported")
+    csv = run.client.get("/api/v1/evidence/export.csv").text
+    run.operations["exportEvaluationsCsv"] = {"responses": {"200": csv}, "summary": f"{SYNTHETIC}, exported"}
 
 
 def main(argv: list[str] | None = None) -> int:

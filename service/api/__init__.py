@@ -12,6 +12,9 @@ Who may call what (401 without a valid token, 403 with the wrong role):
   POST /rulebase, /rulebase/rollback author (activate a rule base; see service/serving.py)
   GET  /decisions/{id}/why-not, /what-if   manager (own decisions), auditor (all)
   POST /recommendations/what-if      manager (not logged)
+  POST /decisions/{id}/outcomes      manager (own decisions), evaluator (record what happened)
+  GET  /decisions/{id}/outcomes      manager (own decisions), auditor, evaluator
+  GET  /evidence..., /evidence/export  any role (aggregate; the export de-personalised)
   GET  /catalogue, /schema/context   any role
 Nothing here updates or deletes a decision.
 """
@@ -20,10 +23,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.api import decisions, health as _health, recommendations, rulebase, rules, whynot_whatif
-from service.api import impact, replay
+from service.api import evidence, impact, replay
 
 router = APIRouter(prefix="/api/v1")
-for _module in (recommendations, decisions, whynot_whatif, rules, rulebase, replay, impact, _health):
+for _module in (recommendations, decisions, whynot_whatif, rules, rulebase, replay, impact, evidence, _health):
     router.include_router(_module.router)
 health = _health.health
 

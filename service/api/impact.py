@@ -10,7 +10,9 @@ from starlette.concurrency import run_in_threadpool
 from service import candidates
 from service.api.common import ERRORS, JsonBodyRoute, RuleReader, problem
 from service.api.replay import against_version
-from service.deps import RuleBaseDep, StoreDep
+from service import evidence
+from service.deps import RuleBaseDep, SettingsDep, StoreDep
+from service.evidence.schemas import ImpactWithEvidence
 from service.http import unprocessable
 from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, ImpactReport, run_impact
 from service.log import DecisionFilter
@@ -55,14 +57,17 @@ class ImpactIn(BaseModel):
         return self
 
 
-@router.post("/rules/impact", response_model=ImpactReport, operation_id="assessRuleImpact", tags=["audit"],
+@router.post("/rules/impact", response_model=ImpactWithEvidence, operation_id="assessRuleImpact", tags=["audit"],
              responses={**ERRORS, **problem(422, "The body is not valid, or the candidate rule base is not "
                                                  "(`errors` names each problem as file:line).")},
              summary="What a candidate rule base would change in the stored decisions")
-async def rules_impact(store: StoreDep, current: RuleBaseDep, body: ImpactIn, identity: RuleReader) -> Any:
+async def rules_impact(store: StoreDep, current: RuleBaseDep, settings: SettingsDep, body: ImpactIn,
+                       identity: RuleReader) -> Any:
     """Validates the candidate (422 with every error as file:line), then re-evaluates the stored decisions
     the filters select under it (the newest `limit` of them) and reports how many change, how, and which
-    rule edits cause each change. `truncated` says when more decisions matched than were examined."""
+    rule edits cause each change. `truncated` says when more decisions matched than were examined.
+    `evidence` gives, for the techniques, approaches, roles and edited rules behind the changes, how that
+    advice fared where decisions were evaluated (service/evidence)."""
     try:
         if body.files is not None:
             candidate = await run_in_threadpool(candidates.from_files, body.files)
@@ -78,4 +83,7 @@ async def rules_impact(store: StoreDep, current: RuleBaseDep, body: ImpactIn, id
     def run() -> ImpactReport:
         with ONE_RUN:
             return run_impact(store, candidate, filters, limit=body.limit)
-    return await run_in_threadpool(run)
+    report = await run_in_threadpool(run)
+    # the evidence behind what it changes: how that advice fared where evaluated (service/evidence)
+    found = await run_in_threadpool(evidence.of_impact, store, current, settings.rules_dir, report)
+    return ImpactWithEvidence(**dict(report), evidence=found)

@@ -33,7 +33,8 @@ def rules_impact(directory: Path, database_url: str | None, since, until, approa
                  workers: int | None) -> None:
     """Evaluate the stored decisions under the rule base in DIRECTORY and report what changes and which rule
     edits cause it. The candidate is validated first: errors as file:line, exit 1."""
-    from service import candidates
+    from service import candidates, evidence
+    from service.evidence.schemas import ImpactWithEvidence
     from service.impact import run_impact
     from service.log import DecisionFilter
 
@@ -49,9 +50,21 @@ def rules_impact(directory: Path, database_url: str | None, since, until, approa
     store = open_log(database_url, "rules impact")
     try:
         report = run_impact(store, candidate, filters, limit=limit, workers=workers)
+        found = evidence.of_impact(store, candidate, directory, report)   # how the changed advice fared
     finally:
         store.close()
-    click.echo(report.model_dump_json(indent=2) if fmt == "json" else report.text())
+    if fmt == "json":
+        click.echo(ImpactWithEvidence(**dict(report), evidence=found).model_dump_json(indent=2))
+        return
+    click.echo(report.text())
+    if found:
+        click.echo("Evidence behind the changes (evaluated decisions in the log):")
+    for key, row in found.items():
+        scores = "; ".join(f"overall score {s.mean:.2f} (n={s.n}) {side}" for side, s in
+                           (("followed", row.score_followed), ("dropped", row.score_not_followed)) if s.mean is not None)
+        few = "" if row.score_followed.finding and row.score_not_followed.finding else " (too few to be a finding)"
+        click.echo(f"  {key} ({row.label}): followed in {row.followed}, dropped in {row.not_followed} of {row.evaluated} "
+                   f"evaluated" + (f"; {scores}" if scores else "") + few)
 
 
 def _day(value) -> date | None:

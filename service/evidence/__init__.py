@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from service.auth import EVALUATOR, MANAGER
 from service.evidence import aggregate, index
 from service.evidence.outcomes import check, overall, representation, statuses
 from service.evidence.schemas import EvaluationIn, EvidenceOut, EvidenceOverviewOut, EvidenceRow
@@ -28,7 +29,7 @@ KIND_PATHS = {"techniques": "technique", "rules": "rule", "approaches": "approac
 
 def may_record(identity: Any, record: DecisionRecord) -> bool:
     """Evaluators evaluate any decision; a manager their own (local mode holds every role)."""
-    return identity.has("evaluator") or (identity.has("manager") and record.caller_name == identity.name)
+    return identity.has(EVALUATOR) or (identity.has(MANAGER) and record.caller_name == identity.name)
 
 
 def validate(evaluation: EvaluationIn, record: DecisionRecord, rulebase: Any) -> list[dict[str, str]]:

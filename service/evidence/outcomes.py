@@ -88,7 +88,7 @@ def check(evaluation: EvaluationIn, rec: Mapping[str, Any], context: Mapping[str
     took_part = sum(g.participants for g in evaluation.groups)
     if took_part > evaluation.participants:
         bad("participants", f"{evaluation.participants} in all, but the groups add up to {took_part}")
-    derived = statuses(evaluation, rec)
+    derived = statuses(evaluation, rec, stated=False)     # what techniques_used and groups alone say
     stated: set[str] = set()
     for i, it in enumerate(evaluation.items):
         kind, _, code = it.item.partition(":")
@@ -124,11 +124,16 @@ def check(evaluation: EvaluationIn, rec: Mapping[str, Any], context: Mapping[str
         if it.item in derived and derived[it.item] != it.status:
             source = "techniques_used" if kind == "technique" else "groups"
             bad(f"{where}.status", f"{it.item} is {derived[it.item]} according to {source}, not {it.status}")
+        elif kind == "technique" and it.item not in derived:
+            bad(f"{where}.status", f"technique {code!r} is not among techniques_used: list every technique used "
+                                   "there")
     return errors
 
 
-def statuses(evaluation: EvaluationIn | Mapping[str, Any], rec: Mapping[str, Any]) -> dict[str, str]:
-    """Item key -> followed, dropped or added, as `evaluation` says (see the module docstring)."""
+def statuses(evaluation: EvaluationIn | Mapping[str, Any], rec: Mapping[str, Any],
+             stated: bool = True) -> dict[str, str]:
+    """Item key -> followed, dropped or added, as `evaluation` says (see the module docstring); stated=False:
+    as its techniques_used and groups alone say, without its items."""
     ev = evaluation if isinstance(evaluation, EvaluationIn) else _lenient(evaluation)
     rec_items = recommendation_items(rec)
     out: dict[str, str] = {}
@@ -150,7 +155,7 @@ def statuses(evaluation: EvaluationIn | Mapping[str, Any], rec: Mapping[str, Any
         for sid, g in groups.items():
             if g.participants > 0 and not _taking_part(rec_items, f"participant:{sid}"):
                 out[f"participant:{sid}"] = "added"
-    for it in ev.items:
+    for it in ev.items if stated else ():
         out[it.item] = it.status
     return out
 

@@ -20,12 +20,12 @@ not assessed. docs/EVIDENCE.md is the codebook.
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 
 from engine.context import LongText
-from service.impact import ImpactReport
+from service import impact
 
 ROWE_FREWER = ("representativeness", "independence", "early_involvement", "influence", "transparency",
                "resource_accessibility", "task_definition", "structured_decision_making", "cost_effectiveness")
@@ -72,9 +72,11 @@ class ItemOutcome(BaseModel):
 
 
 class Cost(BaseModel):
+    """What the process cost in all."""
+
     model_config = ConfigDict(extra="forbid")
 
-    amount: Annotated[StrictInt | StrictFloat, Field(ge=0, le=1e12)] = Field(description="What it cost in all.")
+    amount: float = Field(ge=0, le=1e12, allow_inf_nan=False, description="What it cost in all.")
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(description="ISO 4217, e.g. EUR.")
 
 
@@ -102,7 +104,7 @@ class EvaluationIn(BaseModel):
         default_factory=list, description="Who took part, group by group (the groups of the context). A "
                                           "recommended participating group listed with 0, or left out once "
                                           "any group is listed, did not take part.")
-    cost: Cost | None = None
+    cost: Cost | None = Field(None, description="What it cost in all, and in which currency.")
     duration_days: Annotated[StrictInt, Field(ge=0, le=36_500)] | None = Field(
         None, description="How long it ran, in days.")
     items: Annotated[list[ItemOutcome], Field(max_length=500)] = Field(
@@ -118,83 +120,103 @@ class EvaluationIn(BaseModel):
                                                      "evaluations are labelled so wherever they are counted.")
 
 
-class EvaluationOut(BaseModel):
-    """A recorded evaluation, as the log holds it, with what it says about each item."""
+class Representation(BaseModel):
+    """Who took part against the public the decision's context described."""
 
-    model_config = ConfigDict(extra="allow")
+    rates: dict[str, float] = Field(description="Group id -> its participation rate (participants / population), "
+                                                "for the groups whose population was given.")
+    score: float | None = Field(description="The lowest rate divided by the highest (1: even); null below two "
+                                            "rates.")
+    took_part: list[str] = Field(description="Ids of the context's groups with at least one participant.")
+    absent: list[str] = Field(description="Ids of the context's groups not known to have taken part (once any "
+                                          "group is listed).")
 
-    evaluation_id: str
-    seq: int = Field(description="Position in the evaluations' hash chain.")
-    decision_id: str
-    created_at: str
-    caller: dict[str, str]
-    stage: str
-    hash: str
-    prev_hash: str
+
+class EvaluationOut(EvaluationIn):
+    """A recorded evaluation as the log holds it (personal fields may show as their commitments, once removed
+    or when never stored), with what it says about each item of the recommendation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    evaluation_id: str = Field(description="The evaluation's id in the log.")
+    seq: int = Field(description="Its position in the evaluations' hash chain.")
+    decision_id: str = Field(description="The evaluated decision's id.")
+    created_at: str = Field(description="When it was recorded (UTC, ISO 8601).")
+    caller: dict[str, str] = Field(description="Who recorded it: name and role.")
+    hash: str = Field(description="Its hash in the evaluations' chain.")
+    prev_hash: str = Field(description="The previous evaluation's hash.")
     statuses: dict[str, str] = Field(description="Item -> followed, dropped or added, as this evaluation says "
                                                  "(stated, or read from techniques_used and groups).")
     overall: float | None = Field(description="Mean of the Rowe & Frewer criteria scored (null: none scored).")
     representation: float | None = Field(description="Lowest participation rate among the groups with a "
                                                       "population given, divided by the highest (1: even; needs "
                                                       "two such groups).")
+    representation_detail: Representation = Field(description="The rates behind the representation score, and "
+                                                               "the groups that took part or did not.")
 
 
 class EvaluationListOut(BaseModel):
-    decision_id: str
-    evaluations: list[EvaluationOut]
+    """The evaluations of one decision, in the order they were recorded."""
+
+    decision_id: str = Field(description="The decision's id.")
+    evaluations: list[EvaluationOut] = Field(description="Its evaluations, oldest first.")
 
 
 class Stat(BaseModel):
     """A mean over evaluated decisions, with a 95% interval (Student's t; none below two)."""
 
-    n: int
-    mean: float | None
-    low: float | None
-    high: float | None
+    n: int = Field(description="Evaluated decisions the mean rests on.")
+    mean: float | None = Field(description="The mean (null when n is 0).")
+    low: float | None = Field(description="The 95% interval's lower end, cut at the scale's (null below n = 2).")
+    high: float | None = Field(description="The 95% interval's upper end, cut at the scale's (null below n = 2).")
     finding: bool = Field(description="n reaches the minimum number of evaluations: only then is it a finding.")
 
 
 class Difference(BaseModel):
     """Followed minus not followed (Welch's 95% interval), a finding only when both sides reach the minimum."""
 
-    mean: float | None
-    low: float | None
-    high: float | None
-    finding: bool
-    words: str
+    mean: float | None = Field(description="The mean where followed minus the mean where not.")
+    low: float | None = Field(description="Its 95% interval's lower end.")
+    high: float | None = Field(description="Its 95% interval's upper end.")
+    finding: bool = Field(description="Both sides reach the minimum number of evaluations.")
+    words: str = Field(description="What it says, in plain words.")
 
 
 class Outcome(BaseModel):
-    followed: Stat
-    not_followed: Stat
-    difference: Difference
+    """One measure where the advice was followed and where it was not."""
+
+    followed: Stat = Field(description="Where the advice was followed.")
+    not_followed: Stat = Field(description="Where it was dropped.")
+    difference: Difference = Field(description="Followed minus not followed.")
 
 
 class Share(BaseModel):
     """How often the advice was followed where its fate is known, with Wilson's 95% interval."""
 
-    n: int
-    value: float | None
-    low: float | None
-    high: float | None
-    finding: bool
+    n: int = Field(description="Evaluated decisions that say whether it was followed.")
+    value: float | None = Field(description="The share followed, 0 to 1.")
+    low: float | None = Field(description="The 95% interval's lower end.")
+    high: float | None = Field(description="The 95% interval's upper end.")
+    finding: bool = Field(description="n reaches the minimum number of evaluations.")
 
 
 class ContextRow(BaseModel):
-    value: str
-    evaluated: int
-    followed: int
-    not_followed: int
-    score_followed: Stat
-    score_not_followed: Stat
+    """The evidence where a context has one value on one dimension."""
+
+    value: str = Field(description="The value (e.g. large for public_size).")
+    evaluated: int = Field(description="Evaluated decisions with this value.")
+    followed: int = Field(description="Of those, where the advice was followed.")
+    not_followed: int = Field(description="Of those, where it was dropped.")
+    score_followed: Stat = Field(description="The overall score where followed.")
+    score_not_followed: Stat = Field(description="The overall score where dropped.")
 
 
 class EvidenceOut(BaseModel):
     """The evidence about one technique, rule, approach or role, from the evaluations in the log."""
 
-    kind: Literal["technique", "rule", "approach", "role"]
-    code: str
-    label: str
+    kind: Literal["technique", "rule", "approach", "role"] = Field(description="What it is about.")
+    code: str = Field(description="Its code (a rule's id).")
+    label: str = Field(description="Its name in words.")
     min_evaluations: int = Field(description="Below this many evaluated decisions nothing is a finding "
                                              "(evidence.min_evaluations in rules/lint.yaml).")
     recommended: int = Field(description="Logged decisions that recommended it.")
@@ -205,7 +227,7 @@ class EvidenceOut(BaseModel):
     added: int = Field(description="Evaluated decisions that used it without its being recommended (techniques).")
     synthetic: int = Field(description="Evaluated decisions whose evaluations are marked synthetic (test or demo "
                                        "data): counted here like the others, and said so.")
-    followed_share: Share
+    followed_share: Share = Field(description="How often it was followed where its fate is known.")
     outcomes: dict[str, Outcome] = Field(description="Measure -> scores where followed and where not: overall "
                                                      "(mean of the Rowe & Frewer criteria), representation, "
                                                      "and each criterion.")
@@ -215,35 +237,54 @@ class EvidenceOut(BaseModel):
 
 
 class EvidenceRow(BaseModel):
-    code: str
-    label: str
-    recommended: int
-    evaluated: int
-    followed: int
-    not_followed: int
-    score_followed: Stat
-    score_not_followed: Stat
+    """One technique, rule, approach or role: counts and the overall score where followed and where not."""
+
+    code: str = Field(description="Its code (a rule's id).")
+    label: str = Field(description="Its name in words.")
+    recommended: int = Field(description="Logged decisions that recommended it.")
+    evaluated: int = Field(description="Of those, decisions with at least one evaluation.")
+    followed: int = Field(description="Of those, where the advice was followed.")
+    not_followed: int = Field(description="Of those, where it was dropped.")
+    score_followed: Stat = Field(description="The overall score where followed.")
+    score_not_followed: Stat = Field(description="The overall score where dropped.")
 
 
 class EvidenceOverviewOut(BaseModel):
     """Every technique, rule, approach and role recommended in the log, with its counts and overall scores."""
 
-    min_evaluations: int
+    min_evaluations: int = Field(description="Below this many evaluated decisions nothing is a finding.")
     decisions: int = Field(description="Logged decisions.")
     evaluated: int = Field(description="Decisions with at least one evaluation.")
-    evaluations: int
+    evaluations: int = Field(description="Evaluations recorded.")
     synthetic: int = Field(description="Evaluated decisions whose evaluations are marked synthetic.")
-    techniques: list[EvidenceRow]
-    rules: list[EvidenceRow]
-    approaches: list[EvidenceRow]
-    roles: list[EvidenceRow]
+    techniques: list[EvidenceRow] = Field(description="Techniques, most recommended first.")
+    rules: list[EvidenceRow] = Field(description="Rules, most recommended first.")
+    approaches: list[EvidenceRow] = Field(description="Approaches, most recommended first.")
+    roles: list[EvidenceRow] = Field(description="Roles given to groups, most recommended first.")
 
 
-class ImpactWithEvidence(ImpactReport):
+class ExportOut(BaseModel):
+    """Every evaluation with its decision's de-personalised context and recommendation (open data; the
+    codebook is docs/EVIDENCE.md)."""
+
+    codebook: str = Field(description="Where the codebook is: docs/EVIDENCE.md.")
+    codebook_version: int = Field(description="The codebook's version the records follow.")
+    generated_at: str = Field(description="When the export was made (UTC, ISO 8601).")
+    records: list[dict[str, Any]] = Field(description="One record per evaluation: its codes, counts and scores "
+                                                      "(outcome), its decision's context (coded fields only, groups "
+                                                      "as g1, g2...) and recommendation.")
+    synthetic: int = Field(description="How many records are synthetic (test or demonstration data).")
+
+
+class ImpactReport(impact.ImpactReport):
     """The impact of a rule change (service.impact) with the evidence behind what it changes: what
-    POST /rules/impact answers. Defined here so the impact report itself needs nothing of the evidence."""
+    POST /rules/impact answers. Defined here so the impact report itself needs nothing of the evidence;
+    it keeps the report's name, which the API's schema has always given it."""
 
     evidence: dict[str, EvidenceRow] = Field(
         default_factory=dict, description="The evidence behind what changes, by technique:<code>, "
         "approach:<code>, role:<code> and rule:<id>: counts and the overall score where the advice was followed "
         "and where not, from the evaluations in the log (empty while there are none).")
+
+
+ImpactWithEvidence = ImpactReport     # the name the API, the page and the CLI use for it

@@ -20,6 +20,10 @@ GET  /rules/versions   versions and activations        author, auditor
 POST /rules/versions/* activate directory, roll back   author
 GET  /rules/diff       two versions, file by file      author, auditor
 GET  /rules/lint       the rule analysis (lint)        author
+GET  /evidence         which advice works where        any role
+GET  /evidence/{k}/{c} one technique, rule, approach   any role
+GET  /decisions/{id}/outcomes  evaluations and form    manager, evaluator
+POST /decisions/{id}/outcomes  record an evaluation    manager, evaluator
 GET  /login, POST      keep an API token in a cookie   anyone
 POST /logout           forget it                       anyone
 GET  /static/{name}    the stylesheet                  anyone
@@ -36,7 +40,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import impact, replay, rules
+from . import evidence, impact, replay, rules
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -48,6 +52,7 @@ router.include_router(author.router)
 router.include_router(lint.router)
 router.include_router(replay.router)
 router.include_router(impact.router)
+router.include_router(evidence.router)
 router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")

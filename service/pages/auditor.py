@@ -14,6 +14,7 @@ from service.log import DecisionFilter, DecisionRecord
 
 from . import access, backend, present
 from .decisions import context_of, fmt_time, record_view
+from .evidence_views import outcomes_context
 from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
@@ -73,7 +74,7 @@ async def decision_log(request: Request, store: StoreDep, rulebase: RuleBaseDep)
 
 
 @router.get("/log/{decision_id}", response_class=HTMLResponse, name="decision_report")
-async def decision_report(request: Request, store: StoreDep, decision_id: str) -> Response:
+async def decision_report(request: Request, store: StoreDep, rulebase: RuleBaseDep, decision_id: str) -> Response:
     if (refused := refusal(request, access.AUDIT)) is not None:
         return refused
     stored = await backend.get_record(store, decision_id) if len(decision_id) <= 100 else None
@@ -88,7 +89,8 @@ async def decision_report(request: Request, store: StoreDep, decision_id: str) -
     return render(request, "report.html", record=record_view(stored), rec=rec, chain=chain,
                   project_name=project.get("name") or "(unnamed project)",
                   input_sections=present.context_sections(context), context_pretty=_pretty(stored.context_raw),
-                  firings=present.firing_index(rec), names=present.stakeholder_names(rec, context))
+                  firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
+                  evaluations=await outcomes_context(store, stored, rulebase))
 
 
 def _pretty(raw: str) -> str:

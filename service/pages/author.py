@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from service import evidence
 from service.deps import ActivatorDep, RuleBaseDep, SettingsDep, StoreDep, serving_now
 from service.errors import refusal_status
 from service.rulebase_diff import diff_rulebases
@@ -35,8 +36,8 @@ def _catalogue_label(rulebase: Any):
 
 
 @router.get("/rules", response_class=HTMLResponse, name="rule_browser")
-async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep, by: str = "file", file: str = "",
-                       kind: str = "", q: str = "") -> Response:
+async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep, settings: SettingsDep,
+                       by: str = "file", file: str = "", kind: str = "", q: str = "") -> Response:
     if (refused := refusal(request, access.AUTHOR_ROLES)) is not None:
         return refused
     rules = [r.as_authored() for r in rulebase.rules]
@@ -78,8 +79,11 @@ async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep,
             seen.add(r["id"])
         g["rules"] = marked
     sources = {key: s.citation for key, s in getattr(rulebase.catalogue, "sources", {}).items()}
+    # each rule's evidence: how often its advice was followed where evaluated, and how it scored (service/evidence)
+    found = await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
     return render(request, "rules.html", groups=groups, files=files, kinds=kinds, by=by, file=file, kind=kind,
-                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(store), sources=sources, catalogue_label=_catalogue_label(rulebase))
+                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(store), sources=sources, catalogue_label=_catalogue_label(rulebase),
+                  evidence={row.code: row for row in found.rules}, min_evaluations=found.min_evaluations)
 
 
 _KIND_HELP = {

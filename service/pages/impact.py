@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from engine.approaches import APPROACHES, BY_CODE
-from service import candidates
+from service import candidates, evidence
 from service.impact import DEFAULT_LIMIT, MAX_LIMIT, ONE_RUN, run_impact
 from service.deps import RuleBaseDep, SettingsDep, StoreDep
 from service.log import DecisionFilter
@@ -39,7 +39,7 @@ def _form(values: dict[str, str] | None = None) -> dict[str, str]:
 
 async def _page(request: Request, store: Any, settings: Any, status_code: int = 200, **extra: Any) -> Response:
     versions = await run_in_threadpool(store.list_rulebases)
-    context = dict(f=_form(), errors=[], report=None, candidate=None, max_limit=MAX_LIMIT)
+    context = dict(f=_form(), errors=[], report=None, candidate=None, max_limit=MAX_LIMIT, evidence={})
     context.update(extra)
     return render(request, "impact.html", status_code=status_code, versions=versions, approaches=APPROACHES,
                   rules_dir=str(settings.rules_dir), **context)
@@ -79,7 +79,8 @@ async def impact_run(request: Request, store: StoreDep, settings: SettingsDep, c
         with ONE_RUN:
             return run_impact(store, candidate, filters, limit=limit)
     report = await run_in_threadpool(run)
-    return await _page(request, store, settings, f=f, report=report, candidate=candidate.version)
+    found = await run_in_threadpool(evidence.of_impact, store, current, settings.rules_dir, report)
+    return await _page(request, store, settings, f=f, report=report, candidate=candidate.version, evidence=found)
 
 
 def _filters(f: dict[str, str], errors: list[str]) -> DecisionFilter:

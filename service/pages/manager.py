@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from engine import CogovError, ContextError, validate_context
 from sqlalchemy.exc import SQLAlchemyError
 
+from service import evidence
 from service.deps import PoolDep, RuleBaseDep, StoreDep
 from service.errors import problem
 from service.log import DatabaseError, LogError
@@ -19,6 +20,7 @@ from service.workers import WorkerFailure
 
 from . import access, backend, forms, present
 from .decisions import context_of, decision_or_error_page, readable_record, record_view, why_not_choices
+from .evidence_views import form_view, outcomes_context
 from .render import error_page, path_for, refusal, render
 from .wording import local_time, plan_of
 
@@ -121,8 +123,11 @@ async def recommendation_page(request: Request, store: StoreDep, rulebase: RuleB
     rec = stored.recommendation
     context = context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
+    identity = access.get_identity(request)
     return render(request, "recommendation.html", record={**record_view(stored), "when": local_time(stored.created_at)},
                   rec=rec, plan=plan_of(rec, rulebase),
                   project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
-                  choices=why_not_choices(rec, rulebase), item="")
+                  choices=why_not_choices(rec, rulebase), item="",
+                  evaluations=await outcomes_context(store, stored, rulebase),   # what happened after it
+                  outcome_form=form_view(stored, rulebase) if evidence.may_record(identity, stored) else None)

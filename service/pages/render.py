@@ -66,6 +66,8 @@ def page_context(request: Request) -> dict[str, Any]:
         nav.append({"label": "Decision log", "href": path_for(request, "decision_log")})
     if can["author"]:
         nav.append({"label": "Rules", "href": path_for(request, "rule_browser")})
+    if identity is not None:    # every role reads the evidence (service/pages/evidence.py)
+        nav.append({"label": "Evidence", "href": path_for(request, "evidence_page")})
     for item in nav:
         item["current"] = item["href"] == path
     return {"identity": identity, "can": can, "nav": nav, "rulebase_version": serving_now(request).version,

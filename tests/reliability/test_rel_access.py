@@ -46,6 +46,16 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/catalogue"): frozenset({M, A, W}),
     ("GET", "/api/v1/schema/context"): frozenset({M, A, W}),
     ("GET", "/api/v1/me"): frozenset({M, A, W}),
+    # evaluations of what happened (evaluators, not in USERS, may record any decision's) and the evidence
+    ("POST", "/api/v1/decisions/{decision_id}/outcomes"): frozenset({M}),
+    ("GET", "/api/v1/decisions/{decision_id}/outcomes"): frozenset({M, A}),
+    ("GET", "/api/v1/evidence"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/techniques/{code}"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/rules/{rule_id}"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/approaches/{code}"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/roles/{code}"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/export"): frozenset({M, A, W}),
+    ("GET", "/api/v1/evidence/export.csv"): frozenset({M, A, W}),
     # pages: 401/403 pages instead of JSON errors
     ("GET", "/"): PUBLIC, ("GET", "/static/{name}"): PUBLIC,
     ("GET", "/login"): PUBLIC, ("POST", "/login"): LOGIN, ("POST", "/logout"): PUBLIC,
@@ -59,6 +69,9 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/rules/versions/activate"): frozenset({W}), ("POST", "/rules/versions/rollback"): frozenset({W}),
     ("POST", "/log/{decision_id}/replay"): frozenset({A}),
     ("GET", "/rules/impact"): frozenset({A, W}), ("POST", "/rules/impact"): frozenset({A, W}),
+    ("GET", "/evidence"): frozenset({M, A, W}), ("GET", "/evidence/{kind}/{code}"): frozenset({M, A, W}),
+    ("GET", "/decisions/{decision_id}/outcomes"): frozenset({M}),
+    ("POST", "/decisions/{decision_id}/outcomes"): frozenset({M}),
 }
 EXPIRED = ("erin", "manager", "tok-rel-erin-expired-0123456789")
 FUTURE = ("fred", "auditor", "tok-rel-fred-future-0123456789")

@@ -118,3 +118,28 @@ def test_unknown_config_keys_still_fail(tmp_path):
         load_lint_config(tmp_path)
     assert "lint.yaml:2: evidence.min_evaluation: unknown key" in "\n".join(map(str, exc.value.errors))
     assert LintConfig().evidence.min_evaluations == 5
+
+
+def test_rules_impact_shows_the_evidence_behind_what_it_changes(tmp_path):
+    """The fact sheet, dropped in all six synthetic evaluations, is what the candidate removes: the command's
+    report ends with that evidence (text) or carries it (JSON)."""
+    import shutil
+
+    url = f"sqlite:///{tmp_path / 'log.db'}"
+    store, rulebase, decisions = pilot_log(url)
+    for n, (_name, decision) in enumerate(decisions):
+        record(store, rulebase, decision, synthetic(decision.recommendation, drop=("fact_sheet",), n=n))
+    store.close()
+    candidate = tmp_path / "candidate"
+    shutil.copytree(RULES, candidate)
+    policy = candidate / "policy" / "iap2.yaml"
+    policy.write_text(policy.read_text(encoding="utf-8").replace(
+        "    then:\n      techniques: [fact_sheet]\n      skills: [communication]\n",
+        "    then:\n      skills: [communication]\n", 1), encoding="utf-8")
+    text = CliRunner().invoke(main, ["rules", "impact", str(candidate), "--database-url", url, "--workers", "0"])
+    assert text.exit_code == 0, text.output
+    assert "Evidence behind the changes (evaluated decisions in the log):" in text.output
+    assert "technique:fact_sheet (Fact sheet): followed in 0, dropped in 6 of 6 evaluated" in text.output
+    data = json.loads(CliRunner().invoke(main, ["rules", "impact", str(candidate), "--database-url", url,
+                                                "--workers", "0", "--format", "json"]).output)
+    assert data["evidence"]["rule:iap2.inform_baseline"]["not_followed"] == 6
