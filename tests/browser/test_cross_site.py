@@ -76,23 +76,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def page_server(origin_port: int, service: str) -> ThreadingHTTPServer:
-    """A tiny web site on its own loopback port, serving the page above at /."""
-    html = PAGE.format(origin=f"http://127.0.0.1:{origin_port}", service=service, service_json=json.dumps(service),
-                       context=json.dumps(CONTEXT).replace("</", "<\\/")).encode()
+def page_server(service: str) -> ThreadingHTTPServer:
+    """A tiny web site on a loopback port of its own, serving the page above at / (the port is bound here,
+    so no other process can take it between choosing and binding)."""
+    page: list[bytes] = []
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 - the http.server API
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(html)))
+            self.send_header("Content-Length", str(len(page[0])))
             self.end_headers()
-            self.wfile.write(html)
+            self.wfile.write(page[0])
 
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", origin_port), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    page.append(PAGE.format(origin=f"http://127.0.0.1:{server.server_port}", service=service,
+                            service_json=json.dumps(service),
+                            context=json.dumps(CONTEXT).replace("</", "<\\/")).encode())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -100,17 +103,18 @@ def page_server(origin_port: int, service: str) -> ThreadingHTTPServer:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     """The service (local mode, one allowed origin), an attacker's site and the allowed site."""
-    attacker_port, allowed_port, port = free_port(), free_port(), free_port()
+    port = free_port()
+    service = f"http://127.0.0.1:{port}"
+    attacker, allowed = page_server(service), page_server(service)
     tmp = tmp_path_factory.mktemp("cross-site")
     log = tmp / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("COGOV_")}
     env.update(COGOV_DATABASE_URL=f"sqlite:///{tmp / 'log.db'}", COGOV_RULES_DIR=str(REPO / "rules"),
-               COGOV_WORKERS="1", COGOV_ALLOWED_ORIGINS=f"http://127.0.0.1:{allowed_port}")
+               COGOV_WORKERS="1", COGOV_ALLOWED_ORIGINS=f"http://127.0.0.1:{allowed.server_port}")
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
                                  "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
                                 cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
-    service = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while True:
         try:
@@ -123,10 +127,10 @@ def sites(tmp_path_factory):
             proc.kill()
             raise RuntimeError(f"the app did not start:\n{log.read_text()}")
         time.sleep(0.2)
-    servers = [page_server(attacker_port, service), page_server(allowed_port, service)]
-    yield service, f"http://127.0.0.1:{attacker_port}", f"http://127.0.0.1:{allowed_port}", log
-    for server in servers:
+    yield service, f"http://127.0.0.1:{attacker.server_port}", f"http://127.0.0.1:{allowed.server_port}", log
+    for server in (attacker, allowed):
         server.shutdown()
+        server.server_close()
     proc.terminate()
     try:
         proc.wait(timeout=15)
