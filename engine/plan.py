@@ -250,3 +250,46 @@ class _Builder:
 def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The plan of a recommendation (its JSON form, fresh or stored): {summary, steps: [{text, because}]}."""
     return _Builder(rec, catalogue).build()
+
+
+BRIEF_LINES = 60
+_WIDTH = 100
+
+
+def _wrap(text: str, first: str, rest: str) -> list[str]:
+    import textwrap
+    return textwrap.wrap(text, width=_WIDTH, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def render_brief(rec: dict[str, Any], context: dict[str, Any] | None = None,
+                 catalogue: Catalogue | None = None) -> str:
+    """`cogov evaluate --format brief`: the plan alone, in at most BRIEF_LINES lines of at most 100 characters,
+    each step with the rules behind it (the full report, `--format text`, has every reason)."""
+    plan = rec.get("plan") if isinstance(rec.get("plan"), dict) and rec["plan"].get("steps") else build_plan(
+        rec, catalogue)
+    project = (context or {}).get("project") or {}
+    title = ", ".join(str(v) for v in (project.get("name"), project.get("city")) if v)
+    head = [f"Plan{' for ' + title if title else ''}", ""] + _wrap(plan["summary"], "", "") + [""]
+    steps = []
+    for n, step in enumerate(plan["steps"], 1):
+        lead = f"{n}. "
+        text = _wrap(step["text"], lead, " " * len(lead))
+        rules = list(dict.fromkeys(b["rule"] for b in step["because"]))
+        why = _wrap("because: " + ", ".join(rules), " " * len(lead), " " * len(lead)) if rules else []
+        if len(why) > 1:     # one line of rules, cut at a whole rule id and marked as cut
+            cut = why[0][:_WIDTH - 4].rsplit(", ", 1)[0] if len(why[0]) > _WIDTH - 4 else why[0].rstrip(",")
+            why = [cut.rstrip(",") + " ..."]
+        steps.append((text, why))
+    tail = ["", "Every reason, rule by rule: cogov evaluate FILE --format text"]
+    lines = head + [ln for text, why in steps for ln in text + why] + tail
+    if len(lines) > BRIEF_LINES:     # the rules behind each step go first, then long steps are cut
+        lines = head + [ln for text, _ in steps for ln in text] + tail
+    if len(lines) > BRIEF_LINES:
+        room = BRIEF_LINES - len(head) - len(tail)
+        each = max(1, room // max(1, len(steps)))
+        body = []
+        for text, _ in steps:
+            body += text[:each - 1] + [text[each - 1].rstrip() + " ..."] if len(text) > each else text
+        lines = head + body[:room] + tail
+    return "\n".join(lines) + "\n"

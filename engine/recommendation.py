@@ -108,13 +108,26 @@ class PlanBound(OutputModel):
     because: list[Because] = Field(description="The rules that set this bound (the tightest, where several did).")
 
 
-class PlanOut(OutputModel):
-    """How the techniques were sized to the team's capacity: the bounds, and which techniques are core."""
+class PlanStep(OutputModel):
+    """One action of the plan, in plain words, and the firings of the items it restates."""
 
+    text: str = Field(description="What to do, in the catalogue's words (no codes).")
+    because: list[Because] = Field(description="The firings behind the items this step restates.")
+
+
+class PlanOut(OutputModel):
+    """What to do, first: the plan in words (summary, steps), then how the techniques were sized to the team's
+    capacity (bounds, core, extra, sizing)."""
+
+    summary: str = Field(description="One or two plain sentences: the approach, who decides, and with whom.")
+    steps: list[PlanStep] = Field(description="3 to 12 ordered actions (engine/plan.py): an unknown answer to find "
+                                  "out first, constraints to state, whom to involve and how, the core techniques, "
+                                  "the arrangements, the skills to find, each warning as an action, what to add "
+                                  "when capacity allows.")
     bounds: list[PlanBound] = Field(description="Empty when no rule bounds the plan: every technique is core.")
     core: list[str] = Field(description="Codes of the core techniques (do these), most important first.")
     extra: list[str] = Field(description="Codes of the extra techniques (if capacity allows).")
-    summary: str
+    sizing: str = Field(description="How the techniques were sized to the team's capacity, in one sentence.")
 
 
 class AvoidedTechnique(Item):
@@ -155,11 +168,12 @@ class RuleBaseInfo(OutputModel):
 
 
 class Recommendation(OutputModel):
+    plan: PlanOut = Field(description="What to do, first: the plan in words, and the techniques sized to the "
+                                      "team's capacity (every technique is core or extra).")
     approach: ApproachOut
     participants: list[Participant]
     techniques: list[TechniqueOut]
     avoided_techniques: list[AvoidedTechnique]
-    plan: PlanOut = Field(description="The plan sized to the team's capacity: every technique is core or extra.")
     governance: list[Item]
     skills: list[SkillOut]
     warnings: list[WarningOut]

@@ -35,6 +35,14 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
     w(f"rule base {rec['rulebase']['version']} ({rec['rulebase']['rule_count']} rules), "
       f"engine {rec['engine']['version']}")
     w("")
+    steps = (rec.get("plan") or {}).get("steps") or []
+    if steps:   # what to do first, in words (engine/plan.py); every section below explains it
+        w("PLAN")
+        w(f"  {rec['plan']['summary']}")
+        for n, step in enumerate(steps, 1):
+            w(f"  {n}. {step['text']}")
+            w(f"      because {_refs(step['because'])}")
+        w("")
     a = rec["approach"]
     w(f"APPROACH: {a['label']} ({a['code']}, Thomas {a['thomas']}), IAP2 level {a['iap2_level']}")
     w(f"  {a['meaning']}")
@@ -65,7 +73,7 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
     w("TECHNIQUES")
     plan = rec.get("plan")
     if plan:
-        w(f"  {plan['summary']}")
+        w(f"  {plan.get('sizing') or plan.get('summary')}")
         for b in plan["bounds"]:
             w(f"    {b['bound'].replace('_', ' ')} {b['value']}: because {_refs(b['because'])}")
     for tier, title in (("core", "core (do these), most important first"), ("extra", "extra (if capacity allows)")):

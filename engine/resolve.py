@@ -15,6 +15,7 @@ from .errors import ResolutionError
 from .facts import PROJECT
 from .memory import Firing, WorkingMemory
 from .recommendation import Recommendation
+from .plan import build_plan
 from .rulebase import RuleBase, rulebase_cache
 
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
@@ -202,7 +203,7 @@ def _plan(wm: WorkingMemory, recommended: dict[str, list[Firing]], codes: list[s
     summary = (f"Sized to the team's capacity ({shown}): {len(core)} core, {len(extra)} extra." if bounds else
                f"No rule bounds the plan: all {len(core)} techniques are core.")
     plan = dict(bounds=[dict(bound=name, value=value, because=_bs(fs)) for name, (value, fs) in bounds.items()],
-                core=list(core), extra=extra, summary=summary)
+                core=list(core), extra=extra, sizing=summary)
     return plan, tiers
 
 
@@ -318,6 +319,8 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
                for f in wm.firings]
     cited = sorted({s for f in wm.firings for s in f.rule.sources})
     explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
-    return dict(approach=approach, participants=participants, techniques=techniques,
+    rec = dict(approach=approach, participants=participants, techniques=techniques,
                 avoided_techniques=avoided_out, plan=plan, governance=governance, skills=skills, warnings=warnings, gaps=gaps,
                 explanation=explanation, rulebase=rb.summary(), engine={"version": engine_version})
+    rec["plan"] = {**build_plan(rec, cat), **plan}   # the plan in words (engine/plan.py), then its sizing
+    return {"plan": rec.pop("plan"), **rec}           # first: what to do

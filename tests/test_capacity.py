@@ -76,7 +76,7 @@ def test_without_a_plan_rule_every_technique_is_core(tmp_path, h):
         rec = e.evaluate(h.make_context())
     assert set(_tiers(rec).values()) == {"core"}
     assert rec["plan"]["bounds"] == [] and rec["plan"]["extra"] == []
-    assert rec["plan"]["summary"] == "No rule bounds the plan: all 3 techniques are core."
+    assert rec["plan"]["sizing"] == "No rule bounds the plan: all 3 techniques are core."
     assert all(t["tier_reason"].startswith("core: no rule bounds the plan (priority 50: t.all)")
                for t in rec["techniques"])
 

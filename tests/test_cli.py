@@ -55,7 +55,7 @@ def test_evaluate_file_json(runner, h, tmp_path, mini_durable):
     f = write_json(tmp_path / "ctx.json", ctx)
     res = runner.invoke(main, ["evaluate", str(f), "--rules", str(h.MINI)])
     assert res.exit_code == 0, res.output
-    assert res.stdout.startswith('{\n  "approach": {\n')
+    assert res.stdout.startswith('{\n  "plan": {\n    "summary": ')     # what to do, first
     assert json.loads(res.stdout) == mini_durable.evaluate(ctx)
 
 
@@ -165,7 +165,7 @@ def check_jsonl(stdout: str, want1: dict, want2: dict) -> None:
                                             "errors": [{"field": "", "message": "a context is a JSON object"}]}}
     assert recs[5] == {"line": 7, "error": {"type": "invalid_encoding", "message": "line is not UTF-8"}}
     assert recs[6] == want1
-    assert all(line.startswith(('{"approach":', '{"line":')) for line in out)  # one compact object per line
+    assert all(line.startswith(('{"plan":', '{"line":')) for line in out)  # one compact object per line
 
 
 def test_evaluate_json_lines(runner, h, mini_durable):

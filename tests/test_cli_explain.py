@@ -13,9 +13,12 @@ GENOA = str(Path(__file__).resolve().parents[1] / "examples" / "pilots" / "genoa
 def test_why_not_reads_like_a_sentence(runner):
     out = runner.invoke(main, ["explain", "why-not", GENOA, "approach:public_decision"])
     assert out.exit_code == 0, out.stderr
-    assert out.stdout.startswith("approach Public decision (public_decision) is not recommended (the recommendation "
-                                 "has unitary_consultation instead): thomas.r2_goal_congruence ruled it out "
-                                 "(decision.public_shares_goals = false, decision.quality_requirement = true).")
+    assert out.stdout.startswith("The approach “You and the public decide together” is not recommended. The "
+                                 "recommendation is “You consult the public together, then decide”.\n"
+                                 "  - “The public does not share the agency's goals on a quality decision” ruled it "
+                                 "out, because of these answers: The public shares your goals: no; Quality "
+                                 "constraints: yes.\n")
+    assert "[iap2.delegation_declared]" in out.stdout       # each rule by its title, then its id
 
 
 def test_why_not_as_json(runner):

@@ -156,3 +156,40 @@ def test_an_unknown_answer_to_find_out_first(engine):
     assert "if no, you consult each group separately" in step["text"]
     assert "1 other answer is unknown too" in step["text"]
     assert step["because"] == [{"rule": "u", "firing": 4, "subject": None}]
+
+
+def test_every_recommendation_starts_with_its_plan(pilots, engine):
+    """The JSON recommendation's first key is the plan: the words first (summary, steps), then the techniques
+    sized to the team's capacity; the output contract's model holds it."""
+    from engine.recommendation import Recommendation
+    for name, rec in pilots.items():
+        assert list(rec)[0] == "plan", name
+        assert list(rec["plan"])[:2] == ["summary", "steps"]
+        assert {"bounds", "core", "extra", "sizing"} <= set(rec["plan"])
+        rebuilt = build_plan({k: v for k, v in rec.items()}, engine.rulebase.catalogue)
+        assert rebuilt == {"summary": rec["plan"]["summary"], "steps": rec["plan"]["steps"]}, name
+        assert list(Recommendation.model_validate(rec).model_dump())[0] == "plan"
+
+
+def test_the_text_report_opens_with_the_plan(pilots, engine, h):
+    from engine.report import render_text
+    text = render_text(pilots["genoa"])
+    lines = text.splitlines()
+    assert lines[3] == "PLAN" and lines[4].strip() == pilots["genoa"]["plan"]["summary"]
+    assert text.index("PLAN") < text.index("APPROACH:") < text.index("HOW THE RULES FIRED")
+    assert "  1. " + pilots["genoa"]["plan"]["steps"][0]["text"] in text
+
+
+@pytest.mark.parametrize("name", PILOTS)
+def test_the_brief_format_prints_the_plan_in_at_most_60_lines(name, h, pilots):
+    from click.testing import CliRunner
+
+    from service.cli import main
+    path = h.REPO / "examples" / "pilots" / f"{name}.json"
+    out = CliRunner().invoke(main, ["evaluate", str(path), "--format", "brief", "--backend", "python"])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert len(lines) <= 60 and max(map(len, lines)) <= 100
+    plan = pilots[name]["plan"]
+    assert " ".join(plan["summary"].split()[:6]) in " ".join(out.output.split())
+    assert sum(1 for ln in lines if re.match(r"^\d+\. ", ln)) == len(plan["steps"])

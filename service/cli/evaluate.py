@@ -9,13 +9,16 @@ import click
 
 from engine import CogovError, ContextError, Engine, jsontext
 from engine.jsontext import JsonTextError
+from engine.plan import render_brief
 from engine.report import render_text
 from service.cli.base import dump_json, load_engine, main
 
 
 @main.command()
 @click.argument("file", type=click.Path(allow_dash=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "text", "brief"]), default="json", show_default=True,
+              help="json: the recommendation; text: the full explained report; brief: the plan alone, in at "
+                   "most 60 lines.")
 @click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Rule base directory (default: $COGOV_RULES_DIR or the shipped rules/).")
 @click.option("--backend", type=click.Choice(["durable", "python"]), default="durable", show_default=True)
@@ -43,7 +46,14 @@ def evaluate(file: str, fmt: str, rules: Path | None, backend: str) -> None:
         _field_errors(file, exc.errors)
     except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
-    click.echo(render_text(rec, context) if fmt == "text" else dump_json(rec, True), nl=fmt != "text")
+    click.echo(_readable(engine, fmt, rec, context) if fmt != "json" else dump_json(rec, True), nl=fmt == "json")
+
+
+def _readable(engine: Engine, fmt: str, rec: dict[str, Any], context: Any = None) -> str:
+    """The text report, or the plan alone (brief), in the rule base's words."""
+    if fmt == "brief":
+        return render_brief(rec, context if isinstance(context, dict) else None, engine.rulebase.catalogue)
+    return render_text(rec, context)
 
 
 def _field_errors(file: str, errors: list[dict[str, Any]]) -> NoReturn:
@@ -85,8 +95,8 @@ def _evaluate_lines(engine: Engine, fmt: str) -> None:
                 result = _error(number, "invalid_context", str(exc), exc.errors)
             except CogovError as exc:
                 result = _error(number, "evaluation_failed", str(exc))
-        if fmt == "text" and "error" not in result:
-            click.echo(render_text(result))
+        if fmt != "json" and "error" not in result:
+            click.echo(_readable(engine, fmt, result, context))
         else:
             click.echo(dump_json(result, False))
         sys.stdout.flush()

@@ -15,6 +15,7 @@ import click
 
 from engine import CogovError, ContextError, ItemError
 from engine.whatif import DEFAULT_MAX_EVALUATIONS, MAX_CHANGES
+from engine.words import Words, what_if_text, why_not_text
 from service.cli.base import dump_json, load_engine, main
 
 RULES_OPTION = click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
@@ -69,7 +70,10 @@ def why_not(context: str, item: str, fmt: str, rules: Path | None) -> None:
         return
     except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
-    click.echo(answer.text() if fmt == "text" else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
+    words = Words(engine.rulebase.catalogue)
+    titles = {r.id: r.title for r in engine.rulebase.rules}
+    click.echo(why_not_text(words, answer, data, titles) if fmt == "text"
+               else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
 
 
 @explain.command("what-if")
@@ -98,6 +102,7 @@ def what_if(context: str, item: str | None, max_changes: int, limit: int, max_ev
         raise click.ClickException(str(exc)) from None
     finally:
         engine.close()
-    click.echo(answer.text() if fmt == "text" else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
+    click.echo(what_if_text(Words(engine.rulebase.catalogue), answer, data) if fmt == "text"
+               else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
     if answer.errors:
         raise SystemExit(3)

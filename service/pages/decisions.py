@@ -7,18 +7,20 @@ module, so none of them imports another.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 
-from engine.approaches import BY_CODE, ORDER
+from engine.approaches import ORDER
+from engine.rulebase import RuleBase
 from engine.whynot import LEVELS
 from service.log import DecisionRecord, DecisionStore
 
 from . import access, backend
 from .render import error_page, refusal
+from .wording import local_time, words_for
 
 _SECTIONS = (("techniques", "technique", "Techniques"), ("governance", "arrangement", "Governance arrangements"),
              ("skills", "skill", "Skills"), ("warnings", "warning", "Warnings"))
@@ -68,20 +70,23 @@ def record_view(stored: DecisionRecord) -> dict[str, Any]:
 
 
 def fmt_time(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A stored time as people read it, in the server's local time zone (service/pages/wording.py)."""
+    return local_time(value)["text"]
 
 
 def why_not_choices(rec: dict[str, Any], rulebase: Any) -> list[dict[str, Any]]:
     """What a manager may ask "why not …?" about: everything the recommendation does not contain, grouped."""
     groups: list[dict[str, Any]] = []
     chosen = (rec.get("approach") or {}).get("code")
-    groups.append({"label": "Approaches", "options": [(f"approach:{c}", f"{BY_CODE[c].label} ({BY_CODE[c].thomas})")
+    words = words_for(rulebase if isinstance(rulebase, RuleBase) else None)
+    groups.append({"label": "Approaches", "options": [(f"approach:{c}", words.approach(c))
                                                       for c in ORDER if c != chosen]})
     people = []
     for p in rec.get("participants") or ():
         for level in LEVELS:
             if p.get("excluded") or p.get("iap2_level") != level:
-                people.append((f"participant:{p['stakeholder']}:{level}", f"{p.get('name')} at {level}"))
+                people.append((f"participant:{p['stakeholder']}:{level}",
+                               f"{p.get('name')} at the {words.level(level)} level"))
     groups.append({"label": "Participants", "options": people})
     catalogue = getattr(rulebase, "catalogue", None)
     for section, kind, label in _SECTIONS:

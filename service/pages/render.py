@@ -38,7 +38,7 @@ env.filters["humanize"] = present.humanize
 env.globals["answer_label"] = present.answer_label
 env.globals["answer_help"] = present.answer_help
 env.globals["approach_label"] = present.approach_label
-env.globals["overridden_value"] = wording.overridden_value
+env.globals.update(wording.TEMPLATE_GLOBALS)
 
 
 def static_version() -> str:
@@ -83,6 +83,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     rulebase = serving_now(request).rulebase
     ctx.setdefault("words", wording.words_for(rulebase))
     ctx.setdefault("participants_in_order", lambda rec: wording.participants_in_order(rec, rulebase))
+    ctx.setdefault("rule_titles", wording.rule_titles(rulebase))
     html = env.get_template(template).render(**ctx)
     return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
 

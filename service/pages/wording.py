@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from engine.plan import build_plan
 from engine.rulebase import RuleBase, rulebase_cache
-from engine.words import Words
+from engine.words import Words, change_words, item_words, scenario_words, why_not_words
 
 _LEVELS = ("empower", "collaborate", "involve", "consult", "inform")
 # "consultee (consult)": how resolve writes an overridden participant conclusion (role, level)
@@ -75,3 +75,15 @@ def local_time(value: datetime | str | None) -> dict[str, str]:
     zone = here.tzname() or here.strftime("%z")
     return {"iso": value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "text": f"{here.day} {here.strftime('%B %Y, %H:%M')} {zone}".strip()}
+
+
+def rule_titles(rulebase: RuleBase | None) -> dict[str, str]:
+    """Rule id -> title, for sentences that name rules by what they say."""
+    if rulebase is None:
+        return {}
+    return rulebase_cache(rulebase, "rule_titles", lambda rb: {r.id: r.title for r in rb.rules})
+
+
+# functions every template may call (service/pages/render.py registers them)
+TEMPLATE_GLOBALS = {"overridden_value": overridden_value, "change_words": change_words, "item_words": item_words,
+                    "why_not_words": why_not_words, "scenario_words": scenario_words}

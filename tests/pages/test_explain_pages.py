@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -44,8 +45,10 @@ def test_asking_why_not_through_the_form_shows_the_rule_and_the_answers(client, 
 def test_why_not_a_technique_lists_the_failed_conditions(client, genoa_id):
     r = client.get(f"/decisions/{genoa_id}/why-not", params={"item": "technique:citizen_jury"})
     text = html.unescape(r.text)
-    assert r.status_code == 200 and "Rules that could have produced it" in text
-    assert "approach.level >= collaborate" in text
+    assert r.status_code == 200 and "Rules that could have recommended it, and what each needs" in text
+    idle = text[text.index("Rules that could have recommended it"):text.index("Technical details")]
+    assert re.search(r"It needs “[^”]+”, and (it is|the answer is) [^.]+\.", idle)   # each in words, with its value
+    assert "approach.level >= collaborate" in text        # as written, in the technical details
 
 
 def test_an_unknown_item_is_refused_with_a_hint(client, genoa_id):
@@ -57,8 +60,11 @@ def test_what_if_page_lists_minimal_changes_in_words(client, genoa_id):
     r = client.get(f"/decisions/{genoa_id}/what-if", params={"max_changes": 2})
     assert r.status_code == 200
     text = html.unescape(r.text)
-    assert "If public_shares_goals were true, the approach would be public_decision (G) instead of " \
-           "unitary_consultation." in text
+    assert "If “The public shares your goals” were yes instead of no, the approach would be “You and the public " \
+           "decide together” instead of “You consult the public together, then decide”." in text
+    assert "~ participant:" not in text                     # what else would change: sentences, not a diff
+    assert "Residents and park users would be co-designer at the Collaborate level instead of co-designer at the " \
+           "Involve level." in text
     assert "Re-evaluated by the durable engine" in text and "The engines disagree" not in text
 
 
