@@ -449,6 +449,7 @@ class Field:
     value: Any
     errors: list[str] = field(default_factory=list)
     choices: list[tuple[str, str]] = field(default_factory=list)   # (value, label)
+    in_optional_row: bool = False   # in a row of an optional list, which may be left blank as a whole
 
     @property
     def label(self) -> str:
@@ -460,7 +461,9 @@ class Field:
 
     @property
     def required(self) -> bool:
-        return self.spec.required and not self.spec.nullable
+        """Marked and enforced by the browser as required. Not in an optional list's row: a blank row means
+        none (context_from_raw drops it), and the server names a half-filled row's missing fields."""
+        return self.spec.required and not self.spec.nullable and not self.in_optional_row
 
     @property
     def pattern(self) -> str | None:
@@ -525,8 +528,8 @@ class Form:
         return out
 
 
-def _make_field(spec: Spec, path: str, value: Any) -> Field:
-    f = Field(path=path, id=field_id(path), spec=spec, widget="text", value=value)
+def _make_field(spec: Spec, path: str, value: Any, in_optional_row: bool = False) -> Field:
+    f = Field(path=path, id=field_id(path), spec=spec, widget="text", value=value, in_optional_row=in_optional_row)
     if spec.kind == "enum":
         f.widget = "select"
         f.choices = [(str(o), option_label(o)) for o in spec.options]
@@ -551,28 +554,29 @@ def _make_field(spec: Spec, path: str, value: Any) -> Field:
 
 
 def _group(spec: Spec, raw: Mapping[str, Any], path: str, title: str, kind: str,
-           index: int | None = None) -> Group:
+           index: int | None = None, optional: bool = False) -> Group:
     group = Group(path=path, id=field_id(path) if path else "f-form", title=title,
                   description=spec.description, kind=kind, index=index)
     for child in spec.children:
         cpath = f"{path}.{child.name}" if path else child.name
         value = raw.get(child.name) if isinstance(raw, Mapping) else None
         if child.kind == "object":
-            group.fields.append(_group(child, value or {}, cpath, child.label, "section"))
+            group.fields.append(_group(child, value or {}, cpath, child.label, "section", optional=optional))
         elif child.kind == "list":
-            group.fields.append(_list_group(child, value or [], cpath))
+            group.fields.append(_list_group(child, value or [], cpath, optional))
         else:
-            group.fields.append(_make_field(child, cpath, value if value is not None else ""))
+            group.fields.append(_make_field(child, cpath, value if value is not None else "", optional))
     return group
 
 
-def _list_group(spec: Spec, items: list, path: str) -> Group:
+def _list_group(spec: Spec, items: list, path: str, optional: bool = False) -> Group:
     group = Group(path=path, id=field_id(path), title=spec.label, description=spec.description, kind="list",
                   min_items=spec.min_items, max_items=spec.max_items, item_label=spec.item_label,
                   list_name=spec.name)
     for i, item in enumerate(items):
         assert spec.item is not None
-        group.items.append(_group(spec.item, item, f"{path}[{i}]", f"{spec.item_label} {i + 1}", "item", i))
+        group.items.append(_group(spec.item, item, f"{path}[{i}]", f"{spec.item_label} {i + 1}", "item", i,
+                                  optional=optional or not spec.required))
     return group
 
 

@@ -54,7 +54,8 @@ def test_every_schema_field_has_a_form_field():
         enum = _enum_of(info)
         if enum is not None:
             assert [v for v, _ in f.choices] == [m.value for m in enum], path
-        assert f.required == info.is_required(), path
+        assert f.required == (info.is_required() and not f.in_optional_row), path
+        assert f.spec.required == info.is_required(), path
 
 
 def test_required_flags_and_defaults_follow_the_schema():
@@ -199,3 +200,20 @@ def test_an_untouched_optional_row_means_none_and_a_half_filled_one_is_kept_for_
     raw["stakeholders"][0]["co_produces"][0]["contributes"] = "time"
     out, errors = forms.context_from_raw(raw)
     assert out["stakeholders"][0]["co_produces"] == [{"contributes": "time"}]
+
+
+def test_a_blank_optional_row_does_not_stop_the_browser_from_submitting():
+    """The browser enforces `required`: on a field of an optional list's row it would refuse to send a form whose
+    row is left blank, although a blank row means none. Fields of required rows (a stakeholder group's) keep it."""
+    from service.pages import forms
+
+    ctx = json.loads((REPO / "examples" / "pilots" / "genoa.json").read_text(encoding="utf-8"))
+    form = forms.build_form(forms.raw_from_context(ctx) | {"stakeholders": [
+        dict(forms.raw_from_context(ctx)["stakeholders"][0],
+             co_produces=[forms.default_raw(next(c for c in next(
+                 c for c in forms.context_spec().children if c.name == "stakeholders").item.children
+                 if c.name == "co_produces").item)])]})
+    fields = {f.path: f for f in form.all_fields()}
+    assert fields["stakeholders[0].id"].required
+    assert not fields["stakeholders[0].co_produces[0].activity"].required
+    assert fields["stakeholders[0].co_produces[0].activity"].spec.required
