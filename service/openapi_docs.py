@@ -23,8 +23,8 @@ bad field with its path in `field`. A method a path does not take gets 405 with 
 whose `Host` this service does not answer to gets 421; a cross-site web page's request that would change
 something gets 403.
 
-**Retries.** `POST /api/v1/recommendations`, `POST /api/v1/rulebase` and `POST /api/v1/rulebase/rollback`
-take an `Idempotency-Key` header: a retry with the same key and the same body gets the first answer again
+**Retries.** `POST /api/v1/recommendations`, `POST /api/v1/decisions/{id}/outcomes`, `POST /api/v1/rulebase`
+and `POST /api/v1/rulebase/rollback` take an `Idempotency-Key` header: a retry with the same key and the same body gets the first answer again
 (with `Idempotent-Replayed: true`) and records nothing new; the same key with another body is refused
 with 422. Keys are kept per caller, in the decision log's database.
 

@@ -8,15 +8,17 @@ Evidence is aggregate and the export de-personalised (service/evidence/export.py
 """
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from service import evidence
 from service.api.common import ERRORS, UNAVAILABLE, Anyone, JsonBodyRoute, problem
+from service.api.idempotency import REPLAYED, REPLAYED_DOC, IdempotencyKey, earlier, fingerprint
 from service.auth import AUDITOR, EVALUATOR, MANAGER
 from service.deps import Identity, RuleBaseDep, SettingsDep, StoreDep, require_roles
 from service.errors import Unavailable
@@ -35,18 +37,27 @@ NOT_FOUND = problem(404, "No decision with this id, or (reading, for a manager) 
 
 @router.post("/decisions/{decision_id}/outcomes", status_code=201, response_model=EvaluationOut,
              operation_id="recordOutcome",
-             responses={**ERRORS, **NOT_FOUND, **UNAVAILABLE,
+             responses={201: {"headers": REPLAYED_DOC}, **ERRORS, **NOT_FOUND, **UNAVAILABLE,
                         **problem(422, "The evaluation is not valid: `errors` names each bad field (an unknown "
                                        "code, a negative count, a score out of 1-5, a group not in the context, "
-                                       "an item the recommendation does not have).")},
+                                       "an item the recommendation does not have), or the Idempotency-Key was "
+                                       "used with another body.")},
              summary="Record what happened after a decision (an evaluation)")
-async def record_outcome(store: StoreDep, rulebase: RuleBaseDep, decision_id: str, body: EvaluationIn,
-                         identity: Recorder) -> Any:
+async def record_outcome(request: Request, store: StoreDep, rulebase: RuleBaseDep, decision_id: str,
+                         body: EvaluationIn, identity: Recorder, idempotency_key: IdempotencyKey = None) -> Any:
     """Appends an evaluation to the hash-chained log: what was done (techniques used, who took part, recruited
     how, cost, duration), which recommended items were followed, dropped or added and why, and scores 1-5 on
     Rowe & Frewer's criteria and the OECD's stages. 404 for an unknown decision, 403 for another manager's,
     422 naming the field for an unknown code, a group not in the context, an item the recommendation does not
-    have, or a statement that contradicts techniques_used or groups."""
+    have, or a statement that contradicts techniques_used or groups. With an `Idempotency-Key`, a retry gets
+    the first answer again and records nothing new."""
+    keyed = None
+    if idempotency_key is not None:
+        print_ = await fingerprint(request)
+        found = await earlier(store, identity.name, idempotency_key, print_)
+        if found is not None:
+            return found if isinstance(found, Response) else await _recorded_again(store, found)
+        keyed = {"caller_name": identity.name, "key": idempotency_key, "fingerprint": print_}
     record = await run_in_threadpool(store.get, decision_id[:100])
     if record is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision {decision_id}")
@@ -58,13 +69,29 @@ async def record_outcome(store: StoreDep, rulebase: RuleBaseDep, decision_id: st
         return unprocessable("invalid evaluation", [{**e, "field": f"body.{e['field']}"} for e in errors])
     try:
         stored = await run_in_threadpool(lambda: store.evaluations.record(
-            decision_id=record.id, identity=identity, evaluation=evidence.body_of(body)))
+            decision_id=record.id, identity=identity, evaluation=evidence.body_of(body), idempotency=keyed))
     except UnknownDecision:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no decision {decision_id}") from None
     except (SQLAlchemyError, DatabaseError, LogError):
+        if keyed is not None:   # a concurrent request with the same key was recorded first: this one is its retry
+            found = await earlier(store, identity.name, keyed["key"], keyed["fingerprint"])
+            if found is not None:
+                return found if isinstance(found, Response) else await _recorded_again(store, found)
         raise Unavailable("the evaluation could not be written to the decision log; retry later") from None
     return JSONResponse(evidence.view(stored, record), status_code=201,
                         headers={"Location": f"/api/v1/decisions/{record.id}/outcomes"})
+
+
+async def _recorded_again(store: Any, found: dict[str, Any]) -> Response:
+    """The answer the evaluation an Idempotency-Key names was given, once more."""
+    evaluation_id = json.loads(found["response"])["evaluation_id"]
+    record = await run_in_threadpool(store.get, found["decision_id"])
+    stored = next((e for e in await run_in_threadpool(store.evaluations.for_decision, found["decision_id"])
+                   if e.id == evaluation_id), None)
+    if record is None or stored is None:   # written in the key's transaction: gone only if the log was cut
+        raise Unavailable(f"the evaluation {evaluation_id} this Idempotency-Key names is not in the log")
+    return JSONResponse(evidence.view(stored, record), status_code=201,
+                        headers={"Location": f"/api/v1/decisions/{record.id}/outcomes", REPLAYED: "true"})
 
 
 @router.get("/decisions/{decision_id}/outcomes", response_model=EvaluationListOut, operation_id="listOutcomes",

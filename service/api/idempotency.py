@@ -3,10 +3,10 @@ recorded (after the IETF's Idempotency-Key header draft).
 
 A key is the caller's: two callers may use the same key. The first request
 with a key is fingerprinted (method, path and body bytes, sha256) and what
-it gave is kept in the decision log's database: for a recommendation, the
-decision, written with the key in one transaction (a concurrent twin that
-loses the race is not logged and answers as the retry it is); for an
-activation, its answer. A later request with the key and the same
+it gave is kept in the decision log's database: for a recommendation or an
+evaluation, the record, written with the key in one transaction (a
+concurrent twin that loses the race is not written and answers as the retry
+it is); for an activation, its answer. A later request with the key and the same
 fingerprint gets that answer again, marked `Idempotent-Replayed: true`;
 with another fingerprint, 422 naming the header. Only a request that
 recorded something keeps its key: one that failed may be retried with it.

@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, inspect, select, update
 
 from service.log.chain import canonical_json, evaluation_hash, timestamp, utc_naive
-from service.log.models import GENESIS_HASH, HEAD_ID, Decision, Evaluation, EvaluationHead
+from service.log.models import GENESIS_HASH, HEAD_ID, Decision, Evaluation, EvaluationHead, IdempotencyKey
 from service.log.privacy import PrivacyPolicy, committed_form, erase
 from service.log.records import EvaluationRecord, utc_aware
 
@@ -71,9 +71,12 @@ class EvaluationLog:
         with self.engine.connect().execution_options(begin="IMMEDIATE") as conn, conn.begin():
             yield conn
 
-    def record(self, *, decision_id: str, identity: Any, evaluation: dict[str, Any]) -> EvaluationRecord:
+    def record(self, *, decision_id: str, identity: Any, evaluation: dict[str, Any],
+               idempotency: dict[str, Any] | None = None) -> EvaluationRecord:
         """Append one evaluation of `decision_id` (already validated: service.evidence); UnknownDecision when
-        the log has no such decision. `identity` has .name and .role."""
+        the log has no such decision. `identity` has .name and .role. `idempotency` ({caller_name, key,
+        fingerprint}: service/api/idempotency.py) is kept in the same transaction, naming this evaluation; a key
+        taken meanwhile fails it (IntegrityError) and nothing is written."""
         body = dict(evaluation)
         personal: dict[str, str | None] = {}
         if self.privacy.active:
@@ -99,6 +102,10 @@ class EvaluationLog:
                                                     personal=canonical_json(personal) if personal else None))
             conn.execute(update(EVALUATION_HEAD).where(EVALUATION_HEAD.c.id == HEAD_ID)
                          .values(seq=values["seq"], hash=values["hash"]))
+            if idempotency is not None:
+                conn.execute(insert(IdempotencyKey.__table__).values(
+                    **idempotency, decision_id=decision.id, status=201, created_at=values["created_at"],
+                    response=canonical_json({"evaluation_id": values["id"]})))
         return EvaluationRecord(seq=values["seq"], id=values["id"], decision_id=decision.id,
                                 decision_seq=decision.seq, decision_hash=decision.hash,
                                 created_at=utc_aware(values["created_at"]), caller_name=values["caller_name"],

@@ -157,6 +157,21 @@ def test_an_activation_retried_with_its_key_is_recorded_once(client, api_app):
     assert back.status_code == 200 and back.json()["version"] == first.json()["previous"]
 
 
+def test_an_outcome_retried_with_its_key_is_recorded_once(client, api_app, decision):
+    evaluations = api_app.state.store.evaluations
+    url = f"/api/v1/decisions/{decision['decision_id']}/outcomes"
+    body = {"techniques_used": [], "participants": 12, "synthetic": True}
+    first = _post(client, url, body, **{"Idempotency-Key": "outcome-1"})
+    assert first.status_code == 201 and "idempotent-replayed" not in first.headers, first.text
+    count = len(evaluations.for_decision(decision["decision_id"]))
+    again = _post(client, url, body, **{"Idempotency-Key": "outcome-1"})
+    assert again.status_code == 201 and again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json() and len(evaluations.for_decision(decision["decision_id"])) == count
+    other = _post(client, url, {**body, "participants": 13}, **{"Idempotency-Key": "outcome-1"})
+    assert _problem(other, 422)["errors"][0]["field"] == "header.Idempotency-Key"
+    assert len(evaluations.for_decision(decision["decision_id"])) == count
+
+
 # -- ETag and immutable caching ------------------------------------------------------------------------------
 def test_a_decision_has_an_etag_and_is_cached_immutably(client, decision):
     url = f"/api/v1/decisions/{decision['decision_id']}"
