@@ -13,7 +13,7 @@ from engine import CogovError, ContextError, validate_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from service import evidence
-from service.deps import PoolDep, RuleBaseDep, StoreDep
+from service.deps import PoolDep, RuleBaseDep, StoreDep, serving_now
 from service.errors import problem
 from service.log import DatabaseError, LogError
 from service.workers import WorkerFailure
@@ -22,7 +22,7 @@ from . import access, backend, forms, present
 from .decisions import context_of, decision_or_error_page, readable_record, record_view, why_not_choices
 from .evidence_views import form_view, outcomes_context
 from .render import error_page, path_for, refusal, render
-from .wording import local_time, plan_of
+from .wording import ASKED, fill_stakeholder_ids, local_time, message_words, plan_of, where_words, words_for
 
 router = APIRouter()
 
@@ -49,7 +49,13 @@ def load_example(name: str) -> dict[str, Any] | None:
 
 def _form_page(request: Request, raw: dict[str, Any], errors: list[dict[str, Any]] | None = None,
                status_code: int = 200, notice: str | None = None) -> HTMLResponse:
+    words = words_for(serving_now(request).rulebase)
+    # every message in words, never a regular expression (service/pages/wording.py)
+    errors = [{**e, "message": message_words(e, words)} for e in errors or ()]
     form = forms.build_form(raw, errors)
+    for e in form.errors:       # where each problem is, in the same words as the form's labels
+        if e.get("field"):
+            e["where"] = where_words(str(e["field"]), words)
     return render(request, "evaluate.html", status_code=status_code, form=form, notice=notice,
                   form_action=path_for(request, "evaluate_submit"), examples=example_names())
 
@@ -60,6 +66,9 @@ async def evaluate_form(request: Request, store: StoreDep, example: str | None =
         return refused
     source = request.query_params.get("from")
     raw = forms.default_raw()
+    for key in ASKED:        # asked, not preset: the objective decides between approaches
+        section, name = key.split(".")
+        raw.get(section, {})[name] = ""
     if example:
         data = load_example(example)
         if data is None:
@@ -88,7 +97,11 @@ async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep) -> R
     if action != forms.ACTION_EVALUATE:
         forms.apply_action(raw, action)
         return _form_page(request, raw)
+    fill_stakeholder_ids(raw)       # a group left without a short name gets one made from its name
+    unanswered = [{"field": key, "type": "form_missing", "message": "answer this question"} for key in sorted(ASKED)
+                  if not str((raw.get(key.split(".")[0]) or {}).get(key.split(".")[1]) or "").strip()]
     context, errors = forms.context_from_raw(raw)
+    errors = unanswered + errors
     # Validate here too, so form errors and schema errors show together.
     try:
         validate_context(context)

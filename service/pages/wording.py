@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from engine.plan import build_plan
 from engine.rulebase import RuleBase, rulebase_cache
-from engine.words import Words, change_words, item_words, scenario_words, why_not_words
+from engine.words import Words, change_words, item_words, readable, scenario_words, why_not_words
 
 _LEVELS = ("empower", "collaborate", "involve", "consult", "inform")
 # "consultee (consult)": how resolve writes an overridden participant conclusion (role, level)
@@ -84,6 +84,126 @@ def rule_titles(rulebase: RuleBase | None) -> dict[str, str]:
     return rulebase_cache(rulebase, "rule_titles", lambda rb: {r.id: r.title for r in rb.rules})
 
 
+# -- the context form in words (templates/_form.html, service/pages/manager.py) -------------------------------
+_INDEX = re.compile(r"\[\d+\]")
+# a form path's list parts, as terms.yaml names the fields within them
+_LIST_TERMS = {"stakeholders": "stakeholder", "co_produces": "co_produces"}
+# the form asks these itself, whatever the schema's default (the objective decides between approaches)
+ASKED = {"project.objective"}
+# made from the name when left blank (fill_stakeholder_ids), so not required in the form
+MADE_FOR_YOU = {"stakeholder.id"}
+_ANSWERS = {"true": "yes", "false": "no"}
+
+
+def term_key(path: str) -> str:
+    """A form path as terms.yaml names its field: 'stakeholders[2].power' -> 'stakeholder.power',
+    'stakeholders[0].co_produces[1].activity' -> 'co_produces.activity', 'project.name' stays."""
+    parts = _INDEX.sub("", path).split(".")
+    if len(parts) >= 2 and parts[-2] in _LIST_TERMS:
+        return f"{_LIST_TERMS[parts[-2]]}.{parts[-1]}"
+    return ".".join(parts[-2:]) if len(parts) > 2 else ".".join(parts)
+
+
+def field_words(f: Any, words: Words) -> dict[str, Any]:
+    """A form control (service.pages.forms.Field) in the catalogue's words: label, hint, choices, whether the
+    form requires it and which widget asks it."""
+    from engine.words import field_vocabulary
+    key = term_key(f.path)
+    vocabulary = field_vocabulary(key)
+    choices = []
+    for value, text in f.choices:
+        if value == "":
+            choices.append((value, "Not stated"))
+        elif f.spec.kind == "bool":
+            choices.append((value, words.option("answer", _ANSWERS.get(value, value))))
+        else:
+            choices.append((value, words.option(vocabulary, value) if vocabulary else text))
+    widget = f.widget
+    if key in ASKED and f.spec.kind == "enum":
+        widget = "radio"
+    required = True if key in ASKED else False if key in MADE_FOR_YOU else f.required
+    return {"label": words.field(key) if key in words.terms.fields else f.label,
+            "hint": words.field_explained(key) or f.description, "choices": choices, "widget": widget,
+            "required": required}
+
+
+def group_words(g: Any, words: Words) -> dict[str, str | None]:
+    """A form section or list in words: its title and hint."""
+    key = term_key(g.path) if g.path else ""
+    if g.kind == "item" or key not in words.terms.fields:
+        return {"title": g.title, "hint": g.description}
+    return {"title": words.field(key), "hint": words.field_explained(key) or g.description}
+
+
+def message_words(error: Mapping[str, Any], words: Words) -> str:
+    """A validation error in words, never a regular expression: what to write, for the field it names."""
+    key = term_key(str(error.get("field") or ""))
+    kind, message = str(error.get("type") or ""), str(error.get("message") or "invalid")
+    if kind == "string_pattern_mismatch" and key == "stakeholder.id":
+        return ("use lowercase letters, digits, '-' and '_', starting with a letter or a digit, at most 64 "
+                "characters (for example “park-users”); leave it empty to have it made from the name")
+    if kind == "string_pattern_mismatch":
+        return "this text is not in the expected form"
+    if kind in ("missing", "form_missing"):
+        return "answer this question"
+    if kind in ("enum", "literal_error"):
+        from engine.words import field_vocabulary
+        vocabulary = field_vocabulary(key)
+        allowed = re.findall(r"'([^']*)'", message)
+        if vocabulary and allowed:
+            return "choose one of: " + "; ".join(words.option(vocabulary, v) for v in allowed)
+        return "choose one of the options"
+    if kind in ("bool_type", "bool_parsing"):
+        return "choose yes or no"
+    if kind == "string_too_short":
+        return "write something here"
+    if kind == "string_too_long":
+        limit = re.search(r"(\d+)", message)
+        return f"write at most {limit.group(1)} characters" if limit else "write less here"
+    return message
+
+
+def fill_stakeholder_ids(raw: dict[str, Any]) -> None:
+    """Give every stakeholder group left without a short name one made from its name ('Residents and park users'
+    -> 'residents-and-park-users'), unique in the form; a name the manager typed is kept as it is."""
+    groups = raw.get("stakeholders") if isinstance(raw.get("stakeholders"), list) else []
+    taken = {str(g.get("id") or "").strip() for g in groups if isinstance(g, dict)}
+    for g in groups:
+        if not isinstance(g, dict) or str(g.get("id") or "").strip() or not str(g.get("name") or "").strip():
+            continue
+        base = slug(str(g["name"])) or "group"
+        made, n = base, 2
+        while made in taken:
+            made, n = f"{base[:60]}-{n}", n + 1
+        g["id"] = made
+        taken.add(made)
+
+
+def slug(name: str) -> str:
+    """A stakeholder id from a name: lowercase ASCII letters and digits joined by '-', at most 64 characters."""
+    import unicodedata
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:64].strip("-")
+
+
 # functions every template may call (service/pages/render.py registers them)
 TEMPLATE_GLOBALS = {"overridden_value": overridden_value, "change_words": change_words, "item_words": item_words,
-                    "why_not_words": why_not_words, "scenario_words": scenario_words}
+                    "why_not_words": why_not_words, "scenario_words": scenario_words, "field_words": field_words,
+                    "group_words": group_words}
+
+
+def where_words(path: str, words: Words) -> str:
+    """Where a form error is, in words: 'stakeholders[2].id' -> 'Stakeholder group 3 › Short name'."""
+    said, so_far = [], []
+    for part in path.split(".") if path else []:
+        name, _, index = part.partition("[")
+        so_far.append(part)
+        if index:
+            said.append(f"{_ITEM_NAMES.get(name, name)} {int(index.rstrip(']')) + 1}")
+            continue
+        key = term_key(".".join(so_far))
+        said.append(words.field(key) if key in words.terms.fields else readable(name).capitalize())
+    return " › ".join(said)
+
+
+_ITEM_NAMES = {"stakeholders": "Stakeholder group", "co_produces": "Co-production"}
