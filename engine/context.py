@@ -438,6 +438,14 @@ class _ContextJsonSchema(GenerateJsonSchema):
             return inner
         return super().function_after_schema(schema)
 
+    def literal_schema(self, schema: Any) -> Any:
+        """One allowed value as a one-value `enum`, not `const`: the same verdicts, and client generators
+        (openapi-python-client) parse a union holding it (yes/no or "unknown") instead of failing on it."""
+        out = super().literal_schema(schema)
+        if "const" in out:
+            out["enum"] = [out.pop("const")]
+        return out
+
     def str_schema(self, schema: Any) -> Any:
         out = super().str_schema(schema)
         if schema.get("strip_whitespace"):
