@@ -71,9 +71,6 @@ class ProblemDetails(BaseModel):
                           "(its evaluation processes would not start), `unknown` (no such stored version).")
 
 
-ErrorOut = ProblemDetails   # the former name (one class, so one schema): routes declare errors with api.common.problem
-
-
 # -- recommendations and the decision log --------------------------------------------------------------
 class RecommendationOut(Recommendation):
     """The explained recommendation for a context, as logged under `decision_id`."""
