@@ -274,10 +274,10 @@ def test_no_endpoint_alters_or_deletes_decisions(client, api_app, decision):
     assert methods <= {"get", "post"}
     posts = {p for p, ops in paths.items() if "post" in ops}
     # rulebase and rollback append rule base versions and activation records, never touch a decision;
-    # replay and impact only read decisions and evaluate them again
+    # replay and impact only read decisions and evaluate them again; outcomes append an evaluation of one
     assert posts == {"/api/v1/recommendations", "/api/v1/recommendations/what-if", "/api/v1/rules/check",
                      "/api/v1/rulebase", "/api/v1/rulebase/rollback", "/api/v1/decisions/{decision_id}/replay",
-                     "/api/v1/rules/impact"}
+                     "/api/v1/rules/impact", "/api/v1/decisions/{decision_id}/outcomes"}
     for method in ("DELETE", "PUT", "PATCH"):
         r = client.request(method, f"/api/v1/decisions/{decision['decision_id']}", headers=auth("carol"))
         assert r.status_code == 405
@@ -364,7 +364,7 @@ def test_local_mode_allows_everything_and_says_so(tmp_path):
         assert c.get("/api/v1/audit/verify").json()["count"] == 1
         assert c.get("/api/v1/rules").status_code == 200
         me = c.get("/api/v1/me").json()
-        assert me["local_mode"] is True and me["roles"] == ["auditor", "author", "manager"]
+        assert me["local_mode"] is True and me["roles"] == ["auditor", "author", "evaluator", "manager"]
         record = c.get(f"/api/v1/decisions/{r.json()['decision_id']}").json()
         assert record["caller"] == {"name": "local", "role": "local"}
 
