@@ -18,6 +18,7 @@ from .recommendation import Recommendation
 from .resolve import recommendation_data, resolve
 from .rulebase import RuleBase
 from .runtime import DurableRuntime
+from .unknowns import settle
 from .whatif import WhatIf, apply_changes, what_if
 from .whynot import WhyNot, why_not
 
@@ -51,11 +52,11 @@ class Engine:
         """Validate and run the rules; return the working memory (firings)."""
         if self._closed:
             raise EngineError("this engine was closed")
-        ctx = validate_context(context)
-        subj = subjects(ctx)
-        if self._runtime is not None:
-            return self._runtime.run(subj)
-        return run_python(self.rulebase, subj)
+        settled = settle(self.rulebase, context)        # unknown answers never reach the rules
+        subj = subjects(settled.context)
+        wm = self._runtime.run(subj) if self._runtime is not None else run_python(self.rulebase, subj)
+        wm.unknowns = settled
+        return wm
 
     def recommend(self, context: Any) -> Recommendation:
         return resolve(self.infer(context), ENGINE_VERSION)

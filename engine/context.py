@@ -7,10 +7,10 @@ and the manager's form are all derived from these models.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationError,
-                      field_validator, model_validator)
+                      WrapValidator, field_validator, model_validator)
 from pydantic.json_schema import DEFAULT_REF_TEMPLATE, GenerateJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
@@ -196,31 +196,48 @@ class Project(_Section):
         return tuple(m.value for m in Phase if m.value in given)
 
 
-class Decision(_Section):
-    """Thomas's seven questions about the decision, plus optional qualifiers."""
+UNKNOWN = "unknown"
 
-    quality_requirement: StrictBool = Field(
+
+def _one_answer_error(value: Any, handler: Any) -> Any:
+    """One error for a bad answer, not one per member of the union (a boolean, or "unknown")."""
+    if value is True or value is False or value == UNKNOWN:
+        return handler(value)
+    raise PydanticCustomError("answer_type", 'answer true (yes), false (no) or "unknown", not {value}',
+                              {"value": repr(value)})
+
+
+# A yes/no answer of the decision, or "unknown" when the manager does not know it yet (engine/unknowns.py)
+Answer = Annotated[StrictBool | Literal["unknown"], WrapValidator(_one_answer_error)]
+
+
+class Decision(_Section):
+    """Thomas's seven questions about the decision, plus optional qualifiers. Each yes/no answer may also be
+    "unknown": the recommendation then says whether it changes the approach, the approach under each
+    answer and which to find out first, and works meanwhile with the answer the rule base's policy assumes."""
+
+    quality_requirement: Answer = Field(
         description="Must the decision meet technical, legal or budgetary quality constraints?")
-    manager_has_information: StrictBool = Field(
+    manager_has_information: Answer = Field(
         description="Does the manager have enough information to make a high-quality decision alone?")
-    problem_structured: StrictBool = Field(
+    problem_structured: Answer = Field(
         description="Is the problem structured (alternatives known, not open to redefinition)?")
-    acceptance_critical: StrictBool = Field(
+    acceptance_critical: Answer = Field(
         description="Is public acceptance critical to effective implementation?")
-    acceptance_likely_if_autonomous: StrictBool = Field(
+    acceptance_likely_if_autonomous: Answer = Field(
         description="If the manager decided alone, would the public reasonably certainly accept it?")
-    public_shares_goals: StrictBool = Field(
+    public_shares_goals: Answer = Field(
         description="Does the relevant public share the agency's goals for this problem?")
-    public_conflict_likely: StrictBool = Field(
+    public_conflict_likely: Answer = Field(
         description="Is conflict within the public over the preferred solution likely?")
-    legally_mandated_consultation: StrictBool = Field(
+    legally_mandated_consultation: Answer = Field(
         False, description="Does law or regulation require a formal public consultation?")
     urgency: Level | None = Field(None, description="How urgent the decision is; absent when not stated.")
     technical_complexity: Level | None = Field(
         None, description="How technical the issue is; absent when not stated.")
-    uses_personal_data: StrictBool = Field(
+    uses_personal_data: Answer = Field(
         False, description="Does the service or the participation process process personal data?")
-    delegated_within_constraints: StrictBool = Field(
+    delegated_within_constraints: Answer = Field(
         False, description="Does the authority delegate this decision to the public within stated constraints "
         "(a binding budget within its envelope, a plan within legal limits), committing to implement what the "
         "public decides? When true, `constraints` says what they are.")
@@ -257,6 +274,12 @@ class Public(_Section):
     trust_in_authority: Level = Field(description="The public's trust in the authority.")
     hard_to_reach_groups: StrictBool = Field(
         description="Does the public include hard-to-reach groups (elderly, migrants, isolated, low income)?")
+
+
+# the decision's yes/no answers, each of which may be "unknown", as rules name them (in the schema's order)
+UNKNOWABLE: tuple[str, ...] = tuple(
+    f"decision.{name}" for name, info in Decision.model_fields.items()
+    if any(get_origin(arg) is Literal and UNKNOWN in get_args(arg) for arg in get_args(info.annotation)))
 
 
 def _field_error(name: str, kind: str, message: str) -> ValidationError:
@@ -336,6 +359,10 @@ class ProjectContext(BaseModel):
         default_factory=dict, max_length=200,
         description="Free notes keyed by field path, e.g. marking a value as assumed. Not read by rules.")
 
+    def unknown_answers(self) -> list[str]:
+        """The decision's answers given as "unknown", by path (decision.public_shares_goals), in schema order."""
+        return [path for path in UNKNOWABLE if getattr(self.decision, path.split(".")[1]) == UNKNOWN]
+
     @field_validator("stakeholders")
     @classmethod
     def _unique_stakeholder_ids(cls, groups: list[Stakeholder]) -> list[Stakeholder]:
@@ -376,10 +403,13 @@ SECTION_MODELS: dict[str, type[_Section]] = {
 
 
 def field_enum(model: type[BaseModel], name: str) -> tuple[str, Any]:
-    """(kind, enum-or-None) of a field: kind is bool, str, ordinal, nominal or set (a list of enum values)."""
+    """(kind, enum-or-None) of a field: kind is bool, str, ordinal, nominal or set (a list of enum values). A
+    yes/no answer that may be "unknown" is a bool: rules only ever see it answered (engine/unknowns.py)."""
     annotation = model.model_fields[name].annotation
     args = getattr(annotation, "__args__", None) or (annotation,)
     for arg in args:
+        if get_origin(arg) is Annotated:      # e.g. StrictBool inside `StrictBool | Literal["unknown"]`
+            arg = arg.__origin__
         if get_origin(arg) is list:
             inner = getattr(arg, "__args__", (None,))[0]
             if isinstance(inner, type) and issubclass(inner, Enum):

@@ -337,8 +337,8 @@ class Guard:
     fact_scope: tuple[tuple[str, str], ...] = ()
 
     def may_change(self, subj: Subjects, stored: Mapping[str, Any]) -> bool:
-        if not self.exact:
-            return True
+        if not self.exact or stored.get("unknowns"):
+            return True        # with unknown answers, an edit may change which answers the approach was settled on
         firings = (stored.get("explanation") or {}).get("firings") or ()
         if any(f["rule"] in self.edited for f in firings):
             return True

@@ -19,8 +19,9 @@ from . import approaches
 from .catalogue import (CATALOGUE_FILES, EXTRA_CATALOGUES, SOURCES_FILE, TERMS_FILE, Catalogue, SourceFile, TermsFile,
                         did_you_mean)
 from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to_terms
-from .rulebase import LoadError, Rule, RuleBase, RuleBaseError
-from .rulefile import RuleFile
+from .context import UNKNOWABLE
+from .rulebase import LoadError, Rule, RuleBase, RuleBaseError, UnknownPolicy
+from .rulefile import RuleFile, UnknownAnswers
 from .yamlsource import Located, YamlError, parse_yaml, parse_yaml_bytes
 
 POLICY_DIR = "policy"
@@ -453,12 +454,19 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     declared: set[str] = set()   # facts derived by any rule, even one with errors (no cascades)
+    policy: UnknownPolicy | None = None
     for rel in rels:
         if not rel.startswith(POLICY_DIR + "/"):
             continue
         parsed, located = _read(files, rel, RuleFile, errs)
         if parsed is None:
             continue
+        if parsed.unknown_answers is not None:
+            found = _check_unknown_policy(parsed.unknown_answers, rel, located, errs, catalogue, sources_ok)
+            if policy is not None and found is not None:
+                errs.add(rel, located.line_of(("unknown_answers",)), "a rule base states one policy for unknown "
+                         f"answers: it is already in {policy.file}:{policy.line}", parsed.unknown_answers.id)
+            policy = policy or found
         for i, spec in enumerate(parsed.rules):
             declared.update(spec.then.derive)
             at = ("rules", i)
@@ -479,13 +487,37 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
         raise RuleBaseError(errs.errors)
     rb = RuleBase(root=root, rules=rules, catalogue=catalogue, version=_hash(raw_files),
                   files={rel: raw_files[rel].decode("utf-8") for rel in rels},
-                  fact_scope=fact_scope, derivers=derivers, strata=strata, approach_stratum=approach_stratum)
+                  fact_scope=fact_scope, derivers=derivers, strata=strata, approach_stratum=approach_stratum,
+                  unknown_policy=policy)
     from .compiler import plan  # the engine's hard limits, checked before any registration
     try:
         plan(rb)
     except ConditionError as exc:
         raise RuleBaseError([LoadError(POLICY_DIR, None, exc.message)]) from None
     return rb
+
+
+def _check_unknown_policy(spec: UnknownAnswers, rel: str, located: Located, errs: _Collector, catalogue: Catalogue,
+                          sources_ok: bool) -> UnknownPolicy | None:
+    """The policy for unknown answers, if its sources are known and it assumes an answer for every yes/no
+    answer of the decision (and nothing else)."""
+    before = len(errs.errors)
+    at = ("unknown_answers",)
+    for j, s in enumerate(spec.sources):
+        if sources_ok and s not in catalogue.sources:
+            errs.add(rel, located.line_of(at + ("sources", j)), f"unknown source {s!r} (add it to sources.yaml)",
+                     spec.id)
+    for path in spec.assume:
+        if path not in UNKNOWABLE:
+            errs.add(rel, located.line_of(at + ("assume", path)), f"assume: {path} is not a yes/no answer of the "
+                     f"decision (one of {', '.join(UNKNOWABLE)}){did_you_mean(path, UNKNOWABLE)}", spec.id)
+    missing = [p for p in UNKNOWABLE if p not in spec.assume]
+    if missing:
+        errs.add(rel, located.line_of(at + ("assume",)), "assume needs the answer to work with for every yes/no "
+                 f"answer of the decision; missing: {', '.join(missing)}", spec.id)
+    if len(errs.errors) > before:
+        return None
+    return UnknownPolicy(spec=spec, file=rel, line=located.line_of(at) or 1)
 
 
 def _check_rule(spec, rel: str, located: Located, at: tuple, order: int, catalogue: Catalogue,

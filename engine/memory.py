@@ -40,6 +40,7 @@ class WorkingMemory:
         self.firings: list[Firing] = []
         self.fired: dict[tuple[str, str], Firing] = {}
         self.approach: Any = None       # approach_policy.ApproachDecision once decided
+        self.unknowns: Any = None       # unknowns.Settled: the unknown answers and how they were settled
         # Views are read for every literal checked and every fact built, so they are
         # cached; `record` and `set_approach`, the only writers, invalidate them.
         self._states: dict[str, dict[str, Any]] = {}

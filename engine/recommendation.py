@@ -64,6 +64,38 @@ class ParticipationChoice(OutputModel):
     overridden: list[Overridden] = Field(default_factory=list)
 
 
+class UnknownAnswer(OutputModel):
+    """A yes/no answer of the decision the manager does not know yet, and what it changes."""
+
+    field: str = Field(description="Its path, e.g. decision.acceptance_likely_if_autonomous.")
+    question: str
+    assumed: bool = Field(description="The answer the recommendation works with until it is known (the rule "
+                                      "base's policy for unknown answers).")
+    changes_approach: bool = Field(description="Whether some answer to it leads to another approach.")
+    approaches: dict[str, str | None] = Field(description='Where it changes the approach: the approach under each '
+                                              'answer ("yes", "no"), the other unknown answers as assumed.')
+    possible: dict[str, list[str]] = Field(description="Every approach each answer can lead to, whatever the other "
+                                           "unknown answers turn out to be.")
+    changes_in: int = Field(description="Under how many combinations of the other unknown answers it changes the "
+                                        "approach.")
+    combinations: int = Field(description="How many combinations of the other unknown answers there are.")
+    first: bool = Field(description="Find this answer out first: it changes the approach in the most cases (at "
+                                    "most one answer is first; none when no unknown answer changes the approach).")
+
+
+class UnknownsPolicy(OutputModel):
+    """The rule base's stated policy for unknown answers, as the recommendation followed it."""
+
+    id: str
+    title: str
+    rationale: str
+    sources: list[str]
+    approach: str = Field(description="most_involving or least_involving: which of the approaches the unknown "
+                                      "answers can lead to is recommended meanwhile.")
+    file: str
+    line: int
+
+
 class Participant(OutputModel):
     stakeholder: str
     name: str
@@ -158,8 +190,11 @@ class FiringOut(OutputModel):
 
 class Explanation(OutputModel):
     firings: list[FiringOut]
-    sources: dict[str, str] = Field(description="Citation of every source the fired rules cite.")
+    sources: dict[str, str] = Field(description="Citation of every source the fired rules (and a policy followed "
+                                                "for unknown answers) cite.")
     policy: str
+    unknowns_policy: UnknownsPolicy | None = Field(None, description="The policy followed for unknown answers; "
+                                                   "null when every answer is known.")
 
 
 class RuleBaseInfo(OutputModel):
@@ -171,6 +206,8 @@ class Recommendation(OutputModel):
     plan: PlanOut = Field(description="What to do, first: the plan in words, and the techniques sized to the "
                                       "team's capacity (every technique is core or extra).")
     approach: ApproachOut
+    unknowns: list[UnknownAnswer] = Field(default_factory=list, description="One entry per answer given as "
+                                          "unknown, the answer to find out first marked `first`.")
     participants: list[Participant]
     techniques: list[TechniqueOut]
     avoided_techniques: list[AvoidedTechnique]

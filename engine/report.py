@@ -52,6 +52,21 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
     w(f"  feasible: {', '.join(a['feasible'])}")
     for e in a["eliminated"]:
         w(f"  ruled out {e['code']}: {_refs(e['because'])}")
+    unknowns = rec.get("unknowns") or []
+    if unknowns:
+        policy = rec["explanation"].get("unknowns_policy") or {}
+        w("")
+        w("UNKNOWN ANSWERS (worked with as assumed until they are known)")
+        w(f"  policy {policy.get('id')}: {policy.get('title')}  [{policy.get('file')}:{policy.get('line')}]")
+        for u in unknowns:
+            flag = "  << FIND OUT FIRST" if u["first"] else ""
+            w(f"  {u['field']}: assumed {_value(u['assumed'])}{flag}")
+            if u["changes_approach"]:
+                under = ", ".join(f"{answer}: {code or 'no approach'}" for answer, code in u["approaches"].items())
+                w(f"      changes the approach ({under}), in {u['changes_in']} of {u['combinations']} combination(s) "
+                  "of the other unknown answers")
+            else:
+                w("      does not change the approach")
     w("")
     w("PARTICIPANTS")
     for p in rec["participants"]:
@@ -112,10 +127,12 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
             w(f"  {g}")
     w("")
     w("HOW THE RULES FIRED (in firing order)")
+    assumed = {u["field"] for u in rec.get("unknowns") or ()}
     for f in rec["explanation"]["firings"]:
         who = f" for {f['subject']}" if f["subject"] else ""
         w(f"  #{f['seq']} {f['rule']}{who}: {f['title']}  [{f['file']}:{f['line']}]")
-        matched = ", ".join(f"{k} = {_value(v)}" for k, v in f["matched"].items())
+        matched = ", ".join(f"{k} = {_value(v)}{' (unknown, assumed)' if k in assumed else ''}"
+                            for k, v in f["matched"].items())
         w(f"      matched: {matched}")
         if f["uses"]:
             w(f"      relied on: {', '.join('#' + str(u) for u in f['uses'])}")

@@ -276,6 +276,10 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
         policy=decision.policy, because=[_b(wm.firings[s - 1]) for s in decision.because],
         overridden=[dict(rule=f.rule.id, firing=f.seq, value=str(f.rule.then.prefer), by=_bs(by),
                                reason="preferred approach is not feasible") for f, by in decision.overridden])
+    settled = getattr(wm, "unknowns", None)
+    unknowns = [dict(a) for a in settled.answers] if settled is not None else []
+    if unknowns:
+        approach["policy"] = f"{approach['policy']}; {settled.note}"
     participants, pgaps = _participants(wm)
     gaps += pgaps
 
@@ -317,9 +321,11 @@ def recommendation_data(wm: WorkingMemory, engine_version: str) -> dict[str, Any
                 "subject": None if f.subject == PROJECT else f.subject, "matched": f.matched, "uses": f.uses,
                 "concluded": _copy(concluded[f.rule.id]), "sources": list(f.rule.sources)}
                for f in wm.firings]
-    cited = sorted({s for f in wm.firings for s in f.rule.sources})
-    explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY)
-    rec = dict(approach=approach, participants=participants, techniques=techniques,
+    followed = settled.policy.described() if unknowns else None
+    cited = sorted({s for f in wm.firings for s in f.rule.sources} | set(followed["sources"] if followed else ()))
+    explanation = dict(firings=firings, sources={k: cat.sources[k].citation for k in cited}, policy=POLICY,
+                       unknowns_policy=followed)
+    rec = dict(approach=approach, unknowns=unknowns, participants=participants, techniques=techniques,
                 avoided_techniques=avoided_out, plan=plan, governance=governance, skills=skills, warnings=warnings, gaps=gaps,
                 explanation=explanation, rulebase=rb.summary(), engine={"version": engine_version})
     rec["plan"] = {**build_plan(rec, cat), **plan}   # the plan in words (engine/plan.py), then its sizing

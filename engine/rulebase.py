@@ -7,7 +7,7 @@ from typing import Any, Callable, TypeVar
 from .catalogue import Catalogue
 from .conditions import Derived, Node, Term
 from .errors import LoadError, RuleBaseError  # noqa: F401 - importable from here, as before engine.errors
-from .rulefile import Then
+from .rulefile import Then, UnknownAnswers
 
 T = TypeVar("T")
 
@@ -43,6 +43,20 @@ class Rule:
                 "stratum": self.stratum}
 
 
+@dataclass(frozen=True)
+class UnknownPolicy:
+    """The rule base's policy for unknown answers (a policy file's `unknown_answers`), with where it lives."""
+
+    spec: UnknownAnswers
+    file: str
+    line: int
+
+    def described(self) -> dict[str, Any]:
+        s = self.spec
+        return {"id": s.id, "title": s.title, "rationale": s.rationale, "sources": list(s.sources),
+                "approach": s.approach, "file": self.file, "line": self.line}
+
+
 @dataclass
 class RuleBase:
     root: str
@@ -54,6 +68,7 @@ class RuleBase:
     derivers: dict[str, list[int]] = field(default_factory=dict)  # fact -> rule orders
     strata: int = 1
     approach_stratum: int = 0                   # after this stratum the approach is known
+    unknown_policy: UnknownPolicy | None = None  # how answers the manager does not know are handled
 
     def __post_init__(self) -> None:
         self.by_id = {r.id: r for r in self.rules}

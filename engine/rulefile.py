@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
 
 from .catalogue import Code, Label, Prose, SourceKey
 from .context import IAP2Level, Level
@@ -84,8 +84,26 @@ class RuleSpec(BaseModel):
     _sources = field_validator("sources", mode="before")(_as_list)
 
 
+class UnknownAnswers(BaseModel):
+    """The rule base's policy for answers the manager does not know yet (at most one policy file states it):
+    which approach to recommend meanwhile among those the unknown answers can lead to, and the answer to work
+    with meanwhile for each yes/no answer of the decision (engine/unknowns.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: RuleId
+    title: Label
+    rationale: Prose
+    sources: list[SourceKey] = Field(min_length=1)
+    approach: Literal["most_involving", "least_involving"]
+    assume: dict[str, StrictBool]
+
+    _sources = field_validator("sources", mode="before")(_as_list)
+
+
 class RuleFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Prose | None = None
     rules: list[RuleSpec] = Field(default_factory=list)
+    unknown_answers: UnknownAnswers | None = None

@@ -10,11 +10,13 @@ from typing import Any
 from pydantic import BaseModel
 
 from .conditions import FIELDS
-from .context import SECTION_MODELS, Contribution, Phase, ProjectContext, Stakeholder, field_enum
+from .context import SECTION_MODELS, UNKNOWABLE, Contribution, Phase, ProjectContext, Stakeholder, field_enum
 
 
 def _type(model: type[BaseModel], name: str) -> str:
     kind, enum = field_enum(model, name)
+    if kind == "bool" and model is SECTION_MODELS["decision"] and f"decision.{name}" in UNKNOWABLE:
+        return 'yes/no (true/false), or "unknown"'
     if kind == "bool":
         return "yes/no (true/false)"
     if kind == "ordinal":
@@ -64,7 +66,8 @@ def context_reference() -> str:
     ]
     header = ["| field | values | default | in rules | meaning |", "|---|---|---|---|---|"]
     for section, model in SECTION_MODELS.items():
-        lines += [f"## `{section}`", "", (model.__doc__ or "").strip(), ""] + header + _rows(section, model) + [""]
+        lines += [f"## `{section}`", "", " ".join((model.__doc__ or "").split()), ""] + header + \
+            _rows(section, model) + [""]
     lines += ["## `stakeholders[]`", "",
               ProjectContext.model_fields["stakeholders"].description or "", "",
               "Rules with `for_each: stakeholder` read these as `stakeholder.FIELD`.", ""]

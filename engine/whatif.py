@@ -32,6 +32,7 @@ from pydantic import Field
 
 from . import approaches
 from .conditions import FIELDS, Derived, FieldInfo, literal_fields
+from .context import UNKNOWABLE, UNKNOWN
 from .diff import RecommendationDiff, diff, items
 from .errors import ChangeError
 from .evaluator import run_python
@@ -39,6 +40,7 @@ from .facts import subjects, validate_context
 from .recommendation import OutputModel
 from .resolve import ResolutionError, resolve
 from .rulebase import Rule, RuleBase
+from .unknowns import settle, stated
 from .whynot import ItemRef, fmt, parse_item
 
 SEARCH_SECTIONS = ("decision", "public", "capacity")
@@ -83,6 +85,9 @@ class WhatIf(OutputModel):
                                        "limit of results was reached).")
     unresolvable: int = Field(0, description="Candidates for which the rule base made no recommendation.")
     errors: list[str] = Field(default_factory=list, description="Disagreements between engines; empty when all agree.")
+    unknowns: list[dict[str, Any]] = Field(default_factory=list, description="The answers still unknown, as the "
+                                           "recommendation lists them (whether each changes the approach, which to "
+                                           "find out first); finding one out is a change the search tries.")
     rulebase_version: str
 
     def text(self) -> str:
@@ -95,6 +100,10 @@ class WhatIf(OutputModel):
             lines.append(f"{i}. {s.sentence}")
             for c in s.diff.changes:
                 lines.append(f"     {c}")
+        for u in self.unknowns:
+            first = ": find it out first" if u.get("first") else ""
+            effect = "changes the approach" if u.get("changes_approach") else "does not change the approach"
+            lines.append(f"{u['field']} is unknown (assumed {fmt(u['assumed'])}) and {effect}{first}")
         lines.append("")
         lines.append(f"searched {len(self.fields_searched)} answers, {self.evaluations} evaluations"
                      + (f" (stopped at the bound of {self.max_evaluations})" if self.bound_hit else "")
@@ -135,9 +144,10 @@ def _check_change(i: int, change: Any) -> tuple[FieldInfo, Any] | dict[str, Any]
             return {"field": f"{where}.value", "type": "value_error",
                     "message": f"{path} is a list of distinct values of: {', '.join(info.values or ())}"}
     elif info.kind == "bool":
-        if not isinstance(value, bool):
+        if not isinstance(value, bool) and not (value == UNKNOWN and path in UNKNOWABLE):
+            also = ' or "unknown"' if path in UNKNOWABLE else ""
             return {"field": f"{where}.value", "type": "value_error",
-                    "message": f"{path} is yes/no: give true or false, not {value!r}"}
+                    "message": f"{path} is yes/no: give true or false{also}, not {value!r}"}
     elif value not in (info.values or ()):
         return {"field": f"{where}.value", "type": "value_error",
                 "message": f"{value!r} is not a value of {path} (allowed: {', '.join(info.values or ())})"}
@@ -172,19 +182,7 @@ def apply_changes(context: Any, changes: list[Any]) -> tuple[dict[str, Any], lis
         base[section][name] = value
     if errors:
         raise ChangeError(errors)
-    return _stated(base), applied
-
-
-PLACEHOLDER_CONSTRAINTS = "(the constraints, to be stated up front)"
-
-
-def _stated(ctx: dict[str, Any]) -> dict[str, Any]:
-    """A context a change has made delegate the decision keeps valid: its constraints (free text no rule reads)
-    become a placeholder until the manager states them."""
-    decision = ctx.get("decision") or {}
-    if decision.get("delegated_within_constraints") is True and not decision.get("constraints"):
-        ctx["decision"] = {**decision, "constraints": PLACEHOLDER_CONSTRAINTS}
-    return ctx
+    return stated(base), applied
 
 
 # ---- what the target depends on -------------------------------------------
@@ -243,7 +241,8 @@ def _target_test(item: ItemRef | None, original: Mapping[str, Any]) -> Callable[
 def _sentence(item: ItemRef | None, label: str | None, changes: list[FieldChange], original: Mapping[str, Any],
               rec: Mapping[str, Any]) -> str:
     names = [c.field.split(".", 1)[1] for c in changes]
-    conds = " and ".join(f"{n} were {fmt(c.new)}" for n, c in zip(names, changes))
+    conds = " and ".join(f"{n} turned out {fmt(c.new)}" if c.old == UNKNOWN else f"{n} were {fmt(c.new)}"
+                         for n, c in zip(names, changes))
     old, new = original["approach"]["code"], rec["approach"]["code"]
     thomas = approaches.BY_CODE[new].thomas
     if old != new:
@@ -310,7 +309,7 @@ def what_if(rb: RuleBase, context: Any, *, item: str | ItemRef | None = None, ma
             evaluations += 1
             changed = _with(base, [(options[i][0], options[i][2]) for i in combo])
             try:
-                rec = _recommend(sub, changed)
+                rec = _recommend(rb, changed, sub)
             except ResolutionError:
                 unresolvable += 1
                 continue
@@ -342,7 +341,8 @@ def what_if(rb: RuleBase, context: Any, *, item: str | ItemRef | None = None, ma
     return WhatIf(target=str(ref) if ref else "approach", original_approach=original["approach"]["code"],
                   scenarios=scenarios, fields_searched=[f.path for f in fields], max_changes=max_changes,
                   limit=limit, evaluations=evaluations, max_evaluations=max_evaluations, bound_hit=bound_hit,
-                  complete=not bound_hit, unresolvable=unresolvable, errors=errors, rulebase_version=rb.version)
+                  complete=not bound_hit, unresolvable=unresolvable, errors=errors,
+                  unknowns=list(original.get("unknowns") or []), rulebase_version=rb.version)
 
 
 def disagreement(a: Mapping[str, Any], b: Mapping[str, Any]) -> str | None:
@@ -366,13 +366,19 @@ def _with(base: dict[str, Any], picks: list[tuple[FieldInfo, Any]]) -> dict[str,
     for info, value in picks:
         section, name = info.path.split(".")
         out[section][name] = value
-    return _stated(out)
+    return stated(out)
 
 
-def _recommend(rb: RuleBase, context: dict[str, Any]) -> dict[str, Any]:
-    return resolve(run_python(rb, subjects(validate_context(context))), "what-if").model_dump(mode="json")
+def _recommend(rb: RuleBase, context: dict[str, Any], sub: RuleBase | None = None,
+               version: str = "what-if") -> dict[str, Any]:
+    """The recommendation of `sub` (the rules the target depends on; default the whole rule base), its unknown
+    answers settled as the whole rule base settles them."""
+    settled = settle(rb, context)
+    wm = run_python(sub or rb, subjects(settled.context))
+    wm.unknowns = settled
+    return resolve(wm, version).model_dump(mode="json")
 
 
 def _full(rb: RuleBase, context: dict[str, Any]) -> dict[str, Any]:
     from . import ENGINE_VERSION
-    return resolve(run_python(rb, subjects(validate_context(context))), ENGINE_VERSION).model_dump(mode="json")
+    return _recommend(rb, context, version=ENGINE_VERSION)

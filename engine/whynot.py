@@ -41,8 +41,9 @@ from .evaluator import run_python
 from .facts import PROJECT, subjects, validate_context
 from .memory import Firing, WorkingMemory
 from .recommendation import OutputModel
-from .resolve import resolve
+from .resolve import ResolutionError, resolve
 from .rulebase import Rule, RuleBase
+from .unknowns import settle, stated
 
 ITEM_KINDS = ("approach", "participant", "technique", "avoided_technique", "arrangement", "skill", "warning")
 # item kind -> (catalogue section, the rule conclusion that produces it, what the output calls it)
@@ -257,10 +258,16 @@ class WhyNot(OutputModel):
     producers: list[RuleCheck] = Field(description="Rules that could have produced it, fired or not.")
     defeated_by: list[Defeat] = Field(description="What beat or ruled out the item.")
     because: list[dict[str, Any]] = Field(default_factory=list, description="When recommended: its reasons.")
+    unknowns: list[str] = Field(default_factory=list, description="The unknown answers the item depends on: for "
+                                "each, the answer under which it would (or would no longer) be recommended.")
     rulebase_version: str
 
     def text(self) -> str:
         lines = [self.summary]
+        if self.unknowns:
+            lines.append("")
+            lines.append("Unknown answers it depends on:")
+            lines.extend(f"  - {u}" for u in self.unknowns)
         if self.defeated_by:
             lines.append("")
             lines.append("What kept it out:")
@@ -451,11 +458,13 @@ def why_not(rb: RuleBase, context: Any, item: str | ItemRef) -> WhyNot:
     cannot read, ResolutionError when the rule base makes no recommendation.
     """
     ctx = validate_context(context)
-    subj = subjects(ctx)
+    settled = settle(rb, ctx)
+    subj = subjects(settled.context)
     ref = item if isinstance(item, ItemRef) else parse_item(item, rb, subj.ids)
     if ref.kind == "participant" and ref.stakeholder not in subj.stakeholders:
         raise ItemError(f"no stakeholder {ref.stakeholder!r} in this context")
     wm = run_python(rb, subj)
+    wm.unknowns = settled
     rec = resolve(wm, "why-not").model_dump(mode="json")
     recommended = ref.present(rec)
     label = ref.describe(rb)
@@ -476,9 +485,38 @@ def why_not(rb: RuleBase, context: Any, item: str | ItemRef) -> WhyNot:
     because = _because(ref, rec) if recommended else []
     current = _current(ref, rec)
     summary = _summary(ref, label, recommended, producible, current, producers, defeats, because)
+    depends = _unknowns_that_matter(rb, ctx, ref, recommended, label)
+    if depends:
+        summary += f" It depends on {len(depends)} unknown answer{'s' if len(depends) > 1 else ''}: find " + \
+            ("it" if len(depends) == 1 else "them") + " out."
     return WhyNot(item=str(ref), label=label, recommended=recommended, current=current, producible=producible,
-                  summary=summary, producers=producers, defeated_by=defeats, because=because,
+                  summary=summary, producers=producers, defeated_by=defeats, because=because, unknowns=depends,
                   rulebase_version=rb.version)
+
+
+def _unknowns_that_matter(rb: RuleBase, ctx: Any, ref: ItemRef, recommended: bool, label: str) -> list[str]:
+    """For each unknown answer: the answer that, once known (the others still unknown), would put the item in the
+    recommendation (or take it out), in words; answers that change nothing about the item are left out."""
+    out = []
+    base = ctx.model_dump(mode="json")
+    for path in ctx.unknown_answers():
+        section, name = path.split(".")
+        flips = []
+        for value in (True, False):
+            data = {**base, section: {**base[section], name: value}}
+            try:
+                settled = settle(rb, stated(data))
+                wm = run_python(rb, subjects(settled.context))
+                wm.unknowns = settled
+                present = ref.present(resolve(wm, "why-not").model_dump(mode="json"))
+            except ResolutionError:
+                continue
+            if present != recommended:
+                flips.append(value)
+        for value in flips:
+            verb = "would be recommended" if not recommended else "would no longer be recommended"
+            out.append(f"{path} is unknown: if it turned out {fmt(value)}, {label} {verb}")
+    return out
 
 
 def _collapse(checks: list[RuleCheck]) -> list[RuleCheck]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pytest_bdd import parsers, then
 
 from .world import (APPROACHES, REASON, World, approach_code, approach_list, check_reasons, check_rules,
-                    parse_reasons, rule_ids, split_list)
+                    parse_reasons, rule_ids, show, split_list)
 
 
 def _eliminated(world: World) -> dict[str, list[dict]]:
@@ -112,3 +112,81 @@ def _(world: World):
     stated = world.rec()["approach"]["constraints"]
     if stated is not None:
         raise AssertionError(f"expected no constraints, but the recommendation states {stated!r}")
+
+
+# ---------------------------------------------------------------- answers the manager does not know yet
+
+def _unknown(world: World, question: str) -> dict:
+    from .context_steps import _question_field
+    path = f"decision.{_question_field(question)}"
+    entries = world.rec()["unknowns"]
+    found = next((u for u in entries if u["field"] == path), None)
+    if found is None:
+        raise AssertionError(f"expected {path} among the unknown answers; they are: "
+                             f"{', '.join(u['field'] for u in entries) or 'none'}")
+    return found
+
+
+def _unknowns_shown(world: World) -> str:
+    return "\n".join(f"    {u['field']}: assumed {show(u['assumed'])}, "
+                     + (f"changes the approach ({u['approaches']}) in {u['changes_in']} of {u['combinations']}"
+                        if u["changes_approach"] else "does not change the approach")
+                     + (", FIRST" if u["first"] else "") for u in world.rec()["unknowns"]) or "    (none)"
+
+
+@then(parsers.re(r"answer (?P<question>[\w.-]+) is unknown and (?P<neg>does not change|changes) the approach"))
+def _(world: World, question: str, neg: str):
+    entry = _unknown(world, question)
+    if entry["changes_approach"] != (neg == "changes"):
+        raise AssertionError(f"expected {entry['field']} to {'change' if neg == 'changes' else 'not change'} the "
+                             f"approach; the unknown answers:\n{_unknowns_shown(world)}")
+
+
+@then(parsers.re(r"the answer to find out first is (?P<question>[\w.-]+)"))
+def _(world: World, question: str):
+    entry = _unknown(world, question)
+    if not entry["first"]:
+        raise AssertionError(f"expected {entry['field']} to be found out first; the unknown answers:\n"
+                             f"{_unknowns_shown(world)}")
+
+
+@then("no unknown answer has to be found out first")
+def _(world: World):
+    first = [u["field"] for u in world.rec()["unknowns"] if u["first"]]
+    if first:
+        raise AssertionError(f"{first[0]} is to be found out first; the unknown answers:\n{_unknowns_shown(world)}")
+
+
+@then(parsers.re(r"while it is unknown, answer (?P<question>[\w.-]+) is taken as (?P<value>yes|no)"))
+def _(world: World, question: str, value: str):
+    entry = _unknown(world, question)
+    if entry["assumed"] != (value == "yes"):
+        raise AssertionError(f"expected {entry['field']} taken as {value}; the unknown answers:\n"
+                             f"{_unknowns_shown(world)}")
+
+
+@then(parsers.re(r"if answer (?P<question>[\w.-]+) turned out (?P<value>yes|no), the approach would be "
+                 r"(?P<approach>[\w-]+)"))
+def _(world: World, question: str, value: str, approach: str):
+    entry = _unknown(world, question)
+    got = entry["approaches"].get(value) if entry["changes_approach"] else world.rec()["approach"]["code"]
+    if got != approach_code(approach):
+        raise AssertionError(f"if {entry['field']} turned out {value}, the approach would be {got}; the unknown "
+                             f"answers:\n{_unknowns_shown(world)}")
+
+
+@then(parsers.re(r"the approach follows the policy (?P<policy>[\w.]+) for unknown answers"))
+def _(world: World, policy: str):
+    followed = world.rec()["explanation"]["unknowns_policy"]
+    if followed is None or followed["id"] != policy:
+        raise AssertionError(f"expected the policy {policy} for unknown answers; the recommendation follows "
+                             f"{followed['id'] if followed else 'none (every answer is known)'}")
+    if policy not in world.rec()["approach"]["policy"]:
+        raise AssertionError(f"the approach's choice does not say it follows {policy}: "
+                             f"{world.rec()['approach']['policy']}")
+
+
+@then("there are no unknown answers")
+def _(world: World):
+    if world.rec()["unknowns"]:
+        raise AssertionError(f"the unknown answers:\n{_unknowns_shown(world)}")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers
 
+from engine.context import UNKNOWABLE
+
 from .world import (PILOTS, PILOTS_DIR, QUESTIONS, REPO, STAKEHOLDER_DEFAULTS, World, parse_value, remove_path,
                     set_path, slug, table_pairs, table_records)
 
@@ -37,16 +39,18 @@ def _question_field(name: str) -> str:
     if key.upper() in QUESTIONS:
         return QUESTIONS[key.upper()]
     key = key.removeprefix("decision.")
-    if key in QUESTIONS.values():
+    if f"decision.{key}" in UNKNOWABLE:     # Thomas's seven, and the decision's other yes/no answers
         return key
     raise AssertionError(f"unknown question {name!r}: write one of {', '.join(QUESTIONS)} "
-                         f"or a field name ({', '.join(QUESTIONS.values())})")
+                         f"or a field name ({', '.join(p.split('.')[1] for p in UNKNOWABLE)})")
 
 
-def _answer(question: str, text: str) -> bool:
+def _answer(question: str, text: str) -> bool | str:
+    if text.strip().lower() in ("unknown", "don't know", "not known"):
+        return "unknown"                          # engine/unknowns.py: the recommendation says what it changes
     value = parse_value(text)
     if not isinstance(value, bool):
-        raise AssertionError(f"answer {question} with yes or no, not {text!r}")
+        raise AssertionError(f"answer {question} with yes, no or unknown, not {text!r}")
     return value
 
 
@@ -55,7 +59,8 @@ def _(world: World, datatable: list[list[str]]):
     rows = [[c.strip() for c in r] for r in datatable if r]
     if rows and [c.lower() for c in rows[0]] == ["question", "answer"]:
         rows = rows[1:]
-    vertical = all(len(r) == 2 and r[1].lower() in ("yes", "no", "true", "false") for r in rows)
+    vertical = all(len(r) == 2 and r[1].lower() in ("yes", "no", "true", "false", "unknown", "don't know")
+                   for r in rows)
     if vertical:                                   # | QR | yes | one question a row
         pairs = [(r[0], r[1]) for r in rows]
     else:                                          # | QR | INFO | ... | header, answers below

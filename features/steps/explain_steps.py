@@ -46,6 +46,25 @@ def _(world: World, item: str):
         world.explained = exc
 
 
+@then(parsers.re(r"cogov says it depends on unknown answer (?P<question>[\w.-]+)"))
+def _(world: World, question: str):
+    from .context_steps import _question_field
+    answer = _why_not(world)
+    path = f"decision.{_question_field(question)}"
+    if not any(u.startswith(f"{path} is unknown") for u in answer.unknowns):
+        raise AssertionError(f"cogov answered: {answer.summary}\nthe unknown answers it depends on: "
+                             f"{'; '.join(answer.unknowns) or 'none'}")
+
+
+@then(parsers.re(r"the changes found include finding out (?P<question>[\w.-]+)"))
+def _(world: World, question: str):
+    from .context_steps import _question_field
+    answer = _what_if(world)
+    fields = {c.field for s in answer.scenarios for c in s.changes if c.old == "unknown"}
+    if f"decision.{_question_field(question)}" not in fields:
+        raise AssertionError(f"no answer finds out {question}; cogov found:\n{answer.text()}")
+
+
 @then(parsers.re(r"cogov says it is (?P<neg>not )?recommended"))
 def _(world: World, neg: str | None):
     answer = _why_not(world)

@@ -335,7 +335,7 @@ CONTEXTUAL_ARGUMENTS = {"code", "codes", "item", "fact", "old", "new"}
 FREE_ARGUMENTS = {
     "sid", "names", "text", "sentence", "suggestion", "field", "fields", "value", "path", "relpath", "section",
     "objective", "activity", "what", "city", "version", "how", "kind", "n", "m", "limit", "neg", "matching",
-    "via", "policy", "channels", "size", "word", "tier",
+    "via", "policy", "channels", "size", "word", "tier", "question",
 }
 # datatable column -> what its cells name (empty cells and "excluded" in a role column are not names)
 COLUMN_KINDS = {"role": "role", "level": "level", "approach": "approach", "recruitment": "recruitment",

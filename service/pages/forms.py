@@ -33,6 +33,7 @@ ACTION_ADD = "add"          # "add:stakeholders"
 ACTION_REMOVE = "remove"    # "remove:stakeholders:3"
 
 COUNT_SUFFIX = ".__count"   # hidden input "stakeholders.__count"
+UNKNOWN_LABEL = "Don't know yet"   # a yes/no answer given as "unknown" (the words of rules/catalogue/terms.yaml)
 
 
 # --------------------------------------------------------------------------- spec
@@ -90,7 +91,12 @@ def _spec(name: str, node: dict[str, Any], defs: Mapping[str, Any], required: bo
         non_null = [v for v in variants if v.get("type") != "null"]
         nullable = len(non_null) < len(variants)
         outer = {k: v for k, v in node.items() if k != "anyOf"}
-        node = {**non_null[0], **outer} if len(non_null) == 1 else {**outer, "type": "json"}
+        answers = [v["const"] if "const" in v else v["enum"][0] for v in non_null
+                   if "const" in v or len(v.get("enum") or ()) == 1]
+        if len(non_null) == 2 and {"type": "boolean"} in non_null and len(answers) == 1:
+            node = {**outer, "type": "boolean", "x-also": answers}    # yes/no, or "unknown" (engine.context.Answer)
+        else:
+            node = {**non_null[0], **outer} if len(non_null) == 1 else {**outer, "type": "json"}
     spec = Spec(name=name, kind="json", label=humanize(name) if name else str(node.get("title", "")),
                 description=node.get("description"), required=required, nullable=nullable,
                 default=node.get("default"), has_default="default" in node)
@@ -105,6 +111,7 @@ def _spec(name: str, node: dict[str, Any], defs: Mapping[str, Any], required: bo
         spec.options = list(node["enum"])
     elif typ == "boolean":
         spec.kind = "bool"
+        spec.options = list(node.get("x-also", ()))   # answers besides yes and no ("unknown")
     elif typ == "string":
         spec.kind = "string"
     elif typ in ("integer", "number"):
@@ -187,7 +194,7 @@ def _scalar_to_raw(spec: Spec, value: Any) -> str:
     if value is None:
         return ""
     if spec.kind == "bool":
-        return "true" if value else "false"
+        return value if value in spec.options else "true" if value else "false"
     if spec.kind == "map":
         return dump_map(value) if isinstance(value, dict) else ""
     if spec.kind == "string_list":
@@ -258,7 +265,7 @@ def raw_from_form(form: Mapping[str, Any], spec: Spec | None = None, prefix: str
             raw[child.name] = [raw_from_form(form, child.item, f"{path}[{i}]") for i in range(count)]
         elif child.kind == "enum_list":
             raw[child.name] = _getlist(form, path)
-        elif child.kind == "bool" and not child.nullable and child.has_default:
+        elif child.kind == "bool" and not child.nullable and child.has_default and not child.options:
             raw[child.name] = "true" if _get(form, path) else "false"   # a checkbox
         else:
             raw[child.name] = _get(form, path)
@@ -382,7 +389,9 @@ def _convert(spec: Spec, text: str) -> tuple[Any, str | None]:
     if spec.kind == "bool":
         if text in ("true", "false"):
             return text == "true", None
-        return _OMIT, "choose yes or no"
+        if text in spec.options:
+            return text, None
+        return _OMIT, "choose yes or no" + (" or don't know yet" if spec.options else "")
     if spec.kind == "enum":
         return text, None
     if spec.kind in ("integer", "number"):
@@ -534,11 +543,11 @@ def _make_field(spec: Spec, path: str, value: Any, in_optional_row: bool = False
         f.widget = "select"
         f.choices = [(str(o), option_label(o)) for o in spec.options]
     elif spec.kind == "bool":
-        if spec.has_default and not spec.nullable:
+        if spec.has_default and not spec.nullable and not spec.options:
             f.widget = "checkbox"
         else:
             f.widget = "radio"
-            f.choices = [("true", "Yes"), ("false", "No")]
+            f.choices = [("true", "Yes"), ("false", "No")] + [(o, UNKNOWN_LABEL) for o in spec.options]
             if spec.nullable:
                 f.choices.append(("", "Not stated"))
     elif spec.kind in ("integer", "number"):

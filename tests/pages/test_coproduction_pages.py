@@ -42,3 +42,13 @@ def test_the_recommendation_page_says_which_techniques_are_core_and_which_extra(
     assert "Core: do this" in text
     assert "Extra: if" in text
     assert "it demands high cost and the plan allows at most medium (capacity.low_budget)" in text
+
+
+def test_the_context_form_takes_unknown_answers_and_the_page_says_what_they_change(client):
+    ctx = _pilot("bremen")
+    ctx["decision"].update(public_shares_goals="unknown", uses_personal_data="unknown")
+    text = _page(client, ctx)
+    assert "Answers you do not know yet" in text
+    assert "Find this out first" in text
+    assert "It does not change the approach." in text          # personal data
+    assert "It changes the approach: if " in text              # the public sharing the goals

@@ -67,7 +67,10 @@ def test_required_flags_and_defaults_follow_the_schema():
     assert fields["project.objective"].value == "efficiency"
     assert fields["decision.quality_requirement"].widget == "radio"      # required yes/no: no default answer
     assert fields["decision.quality_requirement"].value == ""
-    assert fields["decision.uses_personal_data"].widget == "checkbox"    # defaulted yes/no
+    assert fields["capacity.digital_platform_available"].widget == "checkbox"    # defaulted yes/no
+    personal = fields["decision.uses_personal_data"]      # a decision's yes/no answer may also be unknown
+    assert (personal.widget, personal.value) == ("radio", "false")
+    assert personal.choices == [("true", "Yes"), ("false", "No"), ("unknown", "Don't know yet")]
     assert fields["public.size"].widget == "select" and fields["public.size"].required
     assert fields["stakeholders[0].id"].pattern is not None
     assert fields["notes"].widget == "textarea"
