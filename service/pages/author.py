@@ -1,4 +1,4 @@
-"""Authors' pages: the rule browser; rule base versions (history, diff of any two, activate, roll back)."""
+"""Authors' pages: rule base versions (history, diff of any two, activate, roll back)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,97 +8,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from service import evidence
-from service.deps import ActivatorDep, RuleBaseDep, SettingsDep, StoreDep, serving_now
+from service.deps import ActivatorDep, SettingsDep, StoreDep, serving_now
 from service.errors import refusal_status
 from service.rulebase_diff import diff_rulebases
 from service.serving import ActivationRefused
 
-from . import access, backend
+from . import access
 from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
 
-# catalogue each conclusion kind refers to
-KIND_CATALOGUE = {"techniques": "techniques", "avoid_techniques": "techniques", "arrangements": "arrangements",
-                  "skills": "skills", "skill_gaps": "skills", "warnings": "warnings"}
-
-
-def _catalogue_label(rulebase: Any):
-    catalogue = getattr(rulebase, "catalogue", None)
-
-    def label(kind: str, code: Any) -> str:
-        name = KIND_CATALOGUE.get(kind)
-        entries = getattr(catalogue, name, None) if name else None
-        entry = entries.get(code) if isinstance(entries, dict) else None
-        return f"{entry.label} ({code})" if entry is not None else str(code)
-    return label
-
-
-@router.get("/rules", response_class=HTMLResponse, name="rule_browser")
-async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep, settings: SettingsDep,
-                       by: str = "file", file: str = "", kind: str = "", q: str = "") -> Response:
-    if (refused := refusal(request, access.AUTHOR_ROLES)) is not None:
-        return refused
-    rules = [r.as_authored() for r in rulebase.rules]
-    files = sorted({r["file"] for r in rules})
-    kinds = sorted({k for r in rules for k in r["then"]})
-    by = by if by in ("file", "kind") else "file"
-    needle = q.strip().lower()
-
-    def keep(r: dict[str, Any]) -> bool:
-        if file and r["file"] != file:
-            return False
-        if kind and kind not in r["then"]:
-            return False
-        if needle:
-            hay = " ".join([r["id"], r["title"], r["rationale"], str(r["when"]), str(r["then"])]).lower()
-            return needle in hay
-        return True
-
-    shown = [r for r in rules if keep(r)]
-    groups: list[dict[str, Any]] = []
-    if by == "file":
-        for name in files:
-            members = [r for r in shown if r["file"] == name]
-            if members:
-                groups.append({"title": name, "description": None, "rules": members})
-    else:
-        for k in kinds:
-            if kind and k != kind:
-                continue
-            members = [r for r in shown if k in r["then"]]
-            if members:
-                groups.append({"title": k.replace("_", " ").capitalize(), "description": _KIND_HELP.get(k),
-                               "rules": members})
-    seen: set[str] = set()
-    for g in groups:
-        marked = []
-        for r in g["rules"]:
-            marked.append({**r, "primary": r["id"] not in seen})
-            seen.add(r["id"])
-        g["rules"] = marked
-    sources = {key: s.citation for key, s in getattr(rulebase.catalogue, "sources", {}).items()}
-    # each rule's evidence: how often its advice was followed where evaluated, and how it scored (service/evidence)
-    found = await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
-    return render(request, "rules.html", groups=groups, files=files, kinds=kinds, by=by, file=file, kind=kind,
-                  q=q, total=len(rules), shown=len(shown), counts=await backend.fire_counts(store), sources=sources, catalogue_label=_catalogue_label(rulebase),
-                  evidence={row.code: row for row in found.rules}, min_evaluations=found.min_evaluations)
-
-
-_KIND_HELP = {
-    "derive": "Facts other rules can test with derived.NAME.",
-    "eliminate": "Approaches removed from the feasible set (Thomas).",
-    "prefer": "How to choose among the feasible approaches.",
-    "participant": "A stakeholder group's role and IAP2 level.",
-    "exclude": "A stakeholder group explicitly left out, with the reason.",
-    "techniques": "Participation techniques recommended.",
-    "avoid_techniques": "Techniques ruled out (this beats a recommendation).",
-    "arrangements": "Governance arrangements.",
-    "skills": "Skills the team needs.",
-    "skill_gaps": "Skills the team lacks.",
-    "warnings": "Warnings for the manager.",
-}
+# The rule browser (/rules) and each rule's page (/rules/{id}) are for every role: service/pages/rules.py.
 
 
 # -- rule base versions: history, diff, activate from the directory, rollback (service/serving.py) ------------

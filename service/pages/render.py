@@ -64,7 +64,7 @@ def page_context(request: Request) -> dict[str, Any]:
         nav.append({"label": "New evaluation", "href": path_for(request, "evaluate_form")})
     if can["audit"]:
         nav.append({"label": "Decision log", "href": path_for(request, "decision_log")})
-    if can["author"]:
+    if identity is not None:    # rules for everyone (service/pages/rules.py)
         nav.append({"label": "Rules", "href": path_for(request, "rule_browser")})
     if identity is not None:    # every role reads the evidence (service/pages/evidence.py)
         nav.append({"label": "Evidence", "href": path_for(request, "evidence_page")})

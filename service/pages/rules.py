@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
+from engine.rulebase import RuleBase, rulebase_cache
 from engine.words import condition_words
-from service.deps import RuleBaseDep, StoreDep
+from service import evidence
+from service.deps import RuleBaseDep, SettingsDep, StoreDep
 from service.log import DecisionFilter
 
 from . import access, backend
@@ -65,8 +69,84 @@ def conclusions(then: dict[str, Any], words: Any) -> list[dict[str, Any]]:
     return out
 
 
+# topics: what a rule concludes, as a manager would look for it (a rule may be under several)
+TOPICS = (("approach", "The approach", ("eliminate", "prefer", "derive")),
+          ("people", "Who takes part, and how", ("participant", "exclude", "recruitment", "mode")),
+          ("techniques", "Techniques", ("techniques", "avoid_techniques")),
+          ("plan", "Sizing the plan to the team", ("plan",)),
+          ("arrangements", "Governance arrangements", ("arrangements",)),
+          ("skills", "Skills", ("skills", "skill_gaps")),
+          ("warnings", "Warnings", ("warnings",)))
+
+
+def _files(rulebase: RuleBase) -> dict[str, str]:
+    """Each policy file's description (its topic, in the author's words)."""
+    def build(rb: RuleBase) -> dict[str, str]:
+        out = {}
+        for rel, text in rb.files.items():
+            if rel.startswith("policy/"):
+                try:
+                    data = yaml.safe_load(text)
+                except yaml.YAMLError:
+                    data = None
+                out[rel] = " ".join(str((data or {}).get("description") or "").split()) if isinstance(data, dict) else ""
+        return out
+    return rulebase_cache(rulebase, "policy_descriptions", build)
+
+
+def _searchable(rulebase: RuleBase) -> dict[str, str]:
+    """What a search matches for each rule: id, title, rationale, file, conditions and conclusions in words."""
+    def build(rb: RuleBase) -> dict[str, str]:
+        words = words_for(rb)
+        out = {}
+        for r in rb.rules:
+            authored = r.as_authored()
+            said = [r.id, r.title, r.rationale, r.file, _flat(condition_words(words, r.when_raw))]
+            said += [f"{c['said']} {' '.join(c['shown'])} {' '.join(c['codes'])}"
+                     for c in conclusions(authored["then"], words)]
+            out[r.id] = " ".join(said).lower()
+        return out
+    return rulebase_cache(rulebase, "rule_search", build)
+
+
+def _flat(node: dict[str, Any]) -> str:
+    if "items" in node:
+        return " ".join(_flat(i) for i in node["items"])
+    return f"{node.get('text', '')} {node.get('raw', '')}"
+
+
+@router.get("/rules", response_class=HTMLResponse, name="rule_browser")
+async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep, by: str = "file", file: str = "",
+                       topic: str = "", q: str = "") -> Response:
+    """Every rule, one line each, grouped by file (with the file's description) or by topic, searchable."""
+    if (refused := refusal(request, EVERY_ROLE)) is not None:
+        return refused
+    by = by if by in ("file", "topic") else "file"
+    needle = " ".join(q.lower().split())[:200]
+    search = _searchable(rulebase)
+    shown = [r for r in rulebase.rules if (not file or r.file == file)
+             and (not topic or any(getattr(r.then, k, None) for t in TOPICS if t[0] == topic for k in t[2]))
+             and (not needle or all(w in search[r.id] for w in needle.split()))]
+    descriptions = _files(rulebase)
+    groups: list[dict[str, Any]] = []
+    if by == "file":
+        for name in sorted({r.file for r in shown}):
+            groups.append({"title": name, "description": descriptions.get(name, ""),
+                           "rules": [r for r in shown if r.file == name]})
+    else:
+        for key, title, kinds in TOPICS:
+            members = [r for r in shown if any(getattr(r.then, k, None) for k in kinds)]
+            if members and (not topic or key == topic):
+                groups.append({"title": title, "description": None, "rules": members})
+    counts = await backend.fire_counts(store) if access.allowed(request, access.AUDIT + access.AUTHOR_ROLES) else {}
+    return render(request, "rules.html", groups=groups, files=sorted(descriptions), topics=TOPICS, by=by, file=file,
+                  topic=topic, q=q, total=len(rulebase.rules), shown=len(shown), counts=counts,
+                  show_counts=bool(counts) or access.allowed(request, access.AUDIT + access.AUTHOR_ROLES))
+
+
 @router.get("/rules/{rule_id}", response_class=HTMLResponse, name="rule_page")
-async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store: StoreDep) -> Response:
+async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store: StoreDep,
+                    settings: SettingsDep) -> Response:
     if (refused := refusal(request, EVERY_ROLE)) is not None:
         return refused
     rule = rulebase.by_id.get(rule_id) if len(rule_id) <= 200 else None
@@ -83,10 +163,14 @@ async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store
     counts = await backend.fire_counts(store) if auditor else {}
     sources = [{"key": s, "citation": rulebase.catalogue.sources[s].citation if s in rulebase.catalogue.sources
                 else s} for s in rule.sources]
+    # the rule's evidence: how often its advice was followed where evaluated, and how it scored (service/evidence)
+    found = await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
     return render(request, "rule.html", rule=authored, when=condition_words(words, rule.when_raw),
                   then=conclusions(authored["then"], words), sources=sources, fired_in=fired_in,
                   more=recent.next_cursor is not None, total=counts.get(rule.id), auditor=auditor,
-                  by_stakeholder=rule.scope == "stakeholder")
+                  by_stakeholder=rule.scope == "stakeholder", topic=_files(rulebase).get(rule.file, ""),
+                  evidence=next((row for row in found.rules if row.code == rule.id), None),
+                  min_evaluations=found.min_evaluations)
 
 
 def _project(record: Any) -> str:

@@ -22,8 +22,8 @@ def test_local_mode_says_so(client):
 
 
 @pytest.mark.parametrize("name, allowed, denied", [
-    ("mara", ["/evaluate"], ["/log", "/rules"]),
-    ("aldo", ["/log"], ["/evaluate", "/rules"]),
+    ("mara", ["/evaluate", "/rules"], ["/log"]),            # rules for everyone (issue 15, item 4)
+    ("aldo", ["/log", "/rules"], ["/evaluate"]),
     ("ada", ["/rules"], ["/evaluate", "/log"]),
 ])
 def test_each_role_sees_its_pages(token_client, name, allowed, denied):

@@ -64,7 +64,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/decisions/{decision_id}/why-not"): frozenset({M, A}),
     ("GET", "/decisions/{decision_id}/what-if"): frozenset({M, A}),
     ("GET", "/log"): frozenset({A}), ("GET", "/log/{decision_id}"): frozenset({A}),
-    ("GET", "/rules"): frozenset({W}), ("GET", "/rules/lint"): frozenset({W}),
+    ("GET", "/rules"): frozenset({M, A, W}), ("GET", "/rules/lint"): frozenset({W}),   # rules for everyone
     ("GET", "/rules/{rule_id}"): frozenset({M, A, W}),     # a rule's page is for everyone who reads advice
     ("GET", "/rules/versions"): frozenset({A, W}), ("GET", "/rules/diff"): frozenset({A, W}),
     ("POST", "/rules/versions/activate"): frozenset({W}), ("POST", "/rules/versions/rollback"): frozenset({W}),
