@@ -23,16 +23,17 @@ def audit() -> None:
 @click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PUB",
               help="The public key the checkpoints were signed with (needed with --checkpoint).")
 def audit_verify(database_url: str | None, checkpoints: tuple[Path, ...], public_key: Path | None) -> None:
-    """Walk the hash chains (decisions, then rule base activations): report the first broken or altered
-    record or activation (exit 1) or that all verify. With --checkpoint, also prove the log still extends
-    each saved checkpoint: its signature holds, the record at its seq still has its hash (a truncated or
-    rewritten tail fails, exit 1).
+    """Walk the hash chains (decisions, then rule base activations, then evaluations): report the first
+    broken or altered record, activation or evaluation (exit 1) or that all verify. With --checkpoint, also
+    prove the log still extends each saved checkpoint: its signature holds, the record at each chain's seq
+    still has its hash (a truncated or rewritten tail fails, exit 1). A checkpoint made before evaluations
+    were signed vouches for decisions and activations only, and its line says so.
 
     \b
     Exit codes: 0 everything verifies; 1 a record, an activation or a checkpoint does not;
     2 the check could not run (no log, an unreadable key or checkpoint file)."""
-    from service.log.checkpoint import CheckpointError, extension_problem, load_public_key, read_checkpoint, \
-        signature_problem
+    from service.log.checkpoint import CheckpointError, chains, extension_problem, load_public_key, \
+        read_checkpoint, signature_problem
 
     if checkpoints and public_key is None:
         click.echo("cogov audit verify: --checkpoint needs --public-key (the key the checkpoints were signed "
@@ -51,8 +52,11 @@ def audit_verify(database_url: str | None, checkpoints: tuple[Path, ...], public
         click.echo(str(result))
         failed = not result.ok
         for path, checkpoint in saved:
+            evaluations = f", evaluations seq {checkpoint['evaluations']['seq']}" \
+                if "evaluations" in chains(checkpoint) else "; made before evaluations were signed: it does " \
+                                                           "not vouch for them"
             where = f"checkpoint {path} (decisions seq {checkpoint['decisions']['seq']}, activations seq " \
-                    f"{checkpoint['activations']['seq']}, signed {checkpoint['time']})"
+                    f"{checkpoint['activations']['seq']}{evaluations}, signed {checkpoint['time']})"
             problem = signature_problem(checkpoint, key) or extension_problem(store, checkpoint, heads)
             if problem is None and not result.ok:
                 problem = "not proven: the log's own chain does not verify (above)"
@@ -126,8 +130,9 @@ def audit_checkpoint(key_file: Path, out: Path | None, database_url: str | None)
     except OSError as exc:
         click.echo(f"cogov audit checkpoint: {out}: cannot write: {exc.strerror}", err=True)
         raise SystemExit(2) from None
-    click.echo(f"checkpoint of decisions seq {checkpoint['decisions']['seq']} and activations seq "
-               f"{checkpoint['activations']['seq']} written to {out}")
+    click.echo(f"checkpoint of decisions seq {checkpoint['decisions']['seq']}, activations seq "
+               f"{checkpoint['activations']['seq']} and evaluations seq {checkpoint['evaluations']['seq']} "
+               f"written to {out}")
 
 
 @audit.command("retention")

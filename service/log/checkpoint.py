@@ -4,14 +4,17 @@ The hash chain proves the log consistent with itself, not that it is the log
 that was written: whoever can write to the database can delete the newest
 records and rewind the head, or rewrite the tail and every hash after it, and
 `verify` still passes. A checkpoint anchors the head outside the database: the
-heads of both chains (decisions: seq, hash, the last decision's time;
-activations: seq, hash) and the time, signed with an Ed25519 key the auditor
+heads of the three chains (decisions: seq, hash, the last decision's time;
+activations and evaluations: seq, hash) and the time, signed with an Ed25519 key the auditor
 keeps away from the database and the service. Anyone holding a checkpoint and
 the public key checks that the log still *extends* it: the chain verifies from
 the start to the current head, and the record at the checkpoint's seq still has
 the hash it signed. A truncated log (head now below the checkpoint's seq) or a
 rewritten one (another hash at that seq) is caught, and, unlike the head row,
 the checkpoint cannot be rewritten to match without the private key.
+A checkpoint made before evaluations were chained has no "evaluations" field:
+it is still read and verified, and vouches for decisions and activations only
+(the field cannot be dropped from a newer one: the signature covers it).
 
 A checkpoint is a JSON object; its signature covers the canonical JSON
 (chain.canonical_json) of every other field. Keys are PEM files: PKCS #8 for
@@ -37,7 +40,9 @@ from service.log.chain import canonical_json, timestamp
 from service.log.store import DecisionStore
 
 FORMAT = "cogov-checkpoint/1"
-CHAINS = ("decisions", "activations")
+CHAINS = ("decisions", "activations", "evaluations")
+REQUIRED = ("decisions", "activations")   # "evaluations" is missing from checkpoints made before it was signed
+KINDS = {"decisions": "record", "activations": "activation", "evaluations": "evaluation"}
 
 
 class CheckpointError(ValueError):
@@ -118,13 +123,13 @@ def make_checkpoint(store: DecisionStore, key: Ed25519PrivateKey) -> dict[str, A
             raise CheckpointError(f"the {chain}' head changed while the log was verified: try again")
     body = {"format": FORMAT, "time": timestamp(datetime.now(timezone.utc)),
             "decisions": heads["decisions"], "activations": heads["activations"],
-            "key_id": key_id(key.public_key())}
+            "evaluations": heads["evaluations"], "key_id": key_id(key.public_key())}
     return {**body, "signature": base64.b64encode(key.sign(_signed_text(body))).decode("ascii")}
 
 
 def read_checkpoint(path: Path) -> dict[str, Any]:
     """A checkpoint file, checked for form (CheckpointError naming the file and field), not yet its
-    signature."""
+    signature. One without "evaluations" (made before that chain was signed) is accepted: see chains()."""
     try:
         data = json.loads(_read(path, "checkpoint").decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -133,6 +138,8 @@ def read_checkpoint(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path}: not a checkpoint (format is not {FORMAT!r})")
     for chain in CHAINS:
         head = data.get(chain)
+        if chain not in REQUIRED and chain not in data:
+            continue
         if not isinstance(head, dict) or not isinstance(head.get("seq"), int) or isinstance(head.get("seq"), bool) \
                 or head["seq"] < 0 or not isinstance(head.get("hash"), str):
             raise CheckpointError(f"{path}: field {chain!r} must be {{\"seq\": n >= 0, \"hash\": \"...\"}}")
@@ -155,13 +162,20 @@ def signature_problem(checkpoint: dict[str, Any], public_key: Ed25519PublicKey) 
     return None
 
 
+def chains(checkpoint: dict[str, Any]) -> tuple[str, ...]:
+    """The chains a checkpoint vouches for: all three, or decisions and activations only in one made before
+    evaluations were signed."""
+    return tuple(chain for chain in CHAINS if chain in REQUIRED or chain in checkpoint)
+
+
 def extension_problem(store: DecisionStore, checkpoint: dict[str, Any], heads: dict[str, Any]) -> str | None:
     """Why the log (whose chain the caller has verified from the start to `heads`) does not extend the
     checkpoint, or None: for each chain, the head is not below the checkpoint's seq and the record there
-    still has the hash it signed. With the chain verified, that proves every record up to it unchanged."""
-    for chain in CHAINS:
+    still has the hash it signed. With the chain verified, that proves every record up to it unchanged.
+    Only the chains the checkpoint signed are checked (chains())."""
+    for chain in chains(checkpoint):
         seq, signed = checkpoint[chain]["seq"], checkpoint[chain]["hash"]
-        kind = "record" if chain == "decisions" else "activation"
+        kind = KINDS[chain]
         if heads[chain]["seq"] < seq:
             return f"the {chain} end at seq {heads[chain]['seq']} but the checkpoint signed seq {seq}: " \
                    f"the log was truncated ({kind}s {heads[chain]['seq'] + 1}..{seq} are gone)"

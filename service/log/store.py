@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQL
 from service.log.chain import (FORMAT, activation_hash, canonical_json, context_index, derive_index, record_hash,
                                recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
-from service.log.evaluations import EvaluationLog
+from service.log.evaluations import EVALUATION_HEAD, EVALUATIONS, EvaluationLog
 from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, IdempotencyKey,
                                 LogHead, RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
@@ -612,8 +612,10 @@ class DecisionStore:
                             evaluations=evaluated, first_bad_evaluation=bad)
 
     def heads(self) -> dict[str, Any]:
-        """Both chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},
-        "activations": {"seq", "hash"}} (created_at: the last decision's time, None when there is none)."""
+        """The three chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},
+        "activations": {"seq", "hash"}, "evaluations": {"seq", "hash"}} (created_at: the last decision's
+        time, None when there is none; a log that predates the evaluations' tables has the genesis head)."""
+        evaluations = self.evaluations.present()
         snapshot = {} if self.engine.dialect.name == "sqlite" else {"isolation_level": "REPEATABLE READ"}
         # one snapshot, not the write lock (an auditor may hold read access only): SQLite's WAL reader sees
         # one state from its first read on; PostgreSQL's REPEATABLE READ does the same
@@ -622,16 +624,25 @@ class DecisionStore:
             ahead = conn.execute(select(ACTIVATION_HEAD.c.seq, ACTIVATION_HEAD.c.hash)
                                  .where(ACTIVATION_HEAD.c.id == HEAD_ID)).one()
             last = conn.execute(select(DECISIONS.c.created_at).where(DECISIONS.c.seq == head.seq)).scalar()
+            ehead = conn.execute(select(EVALUATION_HEAD.c.seq, EVALUATION_HEAD.c.hash)
+                                 .where(EVALUATION_HEAD.c.id == HEAD_ID)).one() if evaluations else None
         return {"decisions": {"seq": head.seq, "hash": head.hash,
                               "created_at": timestamp(last) if last is not None else None},
-                "activations": {"seq": ahead.seq, "hash": ahead.hash}}
+                "activations": {"seq": ahead.seq, "hash": ahead.hash},
+                "evaluations": {"seq": ehead.seq, "hash": ehead.hash} if ehead is not None
+                else {"seq": 0, "hash": GENESIS_HASH}}
 
     def hash_at(self, chain: str, seq: int) -> str | None:
-        """The stored hash of the record at `seq` in `chain` ("decisions" or "activations"; seq 0 is the
-        genesis), or None when there is none."""
+        """The stored hash of the record at `seq` in `chain` ("decisions", "activations" or "evaluations";
+        seq 0 is the genesis), or None when there is none."""
+        tables = {"decisions": DECISIONS, "activations": ACTIVATIONS, "evaluations": EVALUATIONS}
+        if chain not in tables:
+            raise ValueError(f"chain must be one of {', '.join(tables)}, not {chain!r}")
         if seq == 0:
             return GENESIS_HASH
-        table = DECISIONS if chain == "decisions" else ACTIVATIONS
+        table = tables[chain]
+        if table is EVALUATIONS and not self.evaluations.present():
+            return None
         with self.engine.connect() as conn:
             return conn.execute(select(table.c.hash).where(table.c.seq == seq)).scalar()
 

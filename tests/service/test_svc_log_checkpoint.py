@@ -102,6 +102,7 @@ def test_a_checkpoint_signs_both_heads_and_the_log_extends_it(store, keys, made,
     heads = store.heads()
     assert cp["decisions"] == heads["decisions"] and cp["decisions"]["seq"] == 4
     assert cp["activations"] == heads["activations"] and cp["activations"]["seq"] == 2
+    assert cp["evaluations"] == heads["evaluations"] == {"seq": 0, "hash": "0" * 64}   # none yet: the genesis
     assert cp["format"] == "cogov-checkpoint/1" and cp["time"].endswith("Z") and cp["signature"]
     printed = cogov("audit", "checkpoint", "--key", str(keys["auditor"][0]), "--database-url", store.url)
     assert printed.exit_code == 0 and json.loads(printed.output)["decisions"] == cp["decisions"]
@@ -143,6 +144,88 @@ def test_a_truncated_activation_history_is_caught(store, keys, tmp_path):
     assert cogov("audit", "verify", "--database-url", store.url).exit_code == 0
     run = verify(store, keys, tmp_path / "cp.json")
     assert run.exit_code == 1 and "the activations end at seq 1 but the checkpoint signed seq 2" in run.output
+
+
+def evaluate(store, n: int, who: str = "erin") -> None:
+    """Record a synthetic evaluation (made up for the test, and saying so) of the first decision."""
+    store.evaluations.record(decision_id=_first_decision_id(store), identity=Who(who, "evaluator"), evaluation={
+        "stage": "process", "evaluated_by": "self", "techniques_used": [], "participants": 10 * n,
+        "recruitment": [], "groups": [], "cost": None, "duration_days": None, "items": [],
+        "scores": {"influence": 1 + n % 5}, "notes": f"SYNTHETIC test evaluation {n}", "synthetic": True})
+
+
+def _first_decision_id(store) -> str:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM decisions WHERE seq = 1")).scalar_one()
+
+
+def truncate_evaluations(store, keep: int) -> None:
+    _sql(store, f"DELETE FROM evaluations WHERE seq > {keep}",
+         f"UPDATE evaluation_head SET seq = {keep}, hash = (SELECT hash FROM evaluations WHERE seq = {keep})")
+
+
+def test_a_checkpoint_signs_the_evaluations_head(store, keys, tmp_path):
+    for n in (1, 2, 3):
+        evaluate(store, n)
+    cp = checkpoint(store, keys, tmp_path / "cp.json")
+    assert cp["evaluations"] == store.heads()["evaluations"] and cp["evaluations"]["seq"] == 3
+    assert cp["evaluations"]["hash"] == store.hash_at("evaluations", 3)
+    evaluate(store, 4)
+    run = verify(store, keys, tmp_path / "cp.json")
+    assert run.exit_code == 0, run.output
+    assert "evaluations seq 3, signed" in run.output and "OK: the log extends it" in run.output
+
+
+def test_a_truncated_evaluations_tail_is_caught(store, keys, tmp_path):
+    for n in (1, 2, 3):
+        evaluate(store, n)
+    checkpoint(store, keys, tmp_path / "cp.json")
+    truncate_evaluations(store, 1)
+    assert cogov("audit", "verify", "--database-url", store.url).exit_code == 0   # the chain alone cannot see it
+    run = verify(store, keys, tmp_path / "cp.json")
+    assert run.exit_code == 1
+    assert "FAILED: the evaluations end at seq 1 but the checkpoint signed seq 3: the log was truncated " \
+           "(evaluations 2..3 are gone)" in run.output
+
+
+def test_a_rewritten_evaluations_tail_is_caught(store, keys, tmp_path):
+    for n in (1, 2, 3):
+        evaluate(store, n)
+    cp = checkpoint(store, keys, tmp_path / "cp.json")
+    truncate_evaluations(store, 1)
+    for n in (7, 8, 9):                              # written again, so the chain is longer than before
+        evaluate(store, n, who="mallory")
+    assert cogov("audit", "verify", "--database-url", store.url).exit_code == 0
+    run = verify(store, keys, tmp_path / "cp.json")
+    assert run.exit_code == 1
+    assert f"FAILED: the evaluation at seq 3 has hash {store.hash_at('evaluations', 3)} but the checkpoint " \
+           f"signed {cp['evaluations']['hash']}: the log was rewritten" in run.output
+
+
+def test_a_checkpoint_made_before_evaluations_were_signed_still_verifies(store, keys, tmp_path):
+    """Signed as the previous version signed: without the "evaluations" field (the same key, the same
+    canonical JSON); it vouches for decisions and activations only, and says so."""
+    import base64
+
+    from service.log.checkpoint import _signed_text, load_private_key
+
+    evaluate(store, 1)
+    evaluate(store, 2)
+    cp = checkpoint(store, keys, tmp_path / "new.json")
+    old = {k: v for k, v in cp.items() if k not in ("evaluations", "signature")}
+    old["signature"] = base64.b64encode(load_private_key(keys["auditor"][0]).sign(_signed_text(old))).decode()
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    truncate_evaluations(store, 1)                   # not what it vouched for: still OK
+    run = verify(store, keys, tmp_path / "old.json")
+    assert run.exit_code == 0, run.output
+    assert "decisions seq 4, activations seq 2; made before evaluations were signed: it does not vouch for " \
+           "them" in run.output and "OK: the log extends it" in run.output
+    truncate_decisions(store, 2)                     # what it vouched for: caught
+    run = verify(store, keys, tmp_path / "old.json")
+    assert run.exit_code == 1 and "the decisions end at seq 2 but the checkpoint signed seq 4" in run.output
+    stripped = {k: v for k, v in cp.items() if k != "evaluations"}   # a new one cannot be passed off as old
+    (tmp_path / "stripped.json").write_text(json.dumps(stripped))
+    assert "bad signature" in verify(store, keys, tmp_path / "stripped.json").output
 
 
 @pytest.mark.parametrize("edit", ["seq", "hash", "time"])
