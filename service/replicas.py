@@ -67,6 +67,13 @@ class ReplicaSync:
     async def check(self, why: str) -> None:
         """Follow the log's latest activation if it is not what serves here. Never raises: a database that
         does not answer now is logged (once until it answers again) and checked again later."""
+        joined = self._following is not None and not self._following.done()
+        if joined:
+            # a follow under way may have read the log's latest before what woke this check was recorded:
+            # let it finish, then look once more, or a notification heard meanwhile would be lost
+            await asyncio.gather(asyncio.shield(self._following), return_exceptions=True)
+            if self._following.done():
+                self._following = None
         if self._following is None or self._following.done():
             self._following = asyncio.get_running_loop().create_task(self.activator.follow())
         try:

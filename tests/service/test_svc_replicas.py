@@ -131,3 +131,41 @@ def test_activating_the_version_a_replica_serves_records_it_when_the_log_names_a
     assert state(ca)["latest"] == serving.version and state(ca)["in_step"] is True
     again = cb.post("/api/v1/rulebase", json={"files": serving.rulebase.files}, headers=auth("dave"))
     assert again.json()["changed"] is False and len(a.state.store.list_activations()) == 3   # in step: no record
+
+
+def test_a_check_that_joins_a_follow_under_way_looks_once_more_after_it():
+    """A notification heard while a follow is under way may name an activation recorded after that follow
+    read the log's latest: the check waits for it, then follows once more, so the notification is not lost."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from service.replicas import ReplicaSync
+
+    class Activator:
+        def __init__(self):
+            self.reads: list[str] = []
+            self.latest = "v1"
+            self.first_started = asyncio.Event()
+            self.release = asyncio.Event()
+
+        async def follow(self):
+            self.reads.append(self.latest)   # what the log's latest said when this follow read it
+            if len(self.reads) == 1:
+                self.first_started.set()
+                await self.release.wait()
+            return None
+
+    async def scenario() -> list[str]:
+        activator = Activator()
+        store = SimpleNamespace(listen_dsn=lambda: None)
+        sync = ReplicaSync(activator, store, SimpleNamespace(replica_poll_seconds=0))
+        first = asyncio.create_task(sync.check("periodic"))
+        await activator.first_started.wait()
+        activator.latest = "v2"                  # recorded after the first follow read the log
+        second = asyncio.create_task(sync.check("notified: v2"))
+        await asyncio.sleep(0)
+        activator.release.set()
+        await asyncio.gather(first, second)
+        return activator.reads
+
+    assert asyncio.run(scenario()) == ["v1", "v2"]
