@@ -42,13 +42,14 @@ class PublicSize(Ordinal):
 
 
 class Scope(Ordinal):
-    """A geographical scope, ordered: site < neighbourhood < district < city < region."""
+    """A geographical scope, ordered: site < neighbourhood < district < city < region < national."""
 
     site = "site"
     neighbourhood = "neighbourhood"
     district = "district"
     city = "city"
     region = "region"
+    national = "national"
 
 
 class DigitalAccess(Ordinal):
@@ -173,7 +174,7 @@ class Project(_Section):
         "none when the phase is not known either. Rules test it with `project.activities contains VALUE`.")
     scope: Scope | None = Field(
         None, description="Geographical scope of the decision, ordered site < neighbourhood < district < city "
-        "< region; absent when not known.")
+        "< region < national; absent when not known.")
     arena: Text | None = Field(None, description="The place or arena where co-production happens (free text).")
     objective: Objective = Field(
         Objective.efficiency, description="efficiency: involve the public as little as the decision allows "

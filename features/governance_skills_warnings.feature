@@ -200,6 +200,29 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And the plan allows at most medium cost because of rule capacity.low_budget
     And technique deliberative_poll is extra
 
+  Scenario: A national process gets the warning that fits it, not the city-wide one
+    Given the decision answers:
+      | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
+      | yes | no   | no     | yes | no | no | yes  |
+    And the project:
+      | scope | national |
+    And the public:
+      | size | city_wide |
+    When the context is evaluated
+    Then the approach is unitary_consultation
+    And warning limited_impact_national is given because of rule warnings.national_impact
+    And warning limited_impact_city_wide is not given
+
+  Scenario: A regional process keeps the city-wide warning
+    Given the decision answers:
+      | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
+      | yes | no   | no     | yes | no | no | yes  |
+    And the project:
+      | scope | region |
+    When the context is evaluated
+    Then warning limited_impact_city_wide is given because of rule warnings.city_wide_impact
+    And warning limited_impact_national is not given
+
   Scenario: Low trust in the authority calls for an independent facilitator
     Given the decision answers:
       | QR  | INFO | STRUCT | AR  | AP | GC | CONF |
