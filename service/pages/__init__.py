@@ -18,6 +18,8 @@ POST /log/{id}/replay  replay a decision               auditor
 GET  /rules/impact     impact of a rule change (POST)  author, auditor
 GET  /rules/versions   versions and activations        author, auditor
 POST /rules/versions/* activate directory, roll back   author
+GET  /rules/versions/rollback  confirm a rollback      author
+POST /log/verify       verify the log's chains now     auditor, author
 GET  /rules/diff       two versions, file by file      author, auditor
 GET  /rules/lint       the rule analysis (lint)        author
 GET  /evidence         which advice works where        any role
@@ -40,7 +42,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import evidence, impact, replay, rules
+from . import evidence, governance, impact, replay, rules
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -53,6 +55,7 @@ router.include_router(lint.router)
 router.include_router(replay.router)
 router.include_router(impact.router)
 router.include_router(evidence.router)
+router.include_router(governance.router)
 router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")

@@ -15,6 +15,7 @@ from service.log import DecisionFilter, DecisionRecord
 from . import access, backend, present
 from .decisions import context_of, fmt_time, record_view
 from .evidence_views import outcomes_context
+from .governance import last_verification
 from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
@@ -68,7 +69,7 @@ async def decision_log(request: Request, store: StoreDep, rulebase: RuleBaseDep)
     kept = {k: v for k, v in values.items() if v}
     return render(request, "log.html", status_code=422 if errors else 200, rows=rows, f=values,
                   error="; ".join(errors) or None, cursor=cursor, approaches=APPROACHES,
-                  chain=await backend.verify(store), rule_ids=[r.id for r in rulebase.rules],
+                  verified=last_verification(store), rule_ids=[r.id for r in rulebase.rules],
                   first_url=base + ("?" + urlencode(kept) if kept else ""),
                   next_url=(base + "?" + urlencode({**kept, "cursor": next_cursor})) if next_cursor else None)
 

@@ -14,6 +14,7 @@ from service.rulebase_diff import diff_rulebases
 from service.serving import ActivationRefused
 
 from . import access
+from .governance import confirm_page, last_verification
 from .render import error_page, path_for, refusal, render
 
 router = APIRouter()
@@ -38,6 +39,7 @@ async def _versions_page(request: Request, store: Any, settings: Any, status_cod
     serving = serving_now(request)   # after an activation, the version serving now (not the one it started on)
     served = {a["version"] for a in history}
     return render(request, "versions.html", status_code=status_code, serving=serving, history=history,
+                  verified=last_verification(store),
                   versions=[{**v, "served": v["version"] in served} for v in versions], refused=refused,
                   done=done, may_activate=access.allowed(request, access.AUTHOR_ROLES),
                   rules_dir=str(settings.rules_dir))
@@ -76,6 +78,14 @@ async def rule_activate(request: Request, activator: ActivatorDep, store: StoreD
 @router.post("/rules/versions/rollback", name="rule_rollback")
 async def rule_rollback(request: Request, activator: ActivatorDep, store: StoreDep,
                         settings: SettingsDep) -> Response:
+    """Roll back only when confirmed, with a note saying why (service/pages/governance.py shows what it means)."""
+    if access.same_origin(request) and access.allowed(request, access.AUTHOR_ROLES):  # else refused below
+        form = await request.form()
+        version, note = str(form.get("version") or "")[:100], str(form.get("note") or "").strip()[:500]
+        if form.get("confirm") != "yes" or not note:
+            missing = "Write a note saying why you roll back" if not note else "Confirm the rollback"
+            return await confirm_page(request, store, version, 422, problem=f"{missing}: the note is kept in the "
+                                      "activation history, for the authors and auditors after you.", note=note)
     return await _activation(request, activator, store, settings, lambda activator, who, form: activator.rollback(
         str(form.get("version") or "")[:100], who, note=str(form.get("note") or "").strip()[:500] or None))
 

@@ -39,6 +39,7 @@ env.globals["answer_label"] = present.answer_label
 env.globals["answer_help"] = present.answer_help
 env.globals["approach_label"] = present.approach_label
 env.globals.update(wording.TEMPLATE_GLOBALS)
+env.filters["when"] = lambda value: wording.local_time(value)["text"]     # a stored time, read locally
 
 
 def static_version() -> str:

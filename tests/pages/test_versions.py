@@ -59,7 +59,8 @@ def test_activate_from_the_directory_then_diff_and_roll_back(vclient, vapp, rule
     assert diff.status_code == 200
     assert XSS not in diff.text and '<span class="add">+# &lt;script&gt;alert(1)&lt;/script&gt;</span>' in diff.text
     assert f"--- a/{POLICY}@{first}" in diff.text and "Unchanged:" in diff.text
-    r = vclient.post("/rules/versions/rollback", data={"version": first}, headers=ORIGIN, follow_redirects=False)
+    r = vclient.post("/rules/versions/rollback", data={"version": first, "note": "back to the pilot's rules",
+                                                       "confirm": "yes"}, headers=ORIGIN, follow_redirects=False)
     assert r.status_code == 303 and vapp.state.activator.current.version == first
     assert vclient.get("/rules/diff", params={"a": first, "b": "nope"}).status_code == 404
 

@@ -68,6 +68,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/rules/{rule_id}"): frozenset({M, A, W}),     # a rule's page is for everyone who reads advice
     ("GET", "/rules/versions"): frozenset({A, W}), ("GET", "/rules/diff"): frozenset({A, W}),
     ("POST", "/rules/versions/activate"): frozenset({W}), ("POST", "/rules/versions/rollback"): frozenset({W}),
+    ("GET", "/rules/versions/rollback"): frozenset({W}), ("POST", "/log/verify"): frozenset({A, W}),
     ("POST", "/log/{decision_id}/replay"): frozenset({A}),
     ("GET", "/rules/impact"): frozenset({A, W}), ("POST", "/rules/impact"): frozenset({A, W}),
     ("GET", "/evidence"): frozenset({M, A, W}), ("GET", "/evidence/{kind}/{code}"): frozenset({M, A, W}),
