@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 
 ## run: start the service on http://127.0.0.1:8000 with a local SQLite decision log
 run: $(STAMP)
+	@bash .ci/install-pdf-libs
 	$(BIN)/cogov serve
 
 ## test: the whole test suite (unit, features, service, browser)
 test: $(STAMP) node-tools
 	@test -x /usr/bin/chromium || bash .ci/install-chromium
+	@bash .ci/install-pdf-libs
 	$(BIN)/python -m pytest
 
 # the API contract's Node tools (@redocly/cli), pinned in package.json and package-lock.json; without npm the

@@ -77,6 +77,9 @@ class RecommendationOut(Recommendation):
 
     decision_id: str = Field(description="The decision's id in the decision log (GET /api/v1/decisions/{id}).")
     created_at: datetime = Field(description="When the decision was logged (UTC).")
+    page: str = Field(description="The decision's page for people, relative to the service's address: the plan "
+                                  "first, then the explained recommendation; its print view, PDF and JSON download "
+                                  "are at page + '/print', '/report.pdf' and '/decision.json'.")
 
 
 def _as_logged(model: type[BaseModel]) -> type[BaseModel]:

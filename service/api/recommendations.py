@@ -47,7 +47,7 @@ async def recommend(request: Request, identity: Manager, serving: ServingDep, lo
         print_ = await fingerprint(request)
         found = await earlier(store, identity.name, idempotency_key, print_)
         if found is not None:
-            return found if isinstance(found, Response) else await _again(store, found["decision_id"])
+            return found if isinstance(found, Response) else await _again(request, store, found["decision_id"])
         keyed = {"caller_name": identity.name, "key": idempotency_key, "fingerprint": print_}
     parsed = parse_context(await request.body())
     if isinstance(parsed, JSONResponse):
@@ -63,24 +63,32 @@ async def recommend(request: Request, identity: Manager, serving: ServingDep, lo
         if keyed is not None:   # a concurrent request with the same key was logged first: this one is its retry
             found = await earlier(store, identity.name, keyed["key"], keyed["fingerprint"])
             if found is not None:
-                return found if isinstance(found, Response) else await _again(store, found["decision_id"])
+                return found if isinstance(found, Response) else await _again(request, store,
+                                                                               found["decision_id"])
         log.error("decision log write failed: %s", exc)
         raise Unavailable("the decision could not be written to the decision log, so no recommendation "
                           "is returned; retry later") from None
     # the bytes JSONResponse would render for {"decision_id", "created_at", **recommendation},
     # around the worker's text of the recommendation (service.worker_process.Evaluated)
-    head = json.dumps({"decision_id": decision_id, "created_at": timestamp(created_at)}, separators=(",", ":"))
+    head = json.dumps({"decision_id": decision_id, "created_at": timestamp(created_at),
+                       "page": decision_page(request, decision_id)}, separators=(",", ":"))
     body = head[:-1] + "," + rec.text[1:]
     return Response(body.encode("utf-8"), status_code=201, media_type="application/json",
                     headers={"Location": f"/api/v1/decisions/{decision_id}"})
 
 
-async def _again(store: Any, decision_id: str) -> Response:
+def decision_page(request: Request, decision_id: str) -> str:
+    """The decision's page for people (service/pages/manager.py serves /decisions/{id}), under the service's root."""
+    return f"{request.scope.get('root_path', '') or ''}/decisions/{decision_id}"
+
+
+async def _again(request: Request, store: Any, decision_id: str) -> Response:
     """The answer a logged decision was given (its recommendation as logged, under its id), once more."""
     record = await run_in_threadpool(store.get, decision_id)
     if record is None:   # a key's decision is written in the key's transaction: gone only if the log was cut
         raise Unavailable(f"the decision {decision_id} this Idempotency-Key names is not in the log")
-    body = {"decision_id": record.id, "created_at": timestamp(record.created_at), **record.recommendation}
+    body = {"decision_id": record.id, "created_at": timestamp(record.created_at),
+            "page": decision_page(request, record.id), **record.recommendation}
     return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status_code=201,
                     media_type="application/json",
                     headers={"Location": f"/api/v1/decisions/{record.id}", REPLAYED: "true"})

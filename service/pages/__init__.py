@@ -10,6 +10,7 @@ GET  /evaluate         the context form                manager
 POST /evaluate         add/remove a group, or evaluate manager
 GET  /decisions/{id}   the recommendation              manager, auditor
 GET  /decisions/{id}/why-not, /what-if                 manager, auditor
+GET  /decisions/{id}/print, /report.pdf, /decision.json  manager, auditor
 GET  /log              the decision log                auditor
 GET  /log/{id}         the printable decision report   auditor
 GET  /rules            the rule browser                author
@@ -42,7 +43,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import evidence, governance, impact, replay, rules
+from . import evidence, export, governance, impact, replay, rules
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -56,6 +57,7 @@ router.include_router(replay.router)
 router.include_router(impact.router)
 router.include_router(evidence.router)
 router.include_router(governance.router)
+router.include_router(export.router)
 router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")

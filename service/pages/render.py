@@ -76,6 +76,12 @@ def page_context(request: Request) -> dict[str, Any]:
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = render_html(request, template, **context)
+    return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
+
+
+def render_html(request: Request, template: str, **context: Any) -> str:
+    """A template rendered with what every page gets (the PDF of a decision is made from such a text)."""
     ctx = page_context(request)
     ctx.update(context)
     ctx.setdefault("url", lambda route, /, **p: path_for(request, route, **p))
@@ -85,8 +91,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     ctx.setdefault("words", wording.words_for(rulebase))
     ctx.setdefault("participants_in_order", lambda rec: wording.participants_in_order(rec, rulebase))
     ctx.setdefault("rule_titles", wording.rule_titles(rulebase))
-    html = env.get_template(template).render(**ctx)
-    return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
+    return env.get_template(template).render(**ctx)
 
 
 def error_page(request: Request, status_code: int, heading: str, message: str,

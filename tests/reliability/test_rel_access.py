@@ -63,6 +63,9 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/decisions/{decision_id}"): frozenset({M, A}),
     ("GET", "/decisions/{decision_id}/why-not"): frozenset({M, A}),
     ("GET", "/decisions/{decision_id}/what-if"): frozenset({M, A}),
+    ("GET", "/decisions/{decision_id}/print"): frozenset({M, A}),
+    ("GET", "/decisions/{decision_id}/report.pdf"): frozenset({M, A}),
+    ("GET", "/decisions/{decision_id}/decision.json"): frozenset({M, A}),
     ("GET", "/log"): frozenset({A}), ("GET", "/log/{decision_id}"): frozenset({A}),
     ("GET", "/rules"): frozenset({M, A, W}), ("GET", "/rules/lint"): frozenset({W}),   # rules for everyone
     ("GET", "/rules/{rule_id}"): frozenset({M, A, W}),     # a rule's page is for everyone who reads advice

@@ -1,6 +1,6 @@
 """POST /recommendations passes the engine worker's texts through (service.worker_process.Evaluated) instead of
 re-serialising the recommendation in the web process: the response is byte for byte what JSONResponse renders
-for {decision_id, created_at, **recommendation}, and the log holds what DecisionStore.record would store for the
+for {decision_id, created_at, page, **recommendation}, and the log holds what DecisionStore.record would store for the
 same recommendation (its canonical JSON and index), so the chain verifies."""
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ def test_response_and_log_are_the_texts_of_the_recommendation(client, api_app, n
     assert r.status_code == 201, r.text
     assert r.headers["content-type"] == "application/json"
     body = r.json()
-    assert list(body)[:2] == ["decision_id", "created_at"]
+    assert list(body)[:3] == ["decision_id", "created_at", "page"]
+    assert body["page"] == f"/decisions/{body['decision_id']}"          # the decision's page for people
     assert r.content == json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
-    rec = {k: v for k, v in body.items() if k not in ("decision_id", "created_at")}
+    rec = {k: v for k, v in body.items() if k not in ("decision_id", "created_at", "page")}
     engine = Engine(api_app.state.activator.current.rulebase, backend="durable")      # the workers' backend (firing order)
     try:
         assert json.dumps(rec) == json.dumps(engine.evaluate(context))   # same keys, same order
