@@ -122,6 +122,10 @@ Feature: Co-production is more than decision involvement
     And stakeholder "womens_association" co-produces in co_delivery by contributing running_service
     When the context is evaluated
     Then the governance arrangements include partnership_agreement because of rule coproduction.runs_service
+    And the governance arrangements include safeguarding_insurance because of rule coproduction.runs_service
+    And warning substituting_paid_staff is given because of rule coproduction.runs_service
+    And warning volunteer_burnout is not given
+    And the governance arrangements do not include volunteer_agreement
     And stakeholder "womens_association" takes part as implementation_partner
     And stakeholder "womens_association" is found to be a co_production_stated because of rule coproduction.states_co_production
 

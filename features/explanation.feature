@@ -34,13 +34,13 @@ Feature: Every line of a recommendation can be followed down to the manager's an
     Given the Genoa pilot context
     When the context is evaluated
     Then the participants are:
-      | stakeholder        | role                  | level       | because                              |
-      | municipality       | responsible_authority | collaborate | stakeholders.responsible_authority   |
-      | district_councils  | responsible_authority | collaborate | stakeholders.responsible_authority   |
-      | associations       | co_designer           | involve     | stakeholders.phase_co_design_involve |
-      | residents          | co_designer           | involve     | stakeholders.phase_co_design_involve |
-      | site_managers      | responsible_authority | collaborate |                                      |
-      | heritage_authority | advisor               | consult     | stakeholders.authority_keep_satisfied |
+      | stakeholder        | role                   | level       | because                                    |
+      | municipality       | responsible_authority  | collaborate | stakeholders.responsible_authority         |
+      | district_councils  | responsible_authority  | collaborate | stakeholders.responsible_authority         |
+      | associations       | implementation_partner | involve     | coproduction.implementation_partner_involve |
+      | residents          | co_designer            | involve     | stakeholders.phase_co_design_involve       |
+      | site_managers      | responsible_authority  | collaborate |                                            |
+      | heritage_authority | advisor                | consult     | stakeholders.authority_keep_satisfied      |
     And stakeholder "residents" takes part at level consult or higher
     And stakeholder "heritage_authority" takes part at level consult or lower
     And stakeholder "residents" does not take part as decision_partner

@@ -7,7 +7,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
   The contexts are examples/pilots/*.json; values not known from the sources are marked as
   assumed in each file's notes (DOMAIN.md section 6).
 
-  Scenario: Malmö, Smart Neighbourhood: hard-to-reach residents co-design through intermediaries
+  Scenario: Malmö, Smart Neighbourhood: hard-to-reach residents co-design through intermediaries, a women's association may run a service
     Given the Malmö pilot context
     When the context is evaluated
     Then the approach is public_decision because of rule thomas.choice_development
@@ -24,6 +24,15 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And online techniques are not recommended alone
     And the governance arrangements include advocacy_support because of rule stakeholders.salience_dependent
     And warning digital_divide is given because of rule techniques.offline_channel_required
+    And stakeholder "hard_to_reach_residents" is selected by targeted_recruitment because of rule recruitment.targeted_hard_to_reach
+    And stakeholder "womens_association" is found to be a co_producer_delivery because of rule coproduction.delivers_stated
+    And stakeholder "womens_association" takes part as implementation_partner at level collaborate because of rule coproduction.implementation_partner_collaborate
+    And stakeholder "immigrant_associations" is not found to be a co_producer_delivery
+    And the governance arrangements include partnership_agreement because of rule coproduction.runs_service
+    And warning substituting_paid_staff is given because of rule coproduction.runs_service
+    And warning partial_coproduction is not given
+    And the plan allows at most 4 core techniques because of rule capacity.low_resources
+    And the core techniques are fact_sheet, intermediary_associations, citizen_advisory_committee and living_lab
     And every line of the recommendation is explained
     And there are no gaps
 
@@ -40,6 +49,8 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And stakeholder "research_partners" takes part as expert at level consult because of rule stakeholders.renn_experts
     And technique public_meeting is recommended because of rule techniques.thomas_unitary
     And technique mediation is recommended because of rule techniques.conflict_mediation
+    And technique mediation is core
+    And stakeholder "parking_operator" is selected by professional_stakeholders because of rule recruitment.professionals
     And the governance arrangements include independent_facilitator because of rule governance.facilitator_conflict
     And warning conflict is given because of rule warnings.conflict
     And every line of the recommendation is explained
@@ -71,18 +82,26 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And every line of the recommendation is explained
     And there are no gaps
 
-  Scenario: Genoa, Smart Museum and Park: an online questionnaire, then living-lab meetings on conflicting uses
+  Scenario: Genoa, Smart Museum and Park: living-lab meetings on conflicting uses, volunteer associations patrol the parks
     Given the Genoa pilot context
     When the context is evaluated
     Then the approach is unitary_consultation because of rules thomas.r3_unstructured, thomas.r5_conflict and thomas.choice_time_efficient
     And public_decision is eliminated only because of rule thomas.r2_goal_congruence
-    And stakeholder "associations" takes part as co_designer at level involve because of rule stakeholders.phase_co_design_involve
+    And stakeholder "associations" is found to be a co_producer_delivery because of rule coproduction.delivers_stated
+    And stakeholder "associations" takes part as implementation_partner at level involve because of rule coproduction.implementation_partner_involve
+    And stakeholder "associations" is selected by organised_representatives because of rule recruitment.organised_groups
+    And technique volunteer_programme is core
+    And the governance arrangements include volunteer_agreement because of rule coproduction.delivery_programme
+    And the governance arrangements include safeguarding_insurance because of rule coproduction.delivery_programme
+    And warning volunteer_burnout is given because of rule coproduction.delivery_programme
     And stakeholder "residents" takes part as co_designer at level involve because of rule stakeholders.phase_co_design_involve
     And stakeholder "district_councils" takes part as responsible_authority at level collaborate because of rule stakeholders.responsible_authority
     And stakeholder "heritage_authority" takes part as advisor at level consult because of rule stakeholders.authority_keep_satisfied
     And technique online_questionnaire is recommended because of rule techniques.size_quantitative_online
+    And technique online_questionnaire is extra
     And technique living_lab is recommended because of rule techniques.living_lab
     And technique co_design_workshop is recommended because of rule techniques.phase_co_design_workshops
+    And the plan allows at most 6 core techniques because of rule capacity.first_coproduction
     And technique mediation is recommended because of rule techniques.conflict_mediation
     And the governance arrangements include data_protection_plan because of rule governance.personal_data
     And warning personal_data is given because of rule governance.personal_data
@@ -100,6 +119,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And technique complaints_and_contacts is recommended because of rule techniques.thomas_information_gathering
     And technique key_contact_interviews is recommended because of rule techniques.thomas_information_gathering
     And no online technique is recommended
+    And every recommended technique is core
     And warning digital_divide is given because of rule techniques.offline_channel_required
     And warning conflict is not given
     And every line of the recommendation is explained
@@ -115,6 +135,9 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And stakeholder "campus_administration" takes part as responsible_authority at level collaborate because of rule stakeholders.responsible_authority
     And technique online_platform is recommended because of rule techniques.online_platform
     And technique thematic_working_table is recommended because of rule techniques.phase_co_design_working_tables
+    And technique online_platform is core
+    And technique thematic_working_table is core
+    And stakeholder "students" is selected by open_self_selection because of rule recruitment.open
     And warning digital_divide is not given
     And every line of the recommendation is explained
     And there are no gaps

@@ -23,7 +23,7 @@ Feature: Replaying a stored decision
       | Bremen | + technique:open_house = core        | techniques.thomas_unitary |
       | Bremen | ~ technique:website: core -> extra   | techniques.thomas_unitary |
       | Genoa  | + technique:open_house = core        | techniques.thomas_unitary |
-      | Genoa  | ~ technique:website: core -> extra   | techniques.thomas_unitary |
+      | Genoa  | ~ technique:living_lab: core -> extra | techniques.thomas_unitary |
       | Milan  | + technique:open_house = core        | techniques.thomas_unitary |
       | Milan  | ~ technique:living_lab: core -> extra | techniques.thomas_unitary |
 

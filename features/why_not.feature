@@ -24,8 +24,8 @@ Feature: Why not? A manager asks why something is not in the recommendation
     When I ask why not technique:citizen_jury
     Then cogov says it is not recommended
     And rule techniques.size_large_deliberation could have produced it but failed on:
-      | approach.level >= collaborate             | involve       |
-      | project.activities not contains co_design | ["co_design"] |
+      | approach.level >= collaborate             | involve                      |
+      | project.activities not contains co_design | ["co_design", "co_delivery"] |
 
   Scenario: Why are residents not collaborating? Each rule that could have made them, and why not
     Given a base project context
