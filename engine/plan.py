@@ -66,15 +66,17 @@ class _Builder:
 
     # -- who
     def taking_part(self) -> list[dict[str, Any]]:
-        """Participants with a role, ordered by level (most say first), then role (catalogue order), then name."""
+        """Participants with a role, ordered by level (most say first), then role (catalogue order), then id."""
         people = [p for p in self.rec.get("participants") or () if not p.get("excluded") and p.get("role")]
         return sorted(people, key=lambda p: (_LEVELS.index(p["iap2_level"]) if p.get("iap2_level") in _LEVELS
                                              else len(_LEVELS), self.role_order.get(p["role"], 1 << 20),
-                                             str(p.get("name") or "").lower()))
+                                             str(p["stakeholder"])))
 
     @staticmethod
     def _name(p: dict[str, Any]) -> str:
-        return str(p.get("name") or p["stakeholder"])
+        # the group's id, never its name: a name may be a personal field the log must not store (COGOV_REDACT,
+        # COGOV_PERSONAL_FIELDS point at it in the context and the participants, not inside these sentences)
+        return str(p["stakeholder"])
 
     def _by(self, people: list[dict[str, Any]], what: str) -> list[tuple[str, list[str]]]:
         """[(label, [group names])] of the people's recruitment or mode, in order of first appearance."""
@@ -109,7 +111,8 @@ class _Builder:
         levels = list(by_level)
         # one step per level, the least involved levels merged into the last step when there are too many
         head, tail = levels[:_MAX_PARTICIPANT_STEPS - 1], levels[_MAX_PARTICIPANT_STEPS - 1:]
-        steps = [self.level_step(level, by_level[level]) for level in head + tail[:1] if len(tail) <= 1 or level in head]
+        shown = head + tail[:1] if len(tail) <= 1 else head
+        steps = [self.level_step(level, by_level[level]) for level in shown]
         if len(tail) > 1:
             parts = [f"{self.words.level(level).lower()} {_join([self._name(p) for p in by_level[level]])}"
                      for level in tail]
@@ -134,7 +137,7 @@ class _Builder:
         said = self.words.approach_explained(code) if code else "The rules could not choose an approach."
         people = [p for p in self.taking_part() if p.get("role") not in _DECIDERS]
         top = [p for p in people if p.get("iap2_level") == people[0].get("iap2_level")] if people else []
-        names = [p.get("name") or p["stakeholder"] for p in top]
+        names = [self._name(p) for p in top]
         more = len(names) - 3
         shown = _join(names[:3] + ([f"{more} more group{'s' if more > 1 else ''}"] if more > 0 else []))
         if top and top[0].get("iap2_level") == "empower":
@@ -149,7 +152,8 @@ class _Builder:
         a = self.rec.get("approach") or {}
         if not a.get("constraints"):
             return []
-        stated = [g.get("because") or [] for g in self.rec.get("governance") or () if g.get("code") == "stated_constraints"]
+        stated = [g.get("because") or [] for g in self.rec.get("governance") or ()
+                  if g.get("code") == "stated_constraints"]
         return [_step(f"State the constraints up front, before anyone takes part: {a['constraints'].strip()}",
                       a.get("because") or [], *stated)]
 
