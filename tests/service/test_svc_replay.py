@@ -105,16 +105,16 @@ def test_api_replay_is_for_auditors_and_reproduces_a_logged_decision(client):
     decision = client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).json()
     decision_id = decision["decision_id"]
     path = f"/api/v1/decisions/{decision_id}/replay"
-    assert client.post(path, headers=auth("alice")).status_code == 403
-    assert client.post(path, headers=auth("dave")).status_code == 403
-    r = client.post(path, headers=auth("carol"))
+    assert client.post(path, json={}, headers=auth("alice")).status_code == 403
+    assert client.post(path, json={}, headers=auth("dave")).status_code == 403
+    r = client.post(path, json={}, headers=auth("carol"))   # every API POST declares JSON
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["integrity"]["status"] == "reproduced" and body["decision_id"] == decision_id
     assert body["against"]["edits"]["rules"] == [] and body["against"]["diff"]["same"] is True
     r = client.post(path, json={"rulebase_version": "sha256:nope"}, headers=auth("carol"))
     assert r.status_code == 422 and "sha256:nope" in r.text
-    assert client.post("/api/v1/decisions/nope/replay", headers=auth("carol")).status_code == 404
+    assert client.post("/api/v1/decisions/nope/replay", json={}, headers=auth("carol")).status_code == 404
 
 
 # -- after an engine upgrade: a record made by another engine version ----------------------------------
@@ -275,13 +275,13 @@ def test_api_replay_reports_an_engine_change_with_both_versions_and_a_tampered_o
     client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice"))
     with store.engine.begin() as conn:
         conn.execute(text("UPDATE decisions SET caller_role = 'auditor' WHERE id = :i"), {"i": tampered})
-    r = client.post(f"/api/v1/decisions/{upgraded}/replay", headers=auth("carol"))
+    r = client.post(f"/api/v1/decisions/{upgraded}/replay", json={}, headers=auth("carol"))
     assert r.status_code == 200, r.text
     i = r.json()["integrity"]
     assert i["status"] == "engine_changed", i["detail"] and i["chain_verifies"] is True and i["chain_problem"] is None
     assert (i["record_engine_version"], i["replay_engine_version"]) == (OLD_ENGINE, ENGINE_VERSION)
     assert [(c["item"], c["kind"], c["new"]) for c in i["changes"]] == [("approach", "changed", code)]
-    r = client.post(f"/api/v1/decisions/{tampered}/replay", headers=auth("carol"))
+    r = client.post(f"/api/v1/decisions/{tampered}/replay", json={}, headers=auth("carol"))
     i = r.json()["integrity"]
     assert i["status"] == "fault" and i["chain_verifies"] is False and "hash" in i["chain_problem"]
     assert i["record_engine_version"] == OLD_ENGINE
