@@ -246,6 +246,18 @@ class Defeat(OutputModel):
     reason: str
 
 
+class UnknownEffect(OutputModel):
+    """An unknown answer the item depends on: once known to be `answer`, the item would (not) be recommended."""
+
+    field: str
+    answer: bool
+    recommended: bool = Field(description="Whether the item would then be recommended.")
+
+    def __str__(self) -> str:
+        verb = "would be recommended" if self.recommended else "would no longer be recommended"
+        return f"{self.field} is unknown: if it turned out {fmt(self.answer)}, it {verb}"
+
+
 class WhyNot(OutputModel):
     """The answer to "why not ITEM?" for one context under one rule base."""
 
@@ -258,8 +270,9 @@ class WhyNot(OutputModel):
     producers: list[RuleCheck] = Field(description="Rules that could have produced it, fired or not.")
     defeated_by: list[Defeat] = Field(description="What beat or ruled out the item.")
     because: list[dict[str, Any]] = Field(default_factory=list, description="When recommended: its reasons.")
-    unknowns: list[str] = Field(default_factory=list, description="The unknown answers the item depends on: for "
-                                "each, the answer under which it would (or would no longer) be recommended.")
+    unknowns: list[UnknownEffect] = Field(default_factory=list, description="The unknown answers the item "
+                                            "depends on: each answer under which it would (or would no longer) be "
+                                            "recommended, the other unknown answers still unknown.")
     rulebase_version: str
 
     def text(self) -> str:
@@ -485,7 +498,7 @@ def why_not(rb: RuleBase, context: Any, item: str | ItemRef) -> WhyNot:
     because = _because(ref, rec) if recommended else []
     current = _current(ref, rec)
     summary = _summary(ref, label, recommended, producible, current, producers, defeats, because)
-    depends = _unknowns_that_matter(rb, ctx, ref, recommended, label)
+    depends = _unknowns_that_matter(rb, ctx, ref, recommended)
     if depends:
         summary += f" It depends on {len(depends)} unknown answer{'s' if len(depends) > 1 else ''}: find " + \
             ("it" if len(depends) == 1 else "them") + " out."
@@ -494,9 +507,9 @@ def why_not(rb: RuleBase, context: Any, item: str | ItemRef) -> WhyNot:
                   rulebase_version=rb.version)
 
 
-def _unknowns_that_matter(rb: RuleBase, ctx: Any, ref: ItemRef, recommended: bool, label: str) -> list[str]:
+def _unknowns_that_matter(rb: RuleBase, ctx: Any, ref: ItemRef, recommended: bool) -> list[UnknownEffect]:
     """For each unknown answer: the answer that, once known (the others still unknown), would put the item in the
-    recommendation (or take it out), in words; answers that change nothing about the item are left out."""
+    recommendation (or take it out); answers that change nothing about the item are left out."""
     out = []
     base = ctx.model_dump(mode="json")
     for path in ctx.unknown_answers():
@@ -513,9 +526,7 @@ def _unknowns_that_matter(rb: RuleBase, ctx: Any, ref: ItemRef, recommended: boo
                 continue
             if present != recommended:
                 flips.append(value)
-        for value in flips:
-            verb = "would be recommended" if not recommended else "would no longer be recommended"
-            out.append(f"{path} is unknown: if it turned out {fmt(value)}, {label} {verb}")
+        out += [UnknownEffect(field=path, answer=value, recommended=not recommended) for value in flips]
     return out
 
 

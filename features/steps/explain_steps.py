@@ -51,9 +51,9 @@ def _(world: World, question: str):
     from .context_steps import _question_field
     answer = _why_not(world)
     path = f"decision.{_question_field(question)}"
-    if not any(u.startswith(f"{path} is unknown") for u in answer.unknowns):
+    if not any(u.field == path for u in answer.unknowns):
         raise AssertionError(f"cogov answered: {answer.summary}\nthe unknown answers it depends on: "
-                             f"{'; '.join(answer.unknowns) or 'none'}")
+                             f"{'; '.join(map(str, answer.unknowns)) or 'none'}")
 
 
 @then(parsers.re(r"the changes found include finding out (?P<question>[\w.-]+)"))

@@ -3,6 +3,7 @@ selected and take part, the constraints of a delegation, and which techniques ar
 from __future__ import annotations
 
 import json
+from html import unescape
 from pathlib import Path
 
 from markupsafe import escape
@@ -52,3 +53,18 @@ def test_the_context_form_takes_unknown_answers_and_the_page_says_what_they_chan
     assert "Find this out first" in text
     assert "It does not change the approach." in text          # personal data
     assert "It changes the approach: if " in text              # the public sharing the goals
+
+
+def test_why_not_and_what_if_say_which_unknown_answer_matters(client):
+    ctx = _pilot("bremen")
+    ctx["decision"].update(public_shares_goals="unknown")
+    decision_id = evaluate(client, ctx)
+    why = client.get(f"/decisions/{decision_id}/why-not", params={"item": "approach:unitary_consultation"})
+    assert why.status_code == 200
+    text = unescape(why.text)
+    assert "It depends on answers you do not know yet" in text
+    assert "it would be recommended." in text
+    what = client.get(f"/decisions/{decision_id}/what-if", params={"max_changes": 1})
+    assert what.status_code == 200
+    text = unescape(what.text)
+    assert "Answers you do not know yet" in text and "it changes the approach; find it out first." in text
