@@ -334,7 +334,8 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
     if current and item.startswith("approach:"):
         instead = f" The recommendation is “{words.approach(current)}”."
     elif current and item.startswith("participant:"):
-        instead = f" The recommendation has {names.get(item.split(':')[1], '')} as {_role_at(words, current.replace(' (', '@').rstrip(')'))}."
+        now = _role_at(words, current.replace(" (", "@").rstrip(")"))
+        instead = f" The recommendation has {names.get(item.split(':')[1], '')} as {now}."
     if not get("producible"):
         return {"summary": f"{said} is not recommended: no rule of this rule base can recommend it.{instead}",
                 "reasons": [], "idle": []}
@@ -436,7 +437,8 @@ def what_if_text(words: Words, answer: Any, context: Any = None) -> str:
     names = _names_of(context)
     lines = []
     if not get("scenarios"):
-        what = "the approach" if get("target") == "approach" else f"whether {item_words(words, get('target'), names)} is recommended"
+        what = "the approach" if get("target") == "approach" else \
+            f"whether {item_words(words, get('target'), names)} is recommended"
         lines.append(f"No change of up to {get('max_changes')} answer(s) changes {what}"
                      f"{' within the bound' if get('bound_hit') else ''}.")
     for i, s in enumerate(get("scenarios"), 1):

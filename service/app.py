@@ -109,7 +109,8 @@ def create_app(settings: Settings | None = None, *, watch_rules: bool = False,
         store.close()
         raise
 
-    app = FastAPI(title="cogov", version=ENGINE_VERSION, docs_url="/docs", redoc_url=None,
+    # /docs and /redoc are served from the app's own files, not a CDN (service/pages/docs.py)
+    app = FastAPI(title="cogov", version=ENGINE_VERSION, docs_url=None, redoc_url=None,
                   description="Who should take part in which decision, with how much power, and why. "
                               "Every recommendation is written to a hash-chained decision log.")
     app.router.lifespan_context = _lifespan(app)

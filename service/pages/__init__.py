@@ -30,6 +30,7 @@ POST /decisions/{id}/outcomes  record an evaluation    manager, evaluator
 GET  /login, POST      keep an API token in a cookie   anyone
 POST /logout           forget it                       anyone
 GET  /static/{name}    the stylesheet                  anyone
+GET  /docs, /docs/redoc  the API documentation       anyone (its assets: /docs/assets/{name})
 =====================  ==============================  ==================
 """
 from __future__ import annotations
@@ -43,7 +44,7 @@ from starlette.requests import Request as StarletteRequest
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import evidence, export, governance, impact, replay, rules
+from . import docs, evidence, export, governance, impact, replay, rules
 from .render import STATIC_DIR, error_page, path_for, render
 
 
@@ -57,6 +58,7 @@ router.include_router(replay.router)
 router.include_router(impact.router)
 router.include_router(evidence.router)
 router.include_router(governance.router)
+router.include_router(docs.router)
 router.include_router(export.router)
 router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 

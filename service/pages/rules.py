@@ -89,7 +89,8 @@ def _files(rulebase: RuleBase) -> dict[str, str]:
                     data = yaml.safe_load(text)
                 except yaml.YAMLError:
                     data = None
-                out[rel] = " ".join(str((data or {}).get("description") or "").split()) if isinstance(data, dict) else ""
+                said = data.get("description") if isinstance(data, dict) else ""
+                out[rel] = " ".join(str(said or "").split())
         return out
     return rulebase_cache(rulebase, "policy_descriptions", build)
 

@@ -24,6 +24,7 @@ M, A, W = "manager", "auditor", "author"
 # (method, path) -> roles allowed, or PUBLIC (no token needed)
 ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC, ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/docs/redoc"): PUBLIC, ("GET", "/docs/assets/{name}"): PUBLIC,      # offline (service/pages/docs.py)
     ("GET", "/healthz"): PUBLIC, ("GET", "/readyz"): PUBLIC,
     ("POST", "/api/v1/recommendations"): frozenset({M}),
     ("GET", "/api/v1/decisions"): frozenset({M, A}),
