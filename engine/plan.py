@@ -59,8 +59,9 @@ def _step(text: str, *because: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 class _Builder:
-    def __init__(self, rec: dict[str, Any], catalogue: Catalogue | None):
+    def __init__(self, rec: dict[str, Any], catalogue: Catalogue | None, names: bool = False):
         self.rec = rec
+        self.names = names
         self.words = Words(catalogue)
         self.role_order = {code: i for i, code in enumerate((catalogue or Catalogue()).roles)}
 
@@ -72,10 +73,12 @@ class _Builder:
                                              else len(_LEVELS), self.role_order.get(p["role"], 1 << 20),
                                              str(p["stakeholder"])))
 
-    @staticmethod
-    def _name(p: dict[str, Any]) -> str:
-        # the group's id, never its name: a name may be a personal field the log must not store (COGOV_REDACT,
-        # COGOV_PERSONAL_FIELDS point at it in the context and the participants, not inside these sentences)
+    def _name(self, p: dict[str, Any]) -> str:
+        # in the stored plan, the group's id, never its name: a name may be a personal field the log must not
+        # store (COGOV_REDACT, COGOV_PERSONAL_FIELDS point at it in the context and the participants, not inside
+        # these sentences); a page, a PDF or the terminal shows the plan to its reader with the names (names=True)
+        if self.names and p.get("name"):
+            return str(p["name"])
         return str(p["stakeholder"])
 
     def _by(self, people: list[dict[str, Any]], what: str) -> list[tuple[str, list[str]]]:
@@ -251,9 +254,11 @@ class _Builder:
         return {"summary": self.summary(), "steps": steps}
 
 
-def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None) -> dict[str, Any]:
-    """The plan of a recommendation (its JSON form, fresh or stored): {summary, steps: [{text, because}]}."""
-    return _Builder(rec, catalogue).build()
+def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None, names: bool = False) -> dict[str, Any]:
+    """The plan of a recommendation (its JSON form, fresh or stored): {summary, steps: [{text, because}]}.
+    names=False (what the engine answers and the log stores): groups by their ids; names=True (what a reader is
+    shown, never stored): by their names, as the recommendation's participants hold them."""
+    return _Builder(rec, catalogue, names).build()
 
 
 BRIEF_LINES = 60
@@ -270,8 +275,7 @@ def render_brief(rec: dict[str, Any], context: dict[str, Any] | None = None,
                  catalogue: Catalogue | None = None) -> str:
     """`cogov evaluate --format brief`: the plan alone, in at most BRIEF_LINES lines of at most 100 characters,
     each step with the rules behind it (the full report, `--format text`, has every reason)."""
-    plan = rec.get("plan") if isinstance(rec.get("plan"), dict) and rec["plan"].get("steps") else build_plan(
-        rec, catalogue)
+    plan = build_plan(rec, catalogue, names=True)     # printed for its reader, not stored: the groups' names
     project = (context or {}).get("project") or {}
     title = ", ".join(str(v) for v in (project.get("name"), project.get("city")) if v)
     head = [f"Plan{' for ' + title if title else ''}", ""] + _wrap(plan["summary"], "", "") + [""]

@@ -193,3 +193,16 @@ def test_the_brief_format_prints_the_plan_in_at_most_60_lines(name, h, pilots):
     plan = pilots[name]["plan"]
     assert " ".join(plan["summary"].split()[:6]) in " ".join(out.output.split())
     assert sum(1 for ln in lines if re.match(r"^\d+\. ", ln)) == len(plan["steps"])
+
+
+def test_the_stored_plan_names_groups_by_id_a_reader_sees_their_names(pilots, engine):
+    """The engine's plan (stored in the log) never copies a group's name, which may be a personal field; the
+    page, the PDF and the brief format rebuild the same plan for their reader with the names."""
+    rec = pilots["genoa"]
+    stored = " ".join([rec["plan"]["summary"]] + [s["text"] for s in rec["plan"]["steps"]])
+    shown = build_plan(rec, engine.rulebase.catalogue, names=True)
+    read = " ".join([shown["summary"]] + [s["text"] for s in shown["steps"]])
+    for p in rec["participants"]:
+        if p["role"] and p["name"] != p["stakeholder"]:
+            assert p["name"] not in stored and p["name"] in read, p["stakeholder"]
+    assert [s["because"] for s in shown["steps"]] == [s["because"] for s in rec["plan"]["steps"]]

@@ -25,12 +25,12 @@ def words_for(rulebase: RuleBase | None) -> Words:
 
 
 def plan_of(rec: Mapping[str, Any], rulebase: RuleBase | None) -> dict[str, Any]:
-    """The recommendation's plan: the one it carries, or (a decision stored before plans existed) the plan built
-    now from what it holds, with the serving rule base's words."""
+    """The recommendation's plan as its reader sees it: built from what the recommendation holds (also for a
+    decision stored before plans existed), with the serving rule base's words and the groups' names, which the
+    stored plan leaves out (it names groups by id, so that no personal name is stored outside the declared
+    personal fields); the same steps, the same firings behind each."""
     plan = rec.get("plan")
-    if isinstance(plan, Mapping) and plan.get("steps"):
-        return dict(plan)
-    built = build_plan(dict(rec), rulebase.catalogue if rulebase is not None else None)
+    built = build_plan(dict(rec), rulebase.catalogue if rulebase is not None else None, names=True)
     return {**(dict(plan) if isinstance(plan, Mapping) else {}), **built}
 
 

@@ -42,6 +42,14 @@ def test_the_page_opens_with_the_plan_then_the_folded_lists(page, client, genoa_
     assert f"Show the {len(rec['techniques'])} techniques" in page
 
 
+def test_the_page_names_the_groups_the_stored_plan_names_by_id(page, client, genoa_id):
+    rec = client.app.state.store.get(genoa_id).recommendation
+    plan = unescape(_plan_section(page))
+    for p in rec["participants"]:
+        if p["role"] and p["role"] != "responsible_authority":
+            assert p["name"] in plan, p["stakeholder"]
+
+
 def test_the_plan_and_the_lists_speak_words_not_codes(page, client, genoa_id, rulebase):
     rec = client.app.state.store.get(genoa_id).recommendation
     plan = _plan_section(page)
