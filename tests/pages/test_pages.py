@@ -141,7 +141,7 @@ def test_remove_a_group(client):
     names = [again[f"stakeholders[{i}].name"] for i in range(5)]
     assert "The four district councils (municipi)" not in names
     assert names[0] == "Municipality of Genoa (project owner)"
-    assert names[1] == "About eight local associations"
+    assert names[1] == "About eight local associations, some running volunteer civic patrols"
 
 
 def test_the_last_group_cannot_be_removed(client):
