@@ -135,3 +135,9 @@ class ChangeError(CogovError, ValueError):
 
     def __init__(self, errors: list[dict[str, Any]]):
         super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+
+
+class PinError(CogovError, ValueError):
+    """A pin file (a pinned recommendation, engine/pins.py) cannot be read; the message names its file:line."""
+
+    code = "pin_invalid"
