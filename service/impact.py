@@ -10,10 +10,14 @@ How it evaluates, and why:
   host to hang, crash or refuse a second ruleset) and gives the same results
   (tests/test_agreement.py). Exact reproduction of a durable result is
   replay's job (service/replay.py), not impact's.
-* In worker processes (spawned; both cores) once there are more than
+* In worker processes (spawned; one per core) once there are more than
   IN_PROCESS_MAX decisions: threads would get no parallelism under the GIL and
-  would stall the web process for the whole run. Small sets run in-process,
-  where starting processes would cost more than the evaluations.
+  would stall the web process for the whole run. The log is cut into ranges of
+  log positions and each worker reads its ranges itself (its own connection),
+  so reading, unpacking and rendering compact records (service/log/packing.py,
+  engine/explanation.py) run on every core too; the ranges are merged in log
+  order, so the report is the one the serial path makes (tested). Small sets
+  run in-process, where starting processes would cost more than the evaluations.
 * A set of facts seen among a worker's last CACHE_MAX distinct ones is not
   evaluated again: the items compared depend only on the facts rules read
   (engine.facts.subjects, names aside), so a repeated context costs one
@@ -61,7 +65,7 @@ from service.log import DecisionFilter
 from service.log.chain import timestamp
 
 IN_PROCESS_MAX = 200        # up to this many decisions, evaluate in the calling process
-BATCH = 250                 # decisions per job sent to a worker
+BATCH = 250                 # log positions per job sent to a worker (read there)
 EXAMPLES = 3                # example decision ids kept per kind of change
 CACHE_MAX = 512             # recommendations kept per evaluator for repeated sets of facts (~60 MB at most)
 ONE_RUN = threading.Lock()  # one run at a time in the service, API or page alike: each may use both cores
@@ -261,18 +265,86 @@ def names_of(context_raw: str) -> tuple[str | None, str | None] | None:
     return names if any(names) else None
 
 
-_worker: Evaluator | None = None
+# -- one chunk of the log (in a worker process, or in the calling process) -----------------------------
+
+@dataclass
+class _Chunk:
+    """What examining one range of log positions found: the versions met (in log order, each with its rule
+    edits, None when its stored files cannot be used), each decision's result in log order, counts."""
+
+    versions: list[tuple[str, RuleBaseDiff | None]] = field(default_factory=list)
+    results: list[tuple] = field(default_factory=list)
+    examined: int = 0
+    skipped: int = 0
+    not_evaluated: int = 0
 
 
-def _worker_init(rulebase: RuleBase) -> None:
-    """Runs in each worker: the candidate arrives pickled (faster than parsing its YAML again)."""
+class _Examiner:
+    """Examines ranges of the log under one candidate: reads them from the store (so that reading, unpacking
+    and rendering compact records is spread over the workers too), settles each version once, compares."""
+
+    def __init__(self, store: Any, candidate: RuleBase, exact: bool):
+        self.store, self.candidate, self.exact = store, candidate, exact
+        self.evaluator = Evaluator(candidate)
+        self.versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
+        self.unusable: dict[str, str] = {}       # version -> why its stored files cannot be used
+
+    def _settle(self, version: str) -> None:
+        if version in self.versions or version in self.unusable:
+            return
+        try:
+            old = candidates.from_store(self.store, version)
+        except candidates.CandidateError as exc:     # missing, or altered: the rule edits are unknown
+            self.unusable[version] = str(exc).replace("\n", "; ")
+        else:
+            edits = rulebase_diff(old, self.candidate)
+            self.versions[version] = edits, guard(old, self.candidate, edits) if self.exact else Guard(exact=False)
+
+    def chunk(self, selected: DecisionFilter, seqs: tuple[int, int], batch: int) -> _Chunk:
+        out = _Chunk()
+        met: dict[str, None] = {}
+        for rows in self.store.iter_for_replay(selected, batch, seqs=seqs):
+            out.examined += len(rows)
+            todo = []
+            for row in rows:
+                version = row[3]
+                self._settle(version)
+                met.setdefault(version)
+                if version in self.unusable:
+                    out.not_evaluated += 1
+                    out.results.append((row[0], "failed", f"its stored rule base {version} cannot be used: "
+                                                          f"{self.unusable[version]}", names_of(row[1])))
+                elif self.versions[version][0].same:
+                    out.skipped += 1
+                    out.results.append((row[0], "same", None))
+                else:
+                    todo.append(row)
+            if todo:
+                out.results += self.evaluator.compare(todo, self.versions)
+        out.versions = [(v, self.versions[v][0] if v in self.versions else None) for v in met]
+        return out
+
+
+_worker: _Examiner | None = None
+
+
+def _worker_init(url: str, candidate: RuleBase, exact: bool) -> None:
+    """Runs in each worker: its own connection to the log; the candidate arrives pickled (faster than parsing
+    its YAML again)."""
     global _worker
-    _worker = Evaluator(rulebase)
+    from service.log import DecisionStore
+    _worker = _Examiner(DecisionStore(url, migrate_schema=False), candidate, exact)
 
 
-def _worker_compare(batch: list[tuple[str, str, str, str]], versions: dict[str, tuple[RuleBaseDiff, Guard]]) -> list:
+def _worker_chunk(selected: DecisionFilter, seqs: tuple[int, int], batch: int) -> _Chunk:
     assert _worker is not None, "worker not initialised"
-    return _worker.compare(batch, versions)
+    return _worker.chunk(selected, seqs, batch)
+
+
+def _ranges(first: int, last: int, size: int) -> Iterable[tuple[int, int]]:
+    """[first, last] cut into ranges of `size` log positions, in order."""
+    for a in range(first, last + 1, size):
+        yield a, min(a + size - 1, last)
 
 
 # -- aggregation --------------------------------------------------------------------------------------
@@ -341,7 +413,7 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
     them, or the newest `limit` (the report says when it was truncated).
 
     workers=None chooses: in-process for up to IN_PROCESS_MAX decisions, else
-    one process per core (at most 2 on this machine's budget: it is shared).
+    one process per core (os.cpu_count()). `batch` is how many log positions one job covers.
     The candidate must already be validated (service.candidates). exact=False
     evaluates every decision, even those no edited rule can touch (engine.impact.Guard).
     """
@@ -353,64 +425,46 @@ def run_impact(store: Any, candidate: RuleBase, filters: DecisionFilter | Mappin
     truncated = limit is not None and scope.matched > limit
     total = limit if truncated else scope.matched
     if workers is None:
-        workers = 0 if total <= IN_PROCESS_MAX else max(1, min(2, os.cpu_count() or 1))
-    versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
-    unusable: dict[str, str] = {}       # version -> why its stored files cannot be used
+        workers = 0 if total <= IN_PROCESS_MAX else max(1, os.cpu_count() or 1)
+    versions: dict[str, RuleBaseDiff] = {}
     agg = _Aggregate(examples)
     skipped = not_evaluated = examined = 0
+    ranges = list(_ranges(scope.first, scope.last, batch)) if scope.first is not None else []
 
-    def jobs() -> Iterable[tuple[list, dict[str, RuleBaseDiff]]]:
+    def merge(found: _Chunk) -> None:
+        """Add one chunk's findings; chunks are merged in log order, so the report is the serial one."""
         nonlocal skipped, not_evaluated, examined
-        for rows in (store.iter_for_replay(selected, batch, seqs=(scope.first, scope.last))
-                     if scope.first is not None else ()):
-            examined += len(rows)
-            todo = []
-            for row in rows:
-                version = row[3]
-                if version not in versions and version not in unusable:
-                    try:
-                        old = candidates.from_store(store, version)
-                    except candidates.CandidateError as exc:     # missing, or altered: the rule edits are unknown
-                        unusable[version] = str(exc).replace("\n", "; ")
-                    else:
-                        edits = rulebase_diff(old, candidate)
-                        versions[version] = edits, guard(old, candidate, edits) if exact else Guard(exact=False)
-                if version in unusable:
-                    not_evaluated += 1
-                    agg.add(row[0], "failed", f"its stored rule base {version} cannot be used: "
-                                              f"{unusable[version]}", names_of(row[1]))
-                elif versions[version][0].same:
-                    skipped += 1
-                    agg.add(row[0], "same", None)
-                else:
-                    todo.append(row)
-            if todo:
-                yield todo, {v: versions[v] for v in {r[3] for r in todo}}
+        for version, edits in found.versions:
+            if edits is not None:
+                versions.setdefault(version, edits)
+        for result in found.results:
+            agg.add(*result)
+        examined += found.examined
+        skipped += found.skipped
+        not_evaluated += found.not_evaluated
 
     if workers == 0:
-        local = Evaluator(candidate)
-        for todo, used in jobs():
-            for result in local.compare(todo, used):
-                agg.add(*result)
+        local = _Examiner(store, candidate, exact)
+        for seqs in ranges:
+            merge(local.chunk(selected, seqs, batch))
     else:
+        # a process pool over ranges of the log: each worker reads, renders and compares its own ranges
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init, initargs=(candidate,))
+                                   initializer=_worker_init, initargs=(store.url, candidate, exact))
         try:
             pending: deque[Future] = deque()
-            for todo, used in jobs():
-                pending.append(pool.submit(_worker_compare, todo, used))
-                while len(pending) > 2 * workers:        # bounded: a few batches in flight, results in log order
-                    for result in pending.popleft().result():
-                        agg.add(*result)
+            for seqs in ranges:
+                pending.append(pool.submit(_worker_chunk, selected, seqs, batch))
+                while len(pending) > 2 * workers:        # bounded: a few ranges in flight, merged in log order
+                    merge(pending.popleft().result())
             while pending:
-                for result in pending.popleft().result():
-                    agg.add(*result)
+                merge(pending.popleft().result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return ImpactReport(
         candidate_version=candidate.version,
         filters={k: str(v) for k, v in vars(selected).items() if v is not None},
-        edits=[e for e, _ in versions.values()], matched=scope.matched, limit=limit, truncated=truncated,
+        edits=list(versions.values()), matched=scope.matched, limit=limit, truncated=truncated,
         examined_seq=[scope.first, scope.last] if scope.first is not None else None,
         examined_from=timestamp(scope.first_at) if scope.first_at else None,
         examined_to=timestamp(scope.last_at) if scope.last_at else None,

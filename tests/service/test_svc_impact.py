@@ -82,6 +82,20 @@ def test_the_guard_and_the_worker_processes_change_nothing_in_the_report(lite, r
     assert parallel.workers == 2
 
 
+def test_a_large_run_takes_every_core_and_gives_the_serial_report(lite, results, candidate, monkeypatch):
+    import os
+
+    import service.impact
+    record_pilots(lite, results)
+    monkeypatch.setattr(service.impact, "IN_PROCESS_MAX", 4)     # 12 decisions count as a large run
+    volatile = {"seconds", "workers", "evaluated", "unaffected"}
+    serial = run_impact(lite, candidate, workers=0)
+    chosen = run_impact(lite, candidate, batch=2)                 # six ranges of two log positions
+    assert serial.workers == 0 and chosen.workers == (os.cpu_count() or 1)
+    assert chosen.model_dump(exclude=volatile) == serial.model_dump(exclude=volatile)
+    assert chosen.decisions == 12 and chosen.changed == serial.changed > 0
+
+
 def test_filters_select_the_decisions_considered(lite, results, candidate):
     approach = results["athens"]["approach"]["code"]
     n = sum(1 for r in results.values() if r["approach"]["code"] == approach)
