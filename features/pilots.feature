@@ -6,6 +6,9 @@ Feature: The six Periphèria pilots get six different, explained recommendations
 
   The contexts are examples/pilots/*.json; values not known from the sources are marked as
   assumed in each file's notes (DOMAIN.md section 6).
+  Each pilot's whole recommendation, every item with its reasons, is pinned in
+  features/expected/<pilot>.yaml: an extra, a missing or a changed item fails its scenario
+  (after an intended change, `cogov rules pin` updates the pins and shows the difference).
 
   Scenario: Malmö, Smart Neighbourhood: hard-to-reach residents co-design through intermediaries, a women's association may run a service
     Given the Malmö pilot context
@@ -35,6 +38,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And the core techniques are fact_sheet, intermediary_associations, citizen_advisory_committee and living_lab
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "malmo"
 
   Scenario: Bremen, Smart Street: contested street space is worked out by the assembled public
     Given the Bremen pilot context
@@ -55,6 +59,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And warning conflict is given because of rule warnings.conflict
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "bremen"
 
   Scenario: Athens, Smart Square: a low-trust civic arena shares the decision, on a plan sized to a low-capacity team
     Given the Athens pilot context
@@ -81,6 +86,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And skill facilitation is lacking because of rule skills.gap_facilitation
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "athens"
 
   Scenario: Genoa, Smart Museum and Park: living-lab meetings on conflicting uses, volunteer associations patrol the parks
     Given the Genoa pilot context
@@ -107,6 +113,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And warning personal_data is given because of rule governance.personal_data
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "genoa"
 
   Scenario: Palmela, Smart City Hall: a mobile service van for isolated residents, low conflict
     Given the Palmela pilot context
@@ -124,6 +131,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And warning conflict is not given
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "palmela"
 
   Scenario: Milan, Smart Campus: a connected, bounded community proposes online and at thematic tables
     Given the Milan pilot context
@@ -141,6 +149,7 @@ Feature: The six Periphèria pilots get six different, explained recommendations
     And warning digital_divide is not given
     And every line of the recommendation is explained
     And there are no gaps
+    And the recommendation is exactly as pinned in "milan"
 
   Scenario: No one size fits all: the six recommendations are all different
     When the six pilot contexts are evaluated

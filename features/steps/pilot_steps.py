@@ -1,11 +1,17 @@
-"""Then steps comparing the six Periphèria pilots' recommendations."""
+"""Then steps comparing the six Periphèria pilots' recommendations, and checking one against its pin."""
 from __future__ import annotations
 
+import json
 from itertools import combinations
+from pathlib import Path
 
 from pytest_bdd import parsers, then
 
-from .world import PILOTS, World, approach_code, check_rules, rule_ids, signature, slug, split_list, table_records
+from engine.catalogue import did_you_mean
+from engine.pins import compare, describe, parse_pin, pinned_view
+
+from .world import (PILOTS, PINS_DIR, REPO, World, approach_code, check_rules, rule_ids, signature, slug,
+                    split_list, table_records)
 
 
 def _results(world: World) -> dict[str, dict]:
@@ -57,3 +63,41 @@ def _(world: World, datatable: list[list[str]]):
 def _(world: World):
     gaps = [f"{name}: {g}" for name, r in _results(world).items() for g in r["gaps"]]
     assert not gaps, "gaps left by the rule base:\n" + "\n".join(f"    {g}" for g in gaps)
+
+
+@then(parsers.re(r'the recommendation is exactly as pinned in "(?P<pin>[^"]+)"'))
+def _(world: World, pin: str):
+    check_pinned(world, pin)
+
+
+def check_pinned(world: World, pin: str, pins_dir: Path = PINS_DIR) -> None:
+    """The whole recommendation, each item with its reasons, is the one pinned in PINS_DIR/PIN.yaml
+    (engine/pins.py): an extra, a missing or a changed item fails, listed in words."""
+    __tracebackhide__ = True
+    path = pins_dir / f"{pin}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in pins_dir.glob("*.yaml"))
+        raise AssertionError(f"no pin {pin!r} in {_shown(pins_dir)}{did_you_mean(pin, known)}; make one with "
+                             f"`cogov rules pin --new CONTEXT_FILE`")
+    shown = _shown(path)
+    pinned = parse_pin(path.read_text(encoding="utf-8"), shown)
+    context_file = (path.parent / pinned.context).resolve()
+    if json.loads(context_file.read_text(encoding="utf-8")) != world.ctx():
+        raise AssertionError(f"the pin {shown} was made for the context {_shown(context_file)}, and this "
+                             "scenario evaluated another one (a pin checks its own context, unchanged)")
+    differences = compare(pinned.view, pinned_view(world.rec()))
+    if differences:
+        n = len(differences)
+        raise AssertionError(
+            f"the recommendation differs from the pin {shown}: {n} difference{'s' if n != 1 else ''} "
+            f"(+ not pinned, - pinned but gone, ~ changed):\n"
+            + "\n".join(f"  {line}" for line in describe(differences).splitlines())
+            + "\nIf the rules were changed on purpose, update the pins with `cogov rules pin`, review the "
+              "difference it prints and commit the pins with the rules.")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        return str(path)

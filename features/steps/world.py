@@ -19,6 +19,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "rules"
 PILOTS_DIR = REPO / "examples" / "pilots"
+PINS_DIR = REPO / "features" / "expected"     # pinned recommendations (engine/pins.py, `cogov rules pin`)
 
 APPROACHES = ["autonomous", "modified_autonomous", "segmented_consultation", "unitary_consultation",
               "public_decision"]
@@ -335,7 +336,7 @@ CONTEXTUAL_ARGUMENTS = {"code", "codes", "item", "fact", "old", "new"}
 FREE_ARGUMENTS = {
     "sid", "names", "text", "sentence", "suggestion", "field", "fields", "value", "path", "relpath", "section",
     "objective", "activity", "what", "city", "version", "how", "kind", "n", "m", "limit", "neg", "matching",
-    "via", "policy", "channels", "size", "word", "tier", "question",
+    "via", "policy", "channels", "size", "word", "tier", "question", "pin",
 }
 # datatable column -> what its cells name (empty cells and "excluded" in a role column are not names)
 COLUMN_KINDS = {"role": "role", "level": "level", "approach": "approach", "recruitment": "recruitment",
