@@ -263,6 +263,24 @@ def test_pin_rewrites_the_pins_that_changed_then_says_they_are_unchanged(workspa
     assert "because of techniques.thomas_unitary), no longer recommended" in back.output
 
 
+def test_pin_json_gives_each_difference_with_its_words(workspace):
+    rules, pins = workspace
+    expected = _expected_lines(rules, pins)
+    result = _pin("--check", "--json", "--rules", str(rules), "--pins-dir", str(pins), "--backend", "python")
+    assert result.exit_code == 1
+    (differences,) = json.loads(result.output).values()
+    assert [d["words"] for d in differences] == expected
+    added = next(d for d in differences if d["path"] == ["techniques", "open_house"])
+    assert added["kind"] == "extra" and added["actual"]["because"] == ["techniques.thomas_unitary"]
+
+
+def test_the_step_names_a_context_it_cannot_read(genoa_rec, tmp_path):
+    pin = parse_pin((PINS / "genoa.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "genoa.yaml").write_text(pin_text("gone.json", pin.view), encoding="utf-8")
+    with pytest.raises(AssertionError, match="names the context gone.json, which cannot be read"):
+        check_pinned(_world(genoa_rec), "genoa", tmp_path)
+
+
 def test_pin_new_pins_a_context_and_names_the_step(tmp_path):
     pins = tmp_path / "pins"
     context = REPO / "examples" / "pilots" / "milan.json"

@@ -82,7 +82,12 @@ def check_pinned(world: World, pin: str, pins_dir: Path = PINS_DIR) -> None:
     shown = _shown(path)
     pinned = parse_pin(path.read_text(encoding="utf-8"), shown)
     context_file = (path.parent / pinned.context).resolve()
-    if json.loads(context_file.read_text(encoding="utf-8")) != world.ctx():
+    try:
+        context = json.loads(context_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AssertionError(f"the pin {shown} names the context {pinned.context}, which cannot be read: "
+                             f"{exc}") from None
+    if context != world.ctx():
         raise AssertionError(f"the pin {shown} was made for the context {_shown(context_file)}, and this "
                              "scenario evaluated another one (a pin checks its own context, unchanged)")
     differences = compare(pinned.view, pinned_view(world.rec()))
