@@ -17,7 +17,9 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .conditions import FIELDS, Cmp, ConditionError, Derived, Exists, Term
+import hashlib
+
+from .conditions import FIELDS, Cmp, ConditionError, Derived, Exists, Groups, Term
 from .rulebase import RuleBase
 
 GROUP_LEAVES = 40          # durable_rules' alpha stack holds 64
@@ -36,7 +38,15 @@ def member_key(path: str, value: str) -> str:
     return f"{FIELDS[path].key}__{value}"
 
 
+def count_key(lit: Groups) -> str:
+    """The engine property holding how many groups meet a group condition (worked out before its stratum:
+    memory.WorkingMemory.open_stratum); named by a digest of the condition, which is no property name."""
+    return "gc__" + hashlib.sha256(lit.key.encode()).hexdigest()[:16]
+
+
 def literal_key(lit: Any) -> str:
+    if isinstance(lit, Groups):
+        return count_key(lit)
     if isinstance(lit, Derived):
         return derived_key(lit.name)
     if isinstance(lit, Cmp) and lit.op in ("contains", "not contains"):
@@ -58,6 +68,8 @@ def _tests(lit: Any, choice: Any) -> list[dict]:
         return [{key: lit.positive}]
     if isinstance(lit, Exists):
         return [{"$ex" if lit.positive else "$nex": {key: 1}}]
+    if isinstance(lit, Groups):
+        return [{"$gte" if lit.op == ">=" else "$lte": {key: lit.n}}]
     assert isinstance(lit, Cmp)
     enc = lambda v: encode(lit.field, v)  # noqa: E731
     if lit.op == "contains":
@@ -109,6 +121,7 @@ class Group:
     leaves: list[Leaf] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     derived: set[str] = field(default_factory=set)     # derived fact names read
+    counts: dict[str, str] = field(default_factory=dict)  # group conditions read: state key -> property
 
 
 @dataclass
@@ -140,6 +153,7 @@ def plan(rb: RuleBase) -> Plan:
                 group.leaves.append(leaf)
                 group.keys |= keys
                 group.derived |= {lit.name for lit in term if isinstance(lit, Derived)}
+                group.counts.update({lit.key: count_key(lit) for lit in term if isinstance(lit, Groups)})
                 leaves[leaf.name] = leaf
     if len(leaves) + 1 > MAX_DURABLE_RULES:
         raise ConditionError(f"the rule base compiles to {len(leaves)} engine rules (each 'in' value and "

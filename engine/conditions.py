@@ -1,7 +1,9 @@
 """The condition language: one definition, two interpreters.
 
 Authors write conditions as short lines (`public.size >= large`) inside
-all/any/not blocks. This module knows which fields exist (derived from the
+all/any/not blocks, and conditions over the stakeholder groups
+(any_stakeholder, no_stakeholder, count_stakeholders: a count of the groups
+that meet a condition of their own, compared with a number). This module knows which fields exist (derived from the
 context schema), parses conditions into a small AST, and rewrites them into
 a disjunction of conjunctions of literals ("terms"). Both interpreters work
 on those literals: `compiler` turns them into durable_rules tests and
@@ -17,6 +19,7 @@ from typing import Any, Union
 import yaml
 
 from .approaches import ORDER as APPROACH_ORDER
+from .catalogue import did_you_mean
 from .context import Contribution, IAP2Level, Phase, SECTION_MODELS, Stakeholder, field_enum
 from .errors import ConditionError
 
@@ -109,7 +112,51 @@ class Derived:
         return f"{'' if self.positive else 'not '}derived.{self.name}"
 
 
-Literal = Union[Cmp, Exists, Derived]
+@dataclass(frozen=True)
+class Groups:
+    """How many stakeholder groups meet `where` (a condition on a group's own fields and derived facts),
+    compared with `n`.
+
+    any_stakeholder is `>= 1`, no_stakeholder `<= 0`, count_stakeholders at_least/at_most `>= n`/`<= n`.
+    The loader puts a rule reading one in a stratum after every rule deriving a fact its `where` reads (as
+    for a negated fact: a count may fall as well as rise), so when the stratum opens the groups that meet
+    `where` are final; `memory.WorkingMemory.open_stratum` then holds their ids in the state under `key`.
+    Both interpreters read that same tuple of ids, and a firing reports it as what it matched.
+    """
+
+    where: tuple        # the inner condition's terms (its normal form), stakeholder fields only
+    op: str             # ">=" or "<="
+    n: int
+
+    @property
+    def where_text(self) -> str:
+        return " or ".join(term_text(t) for t in self.where)
+
+    @property
+    def key(self) -> str:
+        """The state key of the ids of the groups that meet `where`, and the name a firing reports them by."""
+        return f"stakeholders({self.where_text})"
+
+    def reads(self) -> set[str]:
+        """The groups' fields `where` reads."""
+        return {lit.field for term in self.where for lit in term if not isinstance(lit, Derived)}
+
+    def derived(self) -> set[Derived]:
+        """The derived facts `where` reads (positively or not)."""
+        return {lit for term in self.where for lit in term if isinstance(lit, Derived)}
+
+    def holds_for(self, count: int) -> bool:
+        return count >= self.n if self.op == ">=" else count <= self.n
+
+    def __str__(self) -> str:
+        if self.op == ">=" and self.n == 1:
+            return f"any_stakeholder({self.where_text})"
+        if self.op == "<=" and self.n == 0:
+            return f"no_stakeholder({self.where_text})"
+        return f"count_stakeholders({self.where_text}) {self.op} {self.n}"
+
+
+Literal = Union[Cmp, Exists, Derived, Groups]
 
 
 @dataclass(frozen=True)
@@ -127,7 +174,7 @@ class Not:
     item: Any
 
 
-Node = Union[Cmp, Exists, Derived, All, AnyOf, Not]
+Node = Union[Cmp, Exists, Derived, Groups, All, AnyOf, Not]
 
 # ---- parsing ---------------------------------------------------------------
 
@@ -212,8 +259,77 @@ def parse_line(text: str, where: tuple) -> Node:
     return Not(node) if negated else node
 
 
-def parse_condition(raw: Any, where: tuple = ()) -> Node:
-    """Parse a `when` value (string, list, or all/any/not block)."""
+GROUP_BLOCKS = ("any_stakeholder", "no_stakeholder", "count_stakeholders")
+BLOCKS = ("all", "any", "not", *GROUP_BLOCKS)
+COUNT_KEYS = ("where", "at_least", "at_most")
+
+
+def _literals(node: Node):
+    if isinstance(node, (All, AnyOf)):
+        for item in node.items:
+            yield from _literals(item)
+    elif isinstance(node, Not):
+        yield from _literals(node.item)
+    else:
+        yield node
+
+
+def _group_where(raw: Any, block: str, here: tuple) -> tuple:
+    """The inner condition of a group block, as terms: a group's own fields only."""
+    if isinstance(raw, dict) and len(raw) == 1:
+        (key, value), = raw.items()
+        name = str(key).removeprefix("stakeholder.")
+        if key not in BLOCKS and f"stakeholder.{name}" in FIELDS:
+            said = f"{value!r}" if not isinstance(value, str) else value
+            raise ConditionError(f"inside {block}, write a group's condition as a line, e.g. "
+                                 f"'stakeholder.{name} == {said}'", here + (key,))
+    node = parse_condition(raw, here, inside=block)
+    for lit in _literals(node):
+        if isinstance(lit, (Cmp, Exists)) and FIELDS[lit.field].scope != "stakeholder":
+            raise ConditionError(f"inside {block}, conditions read a group's own fields (stakeholder.*) and "
+                                 f"what the rules concluded about it (derived.*), not {lit.field}: write it beside "
+                                 f"the {block} block", here)
+    return tuple(to_terms(node, here))
+
+
+def _count(raw: Any, key: str, here: tuple) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise ConditionError(f"'{key}' must be a whole number of groups (0 or more), not {raw!r}", here)
+    return raw
+
+
+def _group_block(key: str, value: Any, here: tuple) -> Node:
+    """any_stakeholder / no_stakeholder: CONDITION, count_stakeholders: {where: CONDITION, at_least/at_most: N}."""
+    if key != "count_stakeholders":
+        where = _group_where(value, key, here)
+        return Groups(where, ">=", 1) if key == "any_stakeholder" else Groups(where, "<=", 0)
+    if not isinstance(value, dict):
+        raise ConditionError("count_stakeholders needs 'where:' (the groups' condition) and 'at_least:' and/or "
+                             "'at_most:' (a number of groups), each on its own line under it", here)
+    for k in value:
+        if k not in COUNT_KEYS:
+            hint = did_you_mean(str(k), COUNT_KEYS) or f" (count_stakeholders takes {', '.join(COUNT_KEYS)})"
+            raise ConditionError(f"unknown key {k!r} in count_stakeholders{hint}", here + (k,))
+    if "where" not in value:
+        raise ConditionError("count_stakeholders needs 'where:', the condition each counted group meets", here)
+    least = _count(value["at_least"], "at_least", here + ("at_least",)) if "at_least" in value else None
+    most = _count(value["at_most"], "at_most", here + ("at_most",)) if "at_most" in value else None
+    if least is None and most is None:
+        raise ConditionError("count_stakeholders needs 'at_least:' or 'at_most:' (or both): how many groups", here)
+    if least == 0:
+        raise ConditionError("'at_least: 0' always holds: leave it out, or count at least 1", here + ("at_least",))
+    if least is not None and most is not None and least > most:
+        raise ConditionError(f"at_least ({least}) is more than at_most ({most}): no number of groups meets both",
+                             here)
+    where = _group_where(value["where"], "count_stakeholders", here + ("where",))
+    parts = ([Groups(where, ">=", least)] if least is not None else []) + \
+        ([Groups(where, "<=", most)] if most is not None else [])
+    return parts[0] if len(parts) == 1 else All(tuple(parts))
+
+
+def parse_condition(raw: Any, where: tuple = (), inside: str | None = None) -> Node:
+    """Parse a `when` value (string, list, all/any/not block or group block); `inside`: the group block
+    whose inner condition this is (group blocks do not nest)."""
     if isinstance(raw, str):
         return parse_line(raw, where)
     if isinstance(raw, bool) or raw is None:
@@ -221,20 +337,29 @@ def parse_condition(raw: Any, where: tuple = ()) -> Node:
     if isinstance(raw, list):
         if not raw:
             raise ConditionError("an empty list of conditions", where)
-        return All(tuple(parse_condition(item, where + (i,)) for i, item in enumerate(raw)))
+        return All(tuple(parse_condition(item, where + (i,), inside) for i, item in enumerate(raw)))
     if isinstance(raw, dict):
         if len(raw) != 1:
-            raise ConditionError("a block has exactly one of all, any or not", where)
+            keys = ", ".join(str(k) for k in raw)
+            raise ConditionError(f"a block has exactly one of all, any, not, any_stakeholder, no_stakeholder or "
+                                 f"count_stakeholders, not {keys}: put each under its own '- ' in an all list",
+                                 where)
         (key, value), = raw.items()
         here = where + (key,)
         if key == "not":
-            return Not(parse_condition(value, here))
+            return Not(parse_condition(value, here, inside))
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise ConditionError(f"'{key}' needs a non-empty list", here)
-            items = tuple(parse_condition(item, here + (i,)) for i, item in enumerate(value))
+            items = tuple(parse_condition(item, here + (i,), inside) for i, item in enumerate(value))
             return All(items) if key == "all" else AnyOf(items)
-        raise ConditionError(f"unknown block {key!r} (use all, any or not)", here)
+        if key in GROUP_BLOCKS:
+            if inside is not None:
+                raise ConditionError(f"{key} inside {inside}: group conditions do not nest", here)
+            return _group_block(key, value, here)
+        allowed = ("all", "any", "not") if inside is not None else BLOCKS
+        hint = did_you_mean(str(key), allowed)
+        raise ConditionError(f"unknown block {key!r}{hint} (use {', '.join(allowed[:-1])} or {allowed[-1]})", here)
     raise ConditionError(f"a condition cannot be a {type(raw).__name__}", where)
 
 
@@ -246,6 +371,8 @@ Term = tuple  # tuple of literals, in a canonical order
 def _literal_key(lit: Literal) -> tuple:
     if isinstance(lit, Derived):
         return (1, lit.name, not lit.positive)
+    if isinstance(lit, Groups):
+        return (2, lit.where_text, lit.op, lit.n)
     if isinstance(lit, Exists):
         return (0, lit.field, 0, str(lit.positive))
     return (0, lit.field, 1, lit.op, str(lit.value))
@@ -262,6 +389,8 @@ def _negate(node: Node) -> Node:
         return Derived(node.name, not node.positive)
     if isinstance(node, Exists):
         return Exists(node.field, not node.positive)
+    if isinstance(node, Groups):   # a count is always known: "not at least n" is "at most n - 1"
+        return Groups(node.where, "<=", node.n - 1) if node.op == ">=" else Groups(node.where, ">=", node.n + 1)
     info = FIELDS[node.field]
     if info.kind == "bool" and node.op in ("==", "!="):
         flipped = Cmp(node.field, "==", (not node.value) if node.op == "==" else node.value)
@@ -316,13 +445,56 @@ def to_terms(node: Node, where: tuple = ()) -> list[Term]:
 
 def literal_fields(lit: Literal) -> str:
     """The name under which a literal's value is reported in explanations."""
+    if isinstance(lit, Groups):
+        return lit.key
     return f"derived.{lit.name}" if isinstance(lit, Derived) else lit.field
+
+
+def literal_reads(lit: Literal) -> set[str]:
+    """The context fields (FIELDS paths) a literal's truth depends on: a group condition's are its groups' fields."""
+    if isinstance(lit, Derived):
+        return set()
+    if isinstance(lit, Groups):
+        return lit.reads()
+    return {lit.field}
+
+
+def group_literals(terms) -> dict[str, Groups]:
+    """The group conditions in some terms, by state key (one per inner condition)."""
+    return {lit.key: lit for term in terms for lit in term if isinstance(lit, Groups)}
+
+
+def groups_meeting(lit: Groups, states: dict[str, dict[str, Any]], derived: dict[str, Any]) -> tuple[str, ...]:
+    """The ids (in `states`' order) of the groups whose state and derived facts meet the condition's `where`."""
+    return tuple(sid for sid, state in states.items()
+                 if any(all(holds(one, state, derived[sid]) for one in term) for term in lit.where))
+
+
+def parse_group_text(text: str) -> Groups | None:
+    """A group condition back from its text (str(Groups)), e.g. from a why-not answer; None if it is not one."""
+    m = re.match(r"^(any_stakeholder|no_stakeholder|count_stakeholders)\((.*)\)(?: (>=|<=) (\d+))?$", text)
+    if not m or (m[1] == "count_stakeholders") != bool(m[3]):
+        return None
+    try:
+        terms = tuple(tuple(_canon(parse_line(line, ())) for line in alt.split(" and "))   # type: ignore[misc]
+                      for alt in m[2].split(" or "))
+    except ConditionError:
+        return None
+    if m[1] == "any_stakeholder":
+        return Groups(terms, ">=", 1)
+    if m[1] == "no_stakeholder":
+        return Groups(terms, "<=", 0)
+    return Groups(terms, m[3], int(m[4]))
 
 
 def holds(lit: Literal, state: dict[str, Any], derived: frozenset[str] | set[str]) -> bool:
     """Plain-Python meaning of one literal (the reference semantics)."""
     if isinstance(lit, Derived):
         return (lit.name in derived) == lit.positive
+    if isinstance(lit, Groups):
+        # the groups meeting its condition, worked out for the evaluation (memory.WorkingMemory); without
+        # them (a state not made for this rule base) the condition cannot be known to hold
+        return lit.key in state and lit.holds_for(len(state[lit.key]))
     present = lit.field in state
     if isinstance(lit, Exists):
         return present == lit.positive

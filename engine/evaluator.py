@@ -61,6 +61,7 @@ def run_python(rb: RuleBase, subj: Subjects, explain: bool = True) -> WorkingMem
     scopes = {"project": [PROJECT], "stakeholder": subj.ids}
     everyone = [PROJECT, *subj.ids]
     for stratum in range(rb.strata):
+        wm.open_stratum(stratum)
         rules = by_stratum.get(stratum, [])
         readers = readers_of.get(stratum, {})
         # each subject's (state, derived facts) as the checks read them; the state is fixed within a

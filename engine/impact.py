@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .conditions import Term, holds
+from .conditions import Term, group_literals, groups_meeting, holds
 from .diff import Change
 from .facts import PROJECT, Subjects
 from .rulebase import Rule, RuleBase
@@ -343,6 +343,10 @@ class Guard:
         if any(f["rule"] in self.edited for f in firings):
             return True
         states, derived = final_state(subj, stored, dict(self.fact_scope))
+        for key, lit in group_literals(t for _, terms in self.new_rules for t in terms).items():
+            ids = groups_meeting(lit, {s: states[s] for s in subj.ids}, derived)   # a count of groups, final
+            for state in states.values():
+                state[key] = ids
         for scope, terms in self.new_rules:
             for subject in ([PROJECT] if scope == "project" else subj.ids):
                 if any(all(holds(lit, states[subject], derived[subject]) for lit in term) for term in terms):

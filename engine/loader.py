@@ -605,6 +605,11 @@ def _facts(rules: list[Rule], errs: _Collector, declared: set[str]) -> tuple[dic
             scope.setdefault(name, r.scope)
             derivers.setdefault(name, []).append(r.order)
     for r in rules:
+        for lit in r.group_derived():   # any group's fact may be read inside a group condition
+            if lit.name not in scope and lit.name not in declared:
+                errs.add(r.file, r.line, f"derived.{lit.name} is never derived by any rule"
+                         f"{did_you_mean('derived.' + lit.name, {'derived.' + n for n in declared | set(scope)})}",
+                         r.id)
         for lit in r.derived_literals():
             if lit.name not in scope:
                 if lit.name in declared:
@@ -637,6 +642,9 @@ def _stratify(rules: list[Rule], derivers: dict[str, list[int]], errs: _Collecto
         for lit in r.derived_literals():
             for d in derivers.get(lit.name, []):
                 edges[d].append((r.order, 0 if lit.positive else 1))
+        for lit in r.group_derived():   # a count of groups may fall as well as rise: read it complete
+            for d in derivers.get(lit.name, []):
+                edges[d].append((r.order, 1))
         if r.reads_approach and not r.decides_approach:
             for d in deciders:
                 edges[d].append((r.order, 1))
@@ -650,7 +658,8 @@ def _stratify(rules: list[Rule], derivers: dict[str, list[int]], errs: _Collecto
         for r in rules:
             if comp[r.order] in cyclic:
                 others = sorted(o.id for o in rules if comp[o.order] == comp[r.order] and o is not r)
-                errs.add(r.file, r.line, "depends on its own negation or on the approach it decides, through "
+                errs.add(r.file, r.line, "depends on its own negation, on a count of groups it changes or on "
+                         "the approach it decides, through "
                          f"a chain of derived facts with {', '.join(others) or 'itself'}", r.id)
         return 1, 0
     # heaviest path in the condensation, visiting rules in topological order

@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable
 
-from .conditions import FIELDS, Cmp, Derived, Exists, Literal, Term, holds
+from .conditions import FIELDS, Cmp, Derived, Exists, Groups, Literal, Term, holds
 from .memory import WorkingMemory
 from .rulebase import Rule, RuleBase, rulebase_cache
 
@@ -32,6 +32,11 @@ def compile_literal(lit: Literal) -> Check:
     if isinstance(lit, Derived):
         name = lit.name
         return (lambda st, d: name in d) if lit.positive else (lambda st, d: name not in d)
+    if isinstance(lit, Groups):     # the groups meeting it are in the state once its stratum opened
+        key, n = lit.key, lit.n
+        if lit.op == ">=":
+            return lambda st, d: key in st and len(st[key]) >= n
+        return lambda st, d: key in st and len(st[key]) <= n
     path = lit.field
     if isinstance(lit, Exists):
         return (lambda st, d: path in st) if lit.positive else (lambda st, d: path not in st)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from .conditions import FIELDS, Derived, literal_fields
+from .conditions import FIELDS, Derived, Groups, group_literals, groups_meeting, literal_fields
 from .facts import PROJECT, Subjects
 from .rulebase import Rule, RuleBase, rulebase_cache
 
@@ -65,6 +65,21 @@ class WorkingMemory:
         if view is None:
             view = self._derived_views[subject] = self.derived[PROJECT] | self.derived[subject]
         return view
+
+    def open_stratum(self, stratum: int) -> None:
+        """Before a stratum runs: the groups meeting each group condition its rules read (any_stakeholder...),
+        held in the project's state (so in every group's) under the condition's key. The loader put every
+        rule deriving a fact they read in an earlier stratum, so the groups are final: both interpreters
+        call this, and read the same ids."""
+        wanted = rulebase_cache(self.rb, "memory.group_conditions", _group_conditions).get(stratum)
+        if not wanted:
+            return
+        ids = self.subjects.ids
+        states = {sid: self.state(sid) for sid in ids}
+        derived = {sid: self.derived_for(sid) for sid in ids}
+        for key, lit in wanted.items():
+            self.project_state[key] = groups_meeting(lit, states, derived)
+        self._states.clear()
 
     def fact_owner(self, name: str, subject: str) -> str:
         return PROJECT if self.rb.fact_scope.get(name) == "project" else subject
@@ -122,6 +137,15 @@ class WorkingMemory:
                 matched[name] = state.get(key)
                 if self.approach is not None:
                     uses.update(self.approach.because)
+            elif kind is _GROUPS:
+                key, facts = key
+                ids = state.get(key, ())
+                matched[name] = list(ids)
+                for sid in ids:         # the firings that concluded what the matching groups had to have
+                    for lit in facts:
+                        providers = self.providers.get((lit.name, self.fact_owner(lit.name, sid)))
+                        if providers:
+                            uses.add(min(providers, key=lambda seq: (self.firings[seq - 1].rule.order, seq)))
             elif kind is _ABSENT:
                 matched[name] = False
             else:
@@ -143,14 +167,28 @@ class WorkingMemory:
 
 # how `explain` reports each literal of a term: (reported name, kind, state field or derived fact)
 _FIELD, _APPROACH, _ABSENT, _PROJECT_FACT, _OWN_FACT = "field", "approach", "absent", "project fact", "own fact"
-ExplainStep = tuple[str, str, str]
+_GROUPS = "groups"
+ExplainStep = tuple[str, str, Any]      # a group condition's: (its key, the facts its groups must have)
+
+
+def _group_conditions(rb: RuleBase) -> dict[int, dict[str, Groups]]:
+    """Per stratum, the group conditions its rules read, by key."""
+    out: dict[int, dict[str, Groups]] = {}
+    for rule in rb.rules:
+        found = group_literals(rule.terms)
+        if found:
+            out.setdefault(rule.stratum, {}).update(found)
+    return out
 
 
 def _term_plan(rb: RuleBase, term: tuple) -> tuple[ExplainStep, ...]:
     steps: list[ExplainStep] = []
     for lit in term:
         name = literal_fields(lit)
-        if isinstance(lit, Derived):
+        if isinstance(lit, Groups):
+            facts = tuple(sorted((d for d in lit.derived() if d.positive), key=lambda d: d.name))
+            steps.append((name, _GROUPS, (lit.key, facts)))
+        elif isinstance(lit, Derived):
             kind = (_PROJECT_FACT if rb.fact_scope.get(lit.name) == "project" else _OWN_FACT) if lit.positive \
                 else _ABSENT
             steps.append((name, kind, lit.name))

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from .catalogue import Catalogue
-from .conditions import Derived, Node, Term
+from .conditions import Derived, Groups, Node, Term
 from .errors import LoadError, RuleBaseError  # noqa: F401 - importable from here, as before engine.errors
 from .rulefile import Then, UnknownAnswers
 
@@ -33,6 +33,11 @@ class Rule:
 
     def derived_literals(self) -> set[Derived]:
         return {lit for term in self.terms for lit in term if isinstance(lit, Derived)}
+
+    def group_derived(self) -> set[Derived]:
+        """The derived facts read inside its group conditions (any_stakeholder...): each must be complete
+        before the rule's stratum, as a negated fact must."""
+        return {d for term in self.terms for lit in term if isinstance(lit, Groups) for d in lit.derived()}
 
     def as_authored(self) -> dict[str, Any]:
         """The rule as its author wrote it, with where it lives."""

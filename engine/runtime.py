@@ -74,6 +74,8 @@ class DurableRuntime:
                          for g in self.plan.groups}
         self._derived_keys = {g.name: [(name, derived_key(name)) for name in sorted(g.derived)]
                               for g in self.plan.groups}
+        # per group, the group conditions it tests: (state key, fact key); the fact holds how many groups meet it
+        self._counts = {g.name: sorted(g.counts.items()) for g in self.plan.groups}
         self._lock = threading.Lock()
         self._buffer: list[tuple[str, str]] = []
         self._errors: list[str] = []
@@ -119,6 +121,8 @@ class DurableRuntime:
                 fact[key] = member in state[path]
         for name, key in self._derived_keys[group.name]:
             fact[key] = name in derived
+        for key, prop in self._counts[group.name]:
+            fact[prop] = len(state[key])
         return fact
 
     def run(self, subj: Subjects, explain: bool = True) -> WorkingMemory:
@@ -134,6 +138,7 @@ class DurableRuntime:
             try:
                 self._assert([{"sid": sid, "t": OPENER}])
                 for stratum in range(self.rb.strata):
+                    wm.open_stratum(stratum)
                     groups = self.plan.groups_in(stratum)
                     batch = [self._group_fact(wm, g, s, sid, next(versions))
                              for g in groups for s in wm.subjects_for(g.scope)]

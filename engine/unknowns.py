@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import approaches
-from .conditions import FIELDS, Derived
+from .conditions import FIELDS, Derived, Groups, literal_reads
 from .context import ProjectContext
 from .errors import ResolutionError
 from .evaluator import run_python
@@ -62,6 +62,8 @@ def approach_rules(rb: RuleBase) -> list[Rule]:
         keep.add(order)
         for term in by_order[order].terms:
             todo.extend(o for lit in term if isinstance(lit, Derived) for o in rb.derivers.get(lit.name, []))
+            todo.extend(o for lit in term if isinstance(lit, Groups) for d in lit.derived()
+                        for o in rb.derivers.get(d.name, []))
     return [by_order[o] for o in sorted(keep)]
 
 
@@ -69,7 +71,7 @@ def _approach_part(rb: RuleBase) -> tuple[RuleBase, tuple[str, ...], tuple[str, 
     """The approach's rules as a rule base of their own, the project and group fields they read, and a memo of
     approaches by those fields' values (the approach depends on nothing else)."""
     rules = approach_rules(rb)
-    reads = {lit.field for r in rules for term in r.terms for lit in term if not isinstance(lit, Derived)}
+    reads = {path for r in rules for term in r.terms for lit in term for path in literal_reads(lit)}
     project = tuple(sorted(p for p in reads if FIELDS[p].scope == "project"))
     groups = tuple(sorted(p for p in reads if FIELDS[p].scope == "stakeholder"))
     return dataclasses.replace(rb, rules=rules), project, groups, {}

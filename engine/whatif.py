@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import Field
 
 from . import approaches
-from .conditions import FIELDS, Derived, FieldInfo, literal_fields
+from .conditions import FIELDS, Derived, FieldInfo, Groups, literal_reads
 from .context import UNKNOWABLE, UNKNOWN
 from .diff import RecommendationDiff, diff, items
 from .errors import ChangeError
@@ -208,13 +208,15 @@ def relevant_rules(rb: RuleBase, item: ItemRef | None) -> list[Rule]:
             for lit in term:
                 if isinstance(lit, Derived):
                     todo.extend(rb.derivers.get(lit.name, []))
+                elif isinstance(lit, Groups):
+                    todo.extend(o for d in lit.derived() for o in rb.derivers.get(d.name, []))
                 elif FIELDS[lit.field].scope == "approach":
                     todo.extend(approach_rules)
     return [rb.rules[o] for o in sorted(keep)]
 
 
 def fields_read(rules: list[Rule]) -> set[str]:
-    return {literal_fields(lit) for r in rules for term in r.terms for lit in term if not isinstance(lit, Derived)}
+    return {path for r in rules for term in r.terms for lit in term for path in literal_reads(lit)}
 
 
 def _options(info: FieldInfo, current: Any) -> list[tuple[int, Any]]:

@@ -34,7 +34,7 @@ from typing import Any, Literal as Lit
 from pydantic import Field
 
 from . import approaches
-from .conditions import Derived, Literal, Term, holds, literal_fields, term_text
+from .conditions import Derived, Groups, Literal, Term, holds, literal_fields, term_text
 from .context import IAP2Level
 from .errors import ItemError
 from .evaluator import run_python
@@ -336,6 +336,8 @@ def _failed(wm: WorkingMemory, lit: Literal, subject: str, depth: int) -> Failed
         elif not lit.positive:
             out.derived_from = [f"{wm.firings[s - 1].rule.id}#{s}" for s in wm.providers.get((lit.name, owner), [])]
         return out
+    if isinstance(lit, Groups):     # the groups that met its condition (none, or too few or too many)
+        return FailedLiteral(condition=str(lit), field=name, actual=list(state.get(lit.key, ())))
     actual = state.get(lit.field)
     return FailedLiteral(condition=str(lit), field=name,
                          actual=list(actual) if type(actual) is tuple else actual)   # a list field, as JSON has it

@@ -17,6 +17,7 @@ from typing import Any
 from .approaches import BY_CODE
 from .catalogue import Catalogue
 from .context import SECTION_MODELS, CoProduction, Stakeholder, field_enum
+from . import group_words
 
 # catalogue kinds with entries of their own: what a code of each is looked up in
 ITEM_KINDS = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills", "warning": "warnings",
@@ -110,6 +111,9 @@ class Words:
         term = self.terms.fields.get(path)
         if term is not None:
             return term.label
+        groups = group_words.field(self, path, literal_words)    # what a group condition matched
+        if groups is not None:
+            return groups
         if path.startswith("derived."):
             return f"the rule base's conclusion “{readable(path.split('.', 1)[1])}”"
         if path == "approach.code":
@@ -142,6 +146,8 @@ class Words:
             return self.approach(str(value))
         if path == "approach.level":
             return self.level(str(value))
+        if path.startswith(group_words.PREFIX):     # the groups a group condition matched, by id
+            return group_words.named(value)
         vocabulary = field_vocabulary(path)
         if isinstance(value, (list, tuple)):
             return ", ".join(self.option(vocabulary, v) for v in value) or "none"
@@ -167,7 +173,9 @@ def _said_value(words: Words, path: str, value: Any) -> str:
 def literal_words(words: Words, literal: Any) -> str:
     """One condition line (engine.conditions' Cmp, Exists, Derived, or a Not of one) as a sentence part:
     'Size of the public is Large (a district) or more', 'Experience of co-production: No'."""
-    from .conditions import Cmp, Derived, Exists, Not
+    from .conditions import Cmp, Derived, Exists, Groups, Not
+    if isinstance(literal, Groups):
+        return group_words.literal(words, literal, literal_words)
     if isinstance(literal, Not):
         inner = literal.item
         if isinstance(inner, Cmp) and inner.value is True and inner.op == "==":
@@ -199,6 +207,9 @@ def condition_words(words: Words, raw: Any) -> dict[str, Any]:
     """A rule's `when` as a tree of sentences for pages: {'text': ...} for one line, or {'op': 'all' | 'any' |
     'not', 'items': [...]}; a line the condition language cannot read is shown as written."""
     from .conditions import ConditionError, parse_line
+    said = group_words.block(words, raw, literal_words)
+    if said is not None:
+        return said
     if isinstance(raw, str):
         try:
             return {"text": literal_words(words, parse_line(raw, ())), "raw": raw}
@@ -279,12 +290,14 @@ def change_words(words: Words, change: Any, names: Mapping[str, str] | None = No
 
 
 # -- why not, in words ----------------------------------------------------------------------------------------
-def failed_words(words: Words, failed: Any) -> str:
+def failed_words(words: Words, failed: Any, names: Mapping[str, str] | None = None) -> str:
     """One condition that did not hold, with what it met: 'it needs Quality constraints: no, and the answer is
     yes'. `failed` is a why-not FailedLiteral or its JSON form."""
     from .conditions import ConditionError, parse_line
     get = failed.get if isinstance(failed, Mapping) else lambda k: getattr(failed, k, None)
     condition, field, actual = get("condition") or "", get("field") or "", get("actual")
+    if field.startswith(group_words.PREFIX):    # a count of groups, and which groups met its condition
+        return group_words.failed(words, condition, actual, literal_words, names)
     try:
         needs = literal_words(words, parse_line(condition, ()))
     except ConditionError:
@@ -364,7 +377,8 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
     for p in get("producers") or ():
         if field(p, "fired"):
             continue
-        ways = [[failed_words(words, f) for f in field(a, "failed") or ()] for a in field(p, "alternatives") or ()]
+        ways = [[failed_words(words, f, names) for f in field(a, "failed") or ()]
+                for a in field(p, "alternatives") or ()]
         needs = ["; ".join(way) for way in ways if way]
         if len(needs) > 1:      # the rule's condition holds one way or another: each way, and what it met
             needs = [f"{'either' if i == 0 else 'or'} {n}" for i, n in enumerate(needs)]

@@ -141,8 +141,12 @@ def test_condition_errors(text, message):
     ([], "an empty list of conditions"),
     ({"all": []}, "'all' needs a non-empty list"),
     ({"any": "public.size == small"}, "'any' needs a non-empty list"),
-    ({"all": ["derived.a"], "any": ["derived.b"]}, "a block has exactly one of all, any or not"),
-    ({"either": ["derived.a"]}, "unknown block 'either' (use all, any or not)"),
+    ({"all": ["derived.a"], "any": ["derived.b"]}, "a block has exactly one of all, any, not, any_stakeholder, "
+     "no_stakeholder or count_stakeholders, not all, any: put each under its own '- ' in an all list"),
+    ({"either": ["derived.a"]}, "unknown block 'either' (use all, any, not, any_stakeholder, no_stakeholder or "
+     "count_stakeholders)"),
+    ({"any_stakeholder": {"any": ["stakeholder.organised", {"alll": ["stakeholder.urgent"]}]}},
+     "unknown block 'alll' (did you mean all?) (use all, any or not)"),
 ])
 def test_block_errors(raw, message):
     assert cond_error(raw).message == message

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 
 import z3
 
-from ..conditions import AnyOf, All, Derived, Node, Not, term_text
+from ..conditions import AnyOf, All, Derived, Groups, Node, Not, term_text
 from ..rulebase import Rule, RuleBase
 from ..yamlsource import YamlError, parse_yaml
 from . import examples
@@ -91,6 +91,9 @@ class Linter:
                 for lit in term:
                     if isinstance(lit, Derived):
                         todo.extend(self.rb.rules[o] for o in self.rb.derivers.get(lit.name, []))
+                    elif isinstance(lit, Groups):
+                        todo.extend(self.rb.rules[o] for d in lit.derived() for o in self.rb.derivers.get(d.name, []))
+                        fields |= lit.reads()
                     elif lit.field.startswith("approach."):
                         todo.extend(d for d in self.rb.rules if d.decides_approach)
                     else:

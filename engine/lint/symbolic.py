@@ -20,7 +20,7 @@ from typing import Any
 import z3
 
 from .. import approaches
-from ..conditions import FIELDS, Cmp, Derived, Exists, FieldInfo, Literal
+from ..conditions import FIELDS, Cmp, Derived, Exists, FieldInfo, Groups, Literal
 from ..context import IAP2Level
 from ..rulebase import Rule, RuleBase
 
@@ -91,6 +91,8 @@ class SymbolicRuleBase:
         if isinstance(lit, Derived):
             fact = self.fact(lit.name, subject)
             return fact if lit.positive else z3.Not(fact)
+        if isinstance(lit, Groups):
+            return self._groups_literal(lit)
         info = FIELDS[lit.field]
         if info.scope == "approach":
             return self._approach_literal(lit)
@@ -105,6 +107,17 @@ class SymbolicRuleBase:
             return member if lit.op == "contains" else z3.Not(member)
         present = z3.BoolVal(True) if not info.optional else v != self._index(lit.field, MISSING)
         return z3.And(present, self._compare(v, lit, lambda x: self._index(lit.field, x)))
+
+    def _groups_literal(self, lit: Groups) -> z3.BoolRef:
+        """A count of groups: the modelled groups that meet its condition, plus any number of groups the model
+        does not hold (a free count, the same for every condition on the same groups), so that no finding
+        depends on how many groups a context has: a condition is unreachable only if no number of groups
+        reaches it, and any(X) contradicts no(X) still."""
+        extra = z3.Int(f"groups_beyond__{lit.key}")
+        self.constraints.append(extra >= 0)
+        count = z3.Sum([z3.If(z3.Or([z3.And([self.literal(one, g) for one in term]) for term in lit.where]), 1, 0)
+                        for g in self.groups]) + extra
+        return count >= lit.n if lit.op == ">=" else count <= lit.n
 
     @staticmethod
     def _member(v: z3.BitVecRef, path: str, value: str) -> z3.BoolRef:
