@@ -128,6 +128,13 @@ class ItemError(CogovError, ValueError):
     code = "item_unknown"
 
 
+class ExpansionError(CogovError, ValueError):
+    """A compact recommendation cannot be rendered in full (engine/explanation.py): it names a rule base
+    version other than the one given, or a rule or catalogue entry that version lacks (`field` says where)."""
+
+    code = "recommendation_unexpandable"
+
+
 class ChangeError(CogovError, ValueError):
     """Changes that cannot be applied; `errors` name each bad field (changes[i].field / .value)."""
 
