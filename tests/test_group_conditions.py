@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from engine import Engine, RuleBaseError, load_rulebase, why_not
 import conftest     # tests/ is on sys.path (tests/conftest.py)
 from engine import group_words
-from engine.conditions import parse_condition, parse_group_text, to_terms
+from engine.conditions import group_literals, parse_condition, parse_group_text, to_terms
 from engine.facts import subjects, validate_context
 from engine.impact import guard, rulebase_diff
 from engine.words import Words, condition_words, literal_words, why_not_text
@@ -63,6 +63,15 @@ rules:
             any_stakeholder: stakeholder.organised
     then:
       arrangements: [coordinator]
+  - id: g.everyone_key
+    title: Every group is a key player
+    rationale: When no group is left without power and interest, a steering group can hold them all.
+    sources: [mendelow1991]
+    when:
+      no_stakeholder:
+        not: derived.key_player
+    then:
+      arrangements: [steering_group]
   - id: g.obstruction
     title: Conflict and a group that can block
     rationale: A likely conflict with a group able to block the decision rules out deciding alone.
@@ -213,6 +222,26 @@ def test_not_any_and_a_group_condition_in_a_per_group_rule(engines, h):
 def test_backends_agree_on_group_conditions(engines, ctx):
     """Generated contexts, unknown answers among them (the rule base states a policy for them)."""
     assert_agree(engines, ctx)
+
+
+def test_every_group_as_no_group_without(engines, h):
+    keys = [h.stakeholder("a", power="high", interest="high"), h.stakeholder("b", power="high", interest="medium")]
+    f = _firing(_both(engines, h.make_context(stakeholders=keys)), "g.everyone_key")
+    assert f["matched"] == {"stakeholders(not derived.key_player)": []}
+    rec = _both(engines, h.make_context(stakeholders=[*keys, h.stakeholder("c")]))
+    assert _firing(rec, "g.everyone_key") is None
+
+
+def test_group_facts_carry_the_counts_within_the_engine_limits(rb):
+    """Each group condition is one property of the group facts that test it (checked against the engine's
+    per-fact limit when the rule base loads, like every property)."""
+    from engine.compiler import GROUP_PROPERTIES, count_key, plan
+    conditions = group_literals(t for r in rb.rules for t in r.terms)
+    laid = plan(rb)
+    assert {key for g in laid.groups for key in g.counts} == set(conditions)
+    for g in laid.groups:
+        assert all(prop == count_key(conditions[key]) and prop in g.keys for key, prop in g.counts.items())
+        assert len(g.keys) <= GROUP_PROPERTIES
 
 
 # ---- unknown answers --------------------------------------------------------------------------------------
