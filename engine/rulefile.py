@@ -1,7 +1,8 @@
 """The schema of a rule file (`rules/policy/*.yaml`), as policy authors write it.
 
-Conditions stay raw here (strings and all/any/not blocks); `conditions`
-parses them against the context schema once the file's shape is valid.
+Conditions stay raw here (strings, all/any/not blocks, and the group blocks
+any_stakeholder, no_stakeholder and count_stakeholders); `conditions` parses
+them against the context schema once the file's shape is valid.
 """
 from __future__ import annotations
 
