@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .context import IAP2Level, Level, PublicSize
+from .translations import Translations
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 SourceKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,80}$")]
@@ -230,6 +231,8 @@ class Catalogue(BaseModel):
     warnings: dict[str, Warning] = Field(default_factory=dict)
     sources: dict[str, Source] = Field(default_factory=dict)
     terms: Terms = Field(default_factory=Terms)
+    # every language's words for the entries above (engine/translations.py): not part of the catalogue's data
+    translations: Translations | None = Field(None, exclude=True, repr=False)
 
     def order(self, kind: str) -> dict[str, int]:
         return {code: i for i, code in enumerate(getattr(self, kind))}

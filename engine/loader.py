@@ -22,6 +22,8 @@ from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to
 from .context import UNKNOWABLE
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError, UnknownPolicy
 from .rulefile import RuleFile, UnknownAnswers
+from .translations import (TRANSLATIONS_DIR, Source, catalogue_sources, load_translations, rule_sources,
+                           sentence_sources, terms_sources)
 from .yamlsource import Located, YamlError, parse_yaml, parse_yaml_bytes
 
 POLICY_DIR = "policy"
@@ -301,7 +303,10 @@ def rulebase_files(root: Path) -> list[str]:
     names = sorted(p.name for p in policy.iterdir() if p.suffix in (".yaml", ".yml") or p.is_dir()) \
         if policy.is_dir() else []
     optional = [rel for rel in _OPTIONAL_FILES if (root / rel).is_file()]
-    return _FIXED_FILES + optional + [f"{POLICY_DIR}/{name}" for name in names]
+    translations = root / TRANSLATIONS_DIR      # translations/<lang>/<English file>: loaded, not versioned
+    translated = sorted(p.relative_to(root).as_posix() for p in translations.rglob("*")
+                        if p.suffix in (".yaml", ".yml") and p.is_file()) if translations.is_dir() else []
+    return _FIXED_FILES + optional + [f"{POLICY_DIR}/{name}" for name in names] + translated
 
 
 def _path_problem(rel: Any) -> str | None:
@@ -335,7 +340,9 @@ def load_rulebase_files(files: Mapping[str, str | bytes], *, expect_version: str
     one). Files that are not part of a rule base (a README, lint.yaml) are ignored, as in a directory.
     Bytes are read as UTF-8, as from disk. `expect_version`: the version these files must give (a
     stored version rebuilt from its files); another version is a RuleBaseError saying both. `root`
-    only labels where the files came from (RuleBase.root): it is not read.
+    only labels where the files came from (RuleBase.root): it is not read. Files under translations/
+    are the rule base's words in other languages (engine/translations.py): checked like the others, kept
+    in rb.catalogue.translations with their own version, and not part of the rule base's version or files.
     """
     errs = _Collector()
     for rel in files:
@@ -370,9 +377,16 @@ def load_rulebase_files(files: Mapping[str, str | bytes], *, expect_version: str
                 raw_files[rel] = files[rel].encode("utf-8")
             except UnicodeEncodeError as exc:
                 errs.add(rel, None, f"not UTF-8 text: {exc.reason} at character {exc.start}")
+    translated: dict[str, bytes] = {}
+    for rel in sorted(r for r in files if r.startswith(TRANSLATIONS_DIR + "/")):
+        content = files[rel]
+        try:
+            translated[rel] = content if isinstance(content, bytes) else str(content).encode("utf-8")
+        except UnicodeEncodeError as exc:
+            errs.add(rel, None, f"not UTF-8 text: {exc.reason} at character {exc.start}")
     if errs.errors:
         raise RuleBaseError(errs.errors)
-    rb = _check(files, rels, raw_files, root, errs)
+    rb = _check(files, rels, raw_files, root, errs, translated)
     if expect_version is not None and rb.version != expect_version:
         raise RuleBaseError([LoadError("", None, f"these files load as rule base version {rb.version}, not the "
                                                  f"expected {expect_version}: they were altered")])
@@ -404,8 +418,9 @@ def load_rulebase(root: str | Path) -> RuleBase:
 
 
 def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[str, bytes], root: str,
-           errs: _Collector) -> RuleBase:
-    """The rule base in `files` (every one of `rels` present, `raw_files` their bytes), checked whole."""
+           errs: _Collector, translated: dict[str, bytes] | None = None) -> RuleBase:
+    """The rule base in `files` (every one of `rels` present, `raw_files` their bytes), checked whole, with its
+    translations (`translated`: translations/... files, their bytes)."""
     # --- catalogues and sources
     cat: dict[str, dict] = {}
     src_model, _ = _read(files, SOURCES_FILE, SourceFile, errs)
@@ -430,11 +445,16 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             if entry.code in cat[kind]:
                 errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
             cat[kind][entry.code] = entry
+    texts: list[Source] = []     # the English texts, by key, for the translations
     if TERMS_FILE in files:
-        terms, _ = _read(files, TERMS_FILE, TermsFile, errs)
+        terms, terms_at = _read(files, TERMS_FILE, TermsFile, errs)
         cat["terms"] = terms.terms() if terms is not None else {}
+        if terms is not None:
+            texts += terms_sources(TERMS_FILE, terms, terms_at.line_of)
     catalogue = Catalogue(**cat)
     for kind, (rel, located, entries, key) in cat_lines.items():
+        if located is not None:
+            texts += catalogue_sources(kind, rel, entries, located.line_of, key)
         noun = _ENTRIES[key][0]
         for i, entry in enumerate(entries):
             mode = getattr(entry, "mode", None)
@@ -467,6 +487,9 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
                 errs.add(rel, located.line_of(("unknown_answers",)), "a rule base states one policy for unknown "
                          f"answers: it is already in {policy.file}:{policy.line}", parsed.unknown_answers.id)
             policy = policy or found
+            spec = parsed.unknown_answers
+            texts += rule_sources(spec.id, spec.title, spec.rationale, rel, located.line_of(("unknown_answers",)),
+                                  "unknown_answers")
         for i, spec in enumerate(parsed.rules):
             declared.update(spec.then.derive)
             at = ("rules", i)
@@ -478,6 +501,7 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs, sources_ok, broken)
             if rule is not None:
                 rules.append(rule)
+                texts += rule_sources(rule.id, rule.title, rule.rationale, rel, line)
     if len(rules) > MAX_RULES:
         errs.add(POLICY_DIR, None, f"{len(rules)} rules: durable_rules allows at most {MAX_RULES} per rule base")
 
@@ -485,6 +509,12 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
     strata, approach_stratum = _stratify(rules, derivers, errs)
     if errs.errors:
         raise RuleBaseError(errs.errors)
+    translations, problems = load_translations(translated or {}, texts + sentence_sources(), set(rels))
+    for file, line, message in problems:
+        errs.add(file, line, message)
+    if errs.errors:
+        raise RuleBaseError(errs.errors)
+    catalogue = catalogue.model_copy(update={"translations": translations})
     rb = RuleBase(root=root, rules=rules, catalogue=catalogue, version=_hash(raw_files),
                   files={rel: raw_files[rel].decode("utf-8") for rel in rels},
                   fact_scope=fact_scope, derivers=derivers, strata=strata, approach_stratum=approach_stratum,

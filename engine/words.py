@@ -10,14 +10,16 @@ same words everywhere and codes stay in the technical details. A rule base witho
 from __future__ import annotations
 
 import re
-from enum import Enum
 from collections.abc import Mapping
+from enum import Enum
 from typing import Any
 
+from . import group_words
 from .approaches import BY_CODE
 from .catalogue import Catalogue
 from .context import SECTION_MODELS, CoProduction, Stakeholder, field_enum
-from . import group_words
+from .sentences import SENTENCES
+from .translations import ENGLISH
 
 # catalogue kinds with entries of their own: what a code of each is looked up in
 ITEM_KINDS = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills", "warning": "warnings",
@@ -56,45 +58,93 @@ def field_vocabulary(path: str) -> str | None:
 
 
 class Words:
-    """The words of one rule base's catalogue."""
+    """The words of one rule base's catalogue, in one language (English, the source, by default): each text
+    is looked up in the rule base's translations (engine/translations.py) by its key, English where none is."""
 
-    def __init__(self, catalogue: Catalogue | None):
+    def __init__(self, catalogue: Catalogue | None, lang: str | None = None):
         self.catalogue = catalogue if catalogue is not None else Catalogue()
         self.terms = self.catalogue.terms
+        self.lang = lang or ENGLISH
+        translations = self.catalogue.translations
+        self.texts: dict[str, str] = translations.texts(self.lang) if translations is not None else {}
+
+    def text(self, key: str, english: str) -> str:
+        """The text of `key` in this language, or `english` (its source) when it has no translation."""
+        return self.texts.get(key, english) if self.texts else english
+
+    def say(self, key: str, **values: Any) -> str:
+        """The sentence `key` (engine/sentences.py) in this language, its placeholders filled in."""
+        template = self.texts.get(f"sentences.{key}") if self.texts else None
+        return (template or SENTENCES[key]).format(**values)
+
+    def lower(self, text: str) -> str:
+        """A label lowered to sit inside a sentence; German keeps its nouns' capitals."""
+        return text if self.lang == "de" else text.lower()
+
+    def lower_first(self, text: str) -> str:
+        """A label's first letter lowered inside a sentence (not an acronym's, not a German noun's)."""
+        if self.lang == "de" or text[:2] == text[:2].upper():
+            return text
+        return text[:1].lower() + text[1:]
 
     # -- catalogue entries
     def item(self, kind: str, code: str) -> str:
-        entry = getattr(self.catalogue, ITEM_KINDS.get(kind, kind), {}).get(code)
-        return entry.label if entry is not None else readable(code)
+        home = ITEM_KINDS.get(kind, kind)
+        entry = getattr(self.catalogue, home, {}).get(code)
+        return self.text(f"{home}.{code}.label", entry.label) if entry is not None else readable(code)
 
     def item_explained(self, kind: str, code: str) -> str:
-        entry = getattr(self.catalogue, ITEM_KINDS.get(kind, kind), {}).get(code)
+        home = ITEM_KINDS.get(kind, kind)
+        entry = getattr(self.catalogue, home, {}).get(code)
         if entry is None:
             return ""
-        return entry.description or getattr(entry, "message", "") or ""
+        if entry.description:
+            return self.text(f"{home}.{code}.description", entry.description)
+        message = getattr(entry, "message", "")
+        return self.text(f"{home}.{code}.message", message) if message else ""
+
+    def entry_text(self, kind: str, code: str, name: str, english: str | None = None) -> str:
+        """Any text of a catalogue entry (a warning's message or action...) in this language."""
+        home = ITEM_KINDS.get(kind, kind)
+        if english is None:
+            entry = getattr(self.catalogue, home, {}).get(code)
+            english = getattr(entry, name, None) or "" if entry is not None else ""
+        return self.text(f"{home}.{code}.{name}", english) if english else english
+
+    def term(self, kind: str, code: str, name: str = "label") -> str | None:
+        """A terms.yaml text (approaches, levels, strategies, fields) in this language; None when not there."""
+        term = getattr(self.terms, kind).get(code)
+        return self.text(f"{kind}.{code}.{name}", getattr(term, name)) if term is not None else None
+
+    def rule_title(self, rule_id: str, english: str) -> str:
+        """A rule's title in this language (`english`, the title as the rule states it, where none)."""
+        return self.text(f"rules.{rule_id}.title", english)
+
+    def rule_rationale(self, rule_id: str, english: str) -> str:
+        return self.text(f"rules.{rule_id}.rationale", english)
 
     # -- approaches, levels, strategies
     def approach(self, code: str) -> str:
-        term = self.terms.approaches.get(code)
-        if term is not None:
-            return term.label
+        said = self.term("approaches", code)
+        if said is not None:
+            return said
         return BY_CODE[code].label if code in BY_CODE else readable(code)
 
     def approach_explained(self, code: str) -> str:
-        term = self.terms.approaches.get(code)
-        if term is not None:
-            return term.description
+        said = self.term("approaches", code, "description")
+        if said is not None:
+            return said
         return BY_CODE[code].meaning if code in BY_CODE else ""
 
     def level(self, code: str | None) -> str:
         if code is None:
-            return "no level"
-        term = self.terms.levels.get(code)
-        return term.label if term is not None else readable(code)
+            return self.say("words.no_level")
+        said = self.term("levels", code)
+        return said if said is not None else readable(code)
 
     def level_explained(self, code: str | None) -> str:
-        term = self.terms.levels.get(code or "")
-        return term.description if term is not None else ""
+        said = self.term("levels", code or "", "description")
+        return said if said is not None else ""
 
     def policy(self, policy: str) -> str:
         """The approach's `policy` ('least_involving (preference of thomas.choice_time_efficient)') in words."""
@@ -103,28 +153,29 @@ class Words:
             strategy = "preferred"
         elif "(default" in policy:
             strategy = "default"
-        term = self.terms.strategies.get(strategy)
-        return f"{term.label}: {term.description}" if term is not None else readable(policy)
+        if strategy not in self.terms.strategies:
+            return readable(policy)
+        return f"{self.term('strategies', strategy)}: {self.term('strategies', strategy, 'description')}"
 
     # -- fields and their values
     def field(self, path: str) -> str:
-        term = self.terms.fields.get(path)
-        if term is not None:
-            return term.label
+        said = self.term("fields", path)
+        if said is not None:
+            return said
         groups = group_words.field(self, path, literal_words)    # what a group condition matched
         if groups is not None:
             return groups
         if path.startswith("derived."):
-            return f"the rule base's conclusion “{readable(path.split('.', 1)[1])}”"
+            return self.say("words.derived", name=readable(path.split('.', 1)[1]))
         if path == "approach.code":
-            return "the chosen approach"
+            return self.say("words.chosen_approach")
         if path == "approach.level":
-            return "the IAP2 level of the chosen approach"
+            return self.say("words.chosen_level")
         return readable(path.rsplit(".", 1)[-1]).capitalize()
 
     def field_explained(self, path: str) -> str:
-        term = self.terms.fields.get(path)
-        return term.description if term is not None else ""
+        said = self.term("fields", path, "description")
+        return said if said is not None else ""
 
     def option(self, vocabulary: str | None, value: Any) -> str:
         if vocabulary == "levels":
@@ -133,15 +184,19 @@ class Words:
             value = "yes" if value else "no"
         term = self.terms.options.get(vocabulary or "", {}).get(str(value))
         if term is not None:
-            return term.label
-        if vocabulary == _ANSWER:
-            return {"yes": "Yes", "no": "No"}.get(str(value), readable(value))
+            return self.text(f"options.{vocabulary}.{value}.label", term.label)
+        if vocabulary == _ANSWER and str(value) in ("yes", "no"):
+            return self.say(f"words.{value}")
         return readable(value)
+
+    def option_explained(self, vocabulary: str | None, value: Any) -> str:
+        term = self.terms.options.get(vocabulary or "", {}).get(str(value))
+        return self.text(f"options.{vocabulary}.{value}.description", term.description) if term is not None else ""
 
     def value(self, path: str, value: Any) -> str:
         """A field's value in words: yes/no, an option's label, a list of them, or 'not given'."""
         if value is None or value == "":
-            return "not given"
+            return self.say("words.not_given")
         if path == "approach.code":
             return self.approach(str(value))
         if path == "approach.level":
@@ -150,7 +205,7 @@ class Words:
             return group_words.named(value)
         vocabulary = field_vocabulary(path)
         if isinstance(value, (list, tuple)):
-            return ", ".join(self.option(vocabulary, v) for v in value) or "none"
+            return ", ".join(self.option(vocabulary, v) for v in value) or self.say("words.none")
         if isinstance(value, bool) or vocabulary is not None:
             return self.option(vocabulary or _ANSWER, value)
         return str(value)
@@ -161,13 +216,12 @@ class Words:
 
 
 # -- conditions in words (rule pages, why-not sentences) ------------------------------------------------------
-_ORDERED = {">=": "{v} or more", "<=": "{v} or less", ">": "more than {v}", "<": "less than {v}"}
+_ORDERED = {">=": "cond.ge", "<=": "cond.le", ">": "cond.gt", "<": "cond.lt"}
 
 
 def _said_value(words: Words, path: str, value: Any) -> str:
     """A value inside a sentence: an option's label with a lower-case first letter ('large (a district)')."""
-    said = words.value(path, value)
-    return said[:1].lower() + said[1:] if said[:2] != said[:2].upper() else said
+    return words.lower_first(words.value(path, value))
 
 
 def literal_words(words: Words, literal: Any) -> str:
@@ -179,27 +233,29 @@ def literal_words(words: Words, literal: Any) -> str:
     if isinstance(literal, Not):
         inner = literal.item
         if isinstance(inner, Cmp) and inner.value is True and inner.op == "==":
-            return f"{words.field(inner.field)}: {_said_value(words, inner.field, False)}"
-        return f"not ({literal_words(words, inner)})"
+            return words.say("cond.answer", field=words.field(inner.field),
+                             value=_said_value(words, inner.field, False))
+        return words.say("cond.not", condition=literal_words(words, inner))
     if isinstance(literal, Derived):
         said = words.field(f"derived.{literal.name}")
-        return said if literal.positive else f"not {said}"
+        return said if literal.positive else words.say("cond.not_derived", conclusion=said)
     if isinstance(literal, Exists):
-        return f"{words.field(literal.field)} is {'given' if literal.positive else 'not given'}"
+        return words.say("cond.given" if literal.positive else "cond.not_given", field=words.field(literal.field))
     if isinstance(literal, Cmp):
         name, op, value = words.field(literal.field), literal.op, literal.value
         if isinstance(value, bool):
-            return f"{name}: {_said_value(words, literal.field, value if op == '==' else not value)}"
+            return words.say("cond.answer", field=name,
+                             value=_said_value(words, literal.field, value if op == '==' else not value))
         if op in ("in", "not in"):
-            options = " or ".join(_said_value(words, literal.field, v) for v in value)
-            return f"{name} is {'not ' if op == 'not in' else ''}{options}"
+            options = words.say("words.list_or").join(_said_value(words, literal.field, v) for v in value)
+            return words.say("cond.not_in" if op == "not in" else "cond.in", field=name, values=options)
         if op in ("contains", "not contains"):
             member = _said_value(words, literal.field, [value])
-            return f"{name} {'include' if op == 'contains' else 'do not include'} {member}"
+            return words.say("cond.contains" if op == "contains" else "cond.not_contains", field=name, value=member)
         shown = _said_value(words, literal.field, value)
         if op in _ORDERED:
-            return f"{name} is {_ORDERED[op].format(v=shown)}"
-        return f"{name} is {'not ' if op == '!=' else ''}{shown}"
+            return words.say(_ORDERED[op], field=name, value=shown)
+        return words.say("cond.ne" if op == "!=" else "cond.eq", field=name, value=shown)
     return str(literal)
 
 
@@ -232,11 +288,11 @@ _ITEM_OF = {"technique": "technique", "avoided_technique": "technique", "arrange
 def _role_at(words: Words, value: str | None) -> str:
     """A participant item's value ('co_designer@involve', 'excluded', 'none') in words."""
     if value in (None, "none"):
-        return "no role"
+        return words.say("role.none")
     if value == "excluded":
-        return "left out"
+        return words.say("role.left_out")
     role, _, level = value.partition("@")
-    return f"{words.item('role', role).lower()} at the {words.level(level)} level"
+    return words.say("role.at_level", role=words.lower(words.item('role', role)), level=words.level(level))
 
 
 def change_words(words: Words, change: Any, names: Mapping[str, str] | None = None) -> str:
@@ -248,44 +304,50 @@ def change_words(words: Words, change: Any, names: Mapping[str, str] | None = No
     what, _, code = item.partition(":")
     names = names or {}
     if what == "approach":
-        return (f"The approach would be “{words.approach(new)}” instead of “{words.approach(old)}”."
-                if kind == "changed" else f"The approach would {'be' if new else 'no longer be'} "
-                f"“{words.approach(new or old)}”.")
+        if kind == "changed":
+            return words.say("change.approach_changed", new=words.approach(new), old=words.approach(old))
+        return words.say("change.approach_added" if new else "change.approach_removed",
+                         approach=words.approach(new or old))
     if what in ("participant", "recruitment", "mode"):
         name = names.get(code, code)
         if what == "participant":
             if kind == "added":
-                return f"{name} would take part as {_role_at(words, new)}."
+                return words.say("change.participant_added", name=name, new=_role_at(words, new))
             if kind == "removed":
-                return f"{name} would no longer take part (was {_role_at(words, old)})."
-            return f"{name} would be {_role_at(words, new)} instead of {_role_at(words, old)}."
-        how = "selected by" if what == "recruitment" else "taking part by"
+                return words.say("change.participant_removed", name=name, old=_role_at(words, old))
+            return words.say("change.participant_changed", name=name, new=_role_at(words, new),
+                             old=_role_at(words, old))
+        said = {"new": words.item(what, new) if new else "", "old": words.item(what, old) if old else ""}
         if kind == "changed":
-            return f"{name} would be {how} “{words.item(what, new)}” instead of “{words.item(what, old)}”."
-        return f"{name} would be {how} “{words.item(what, new)}”." if kind == "added" else \
-            f"{name} would no longer be {how} “{words.item(what, old)}”."
+            return words.say(f"change.{what}_changed", name=name, **said)
+        if kind == "added":
+            return words.say(f"change.{what}_added", name=name, new=said["new"])
+        return words.say(f"change.{what}_removed", name=name, old=said["old"])
     if what == "gap":
-        return (f"The rule base would leave undecided: {code}." if kind == "added"
-                else f"The rule base would no longer leave undecided: {code}.")
+        return words.say("change.gap_added" if kind == "added" else "change.gap_removed", gap=code)
     label = words.item(_ITEM_OF.get(what, what), code)
     if what == "technique":
-        tier = {"core": " as a core technique", "extra": " as an extra technique, if capacity allows"}
         if kind == "changed":
-            return f"{label} would become {'a core' if new == 'core' else 'an extra'} technique."
-        return f"{label} would be recommended{tier.get(new or '', '')}." if kind == "added" else \
-            f"{label} would no longer be recommended."
+            return words.say("change.technique_core" if new == "core" else "change.technique_extra", technique=label)
+        if kind == "added":
+            key = {"core": "change.technique_added_core", "extra": "change.technique_added_extra"}.get(
+                new or "", "change.technique_added")
+            return words.say(key, technique=label)
+        return words.say("change.technique_removed", technique=label)
     if what == "avoided_technique":
-        return f"{label} would {'be' if kind == 'added' else 'no longer be'} advised against."
+        return words.say("change.avoided_added" if kind == "added" else "change.avoided_removed", technique=label)
     if what == "arrangement":
-        return f"{label} would {'be' if kind == 'added' else 'no longer be'} needed."
+        return words.say("change.arrangement_added" if kind == "added" else "change.arrangement_removed",
+                         arrangement=label)
     if what == "skill":
+        skill = words.lower(label)
         if kind == "changed":
-            return f"Your team would {'lack' if new == 'lacking' else 'no longer lack'} the skill {label.lower()}."
-        lacking = " (and your team lacks it)" if new == "lacking" else ""
-        return f"The skill {label.lower()} would be needed{lacking}." if kind == "added" else \
-            f"The skill {label.lower()} would no longer be needed."
+            return words.say("change.skill_lacking" if new == "lacking" else "change.skill_not_lacking", skill=skill)
+        if kind == "added":
+            return words.say("change.skill_added_lacking" if new == "lacking" else "change.skill_added", skill=skill)
+        return words.say("change.skill_removed", skill=skill)
     if what == "warning":
-        return f"You would be warned: {label}." if kind == "added" else f"The warning “{label}” would go."
+        return words.say("change.warning_added" if kind == "added" else "change.warning_removed", warning=label)
     return f"{item}: {old} → {new}."
 
 
@@ -303,10 +365,9 @@ def failed_words(words: Words, failed: Any, names: Mapping[str, str] | None = No
     except ConditionError:
         needs = condition
     if field.startswith("derived."):
-        return f"it needs {needs}, which the rules did not conclude" if not actual else \
-            f"it needs {needs}, which the rules did conclude"
-    said = "it is" if field.startswith("approach.") else "the answer is"
-    return f"it needs “{needs}”, and {said} {_said_value(words, field, actual)}"
+        return words.say("whynot.needs_not_concluded" if not actual else "whynot.needs_concluded", condition=needs)
+    return words.say("whynot.needs_current" if field.startswith("approach.") else "whynot.needs_answer",
+                     condition=needs, value=_said_value(words, field, actual))
 
 
 def item_words(words: Words, item: str, names: Mapping[str, str] | None = None) -> str:
@@ -315,23 +376,26 @@ def item_words(words: Words, item: str, names: Mapping[str, str] | None = None) 
     names = names or {}
     kind, _, rest = item.partition(":")
     if kind == "approach":
-        return f"the approach “{words.approach(rest)}”"
+        return words.say("item.approach", approach=words.approach(rest))
     if kind == "participant":
         sid, _, what = rest.partition(":")
         name = names.get(sid, sid)
         if what == "excluded":
-            return f"leaving {name} out"
+            return words.say("item.left_out", name=name)
         if what.startswith("role:"):
-            return f"{name} as {words.item('role', what[5:]).lower()}"
-        return f"{name} at the {words.level(what)} level"
-    noun = {"avoided_technique": "advice against the technique"}.get(kind, f"the {kind.replace('_', ' ')}")
-    return f"{noun} “{words.item(_ITEM_OF.get(kind, kind), rest)}”"
+            return words.say("item.as_role", name=name, role=words.lower(words.item('role', what[5:])))
+        return words.say("item.at_level", name=name, level=words.level(what))
+    label = words.item(_ITEM_OF.get(kind, kind), rest)
+    if f"item.{kind}" in SENTENCES:
+        return words.say(f"item.{kind}", label=label)
+    return words.say("item.other", kind=kind.replace('_', ' '), label=label)
 
 
 def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = None,
                   titles: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A why-not answer (engine.whynot.WhyNot or its JSON form) in words: {'summary': one sentence, 'reasons':
-    [sentences], 'idle': [{'rule', 'title', 'needs': [sentences]}]}; rule titles stand for rule ids."""
+    [sentences], 'idle': [{'rule', 'title', 'needs': [sentences]}]}; rule titles stand for rule ids (each in this
+    language when `titles` holds none for it)."""
     get = answer.get if isinstance(answer, Mapping) else lambda k: getattr(answer, k, None)
 
     def field(obj: Any, key: str) -> Any:
@@ -342,37 +406,33 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
     said = said[:1].upper() + said[1:]
     current = get("current")
     if get("recommended"):
-        return {"summary": f"{said} is recommended: see why under the recommendation.", "reasons": [], "idle": []}
+        return {"summary": words.say("whynot.recommended", item=said), "reasons": [], "idle": []}
     instead = ""
     if current and item.startswith("approach:"):
-        instead = f" The recommendation is “{words.approach(current)}”."
+        instead = words.say("whynot.instead_approach", approach=words.approach(current))
     elif current and item.startswith("participant:"):
         now = _role_at(words, current.replace(" (", "@").rstrip(")"))
-        instead = f" The recommendation has {names.get(item.split(':')[1], '')} as {now}."
+        instead = words.say("whynot.instead_participant", name=names.get(item.split(':')[1], ''), role=now)
     if not get("producible"):
-        return {"summary": f"{said} is not recommended: no rule of this rule base can recommend it.{instead}",
-                "reasons": [], "idle": []}
+        return {"summary": words.say("whynot.not_producible", item=said, instead=instead), "reasons": [], "idle": []}
     reasons = []
     for d in get("defeated_by") or ():
         rule = field(d, "rule")
-        title = f"“{titles.get(rule, rule)}”" if rule else "The choice of approach"
+        title = words.say("whynot.rule", title=words.rule_title(rule, titles.get(rule, rule))) if rule \
+            else words.say("whynot.the_approach_choice")
         how = field(d, "how")
         if how == "eliminated":
             matched = field(d, "matched") or {}
             because = "; ".join(f"{words.field(k)}: {_said_value(words, k, v)}" for k, v in matched.items())
-            reasons.append(f"{title} ruled it out, because of these answers: {because}." if because
-                           else f"{title} ruled it out.")
-        elif how == "avoided":
-            reasons.append(f"{title} advises against it, and advice against a technique wins over a recommendation.")
-        elif how == "overridden":
-            reasons.append(f"{title} concluded it, but a rule with a higher priority gave the group another role.")
-        elif how == "excluded":
-            reasons.append(f"{title} leaves the group out.")
+            reasons.append(words.say("whynot.eliminated_because", rule=title, answers=because) if because
+                           else words.say("whynot.eliminated", rule=title))
+        elif how in ("avoided", "overridden", "excluded"):
+            reasons.append(words.say(f"whynot.{how}", rule=title))
         elif how == "not_chosen":
             policy = get("current")
-            reasons.append(f"It was still possible, but the approach is chosen as "
-                           f"{words.policy(_policy_of(field(d, 'reason') or ''))}"
-                           f"{' “' + words.approach(policy) + '” was chosen.' if policy else ''}")
+            chosen = words.policy(_policy_of(field(d, 'reason') or ''))
+            reasons.append(words.say("whynot.not_chosen_was", policy=chosen, approach=words.approach(policy))
+                           if policy else words.say("whynot.not_chosen", policy=chosen))
     idle = []
     for p in get("producers") or ():
         if field(p, "fired"):
@@ -381,15 +441,17 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
                 for a in field(p, "alternatives") or ()]
         needs = ["; ".join(way) for way in ways if way]
         if len(needs) > 1:      # the rule's condition holds one way or another: each way, and what it met
-            needs = [f"{'either' if i == 0 else 'or'} {n}" for i, n in enumerate(needs)]
+            needs = [words.say("whynot.either" if i == 0 else "whynot.or", way=n) for i, n in enumerate(needs)]
         subject = field(p, "subject")
-        idle.append({"rule": field(p, "rule"), "title": field(p, "title"),
+        rule = field(p, "rule")
+        title = field(p, "title")
+        idle.append({"rule": rule, "title": words.rule_title(rule, title) if rule and title else title,
                      "for": names.get(subject, subject) if subject else None, "needs": needs})
     if idle and not reasons:
-        reasons.append("No rule that could recommend it applies to your answers: "
-                       + ("the one rule that could" if len(idle) == 1 else f"the {len(idle)} rules that could")
-                       + " and what each needs are below.")
-    return {"summary": f"{said} is not recommended.{instead}", "reasons": reasons, "idle": idle}
+        reasons.append(words.say("whynot.no_rule_applies_one") if len(idle) == 1
+                       else words.say("whynot.no_rule_applies", count=len(idle)))
+    return {"summary": words.say("whynot.not_recommended", item=said, instead=instead), "reasons": reasons,
+            "idle": idle}
 
 
 def _policy_of(reason: str) -> str:
@@ -403,20 +465,23 @@ def scenario_words(words: Words, scenario: Any, original_approach: str, target: 
     were no instead of yes, the approach would be “...” instead of “...”.'"""
     def get(obj: Any, key: str) -> Any:
         return obj.get(key) if isinstance(obj, Mapping) else getattr(obj, key, None)
-    conds = " and ".join(f"“{words.field(get(c, 'field'))}” were {_said_value(words, get(c, 'field'), get(c, 'new'))} "
-                         f"instead of {_said_value(words, get(c, 'field'), get(c, 'old'))}"
-                         for c in get(scenario, "changes") or ())
+    conds = words.say("whatif.and").join(
+        words.say("whatif.condition", field=words.field(get(c, 'field')),
+                  new=_said_value(words, get(c, 'field'), get(c, 'new')),
+                  old=_said_value(words, get(c, 'field'), get(c, 'old')))
+        for c in get(scenario, "changes") or ())
     new = get(scenario, "approach")
     if new != original_approach:
-        approach = f"the approach would be “{words.approach(new)}” instead of “{words.approach(original_approach)}”"
+        approach = words.say("whatif.approach_would_be", new=words.approach(new),
+                             old=words.approach(original_approach))
     else:
-        approach = f"the approach would stay “{words.approach(new)}”"
+        approach = words.say("whatif.approach_would_stay", approach=words.approach(new))
     if target in (None, "", "approach"):
-        return f"If {conds}, {approach}."
+        return words.say("whatif.scenario", conditions=conds, approach=approach)
     present = any(get(c, "item") == _diff_key(target) and get(c, "kind") == "added"
                   for c in get(get(scenario, "diff"), "changes") or ())
-    verb = "would be recommended" if present else "would no longer be recommended"
-    return f"If {conds}, {item_words(words, target, names)} {verb} ({approach})."
+    return words.say("whatif.scenario_item_added" if present else "whatif.scenario_item_removed",
+                     conditions=conds, item=item_words(words, target, names), approach=approach)
 
 
 def _diff_key(item: str) -> str:
@@ -437,9 +502,10 @@ def why_not_text(words: Words, answer: Any, context: Any = None, titles: Mapping
     said = why_not_words(words, answer, names, titles)
     lines = [said["summary"], *(f"  - {r}" for r in said["reasons"])]
     if said["idle"] and not (answer.get("recommended") if isinstance(answer, Mapping) else answer.recommended):
-        lines += ["", "Rules that could have recommended it, and what each needs:"]
+        lines += ["", words.say("whynot.idle_heading")]
         for p in said["idle"]:
-            lines.append(f"  - {p['title']} [{p['rule']}]" + (f", for {p['for']}" if p["for"] else ""))
+            lines.append(f"  - {p['title']} [{p['rule']}]"
+                         + (words.say("whynot.for_group", name=p["for"]) if p["for"] else ""))
             lines += [f"      {n[:1].upper()}{n[1:]}." for n in p["needs"]]
     return "\n".join(lines) + "\n"
 
@@ -451,18 +517,18 @@ def what_if_text(words: Words, answer: Any, context: Any = None) -> str:
     names = _names_of(context)
     lines = []
     if not get("scenarios"):
-        what = "the approach" if get("target") == "approach" else \
-            f"whether {item_words(words, get('target'), names)} is recommended"
-        lines.append(f"No change of up to {get('max_changes')} answer(s) changes {what}"
-                     f"{' within the bound' if get('bound_hit') else ''}.")
+        what = words.say("whatif.the_approach") if get("target") == "approach" else \
+            words.say("whatif.whether_item", item=item_words(words, get('target'), names))
+        lines.append(words.say("whatif.no_change_bound" if get('bound_hit') else "whatif.no_change",
+                               count=get('max_changes'), what=what))
     for i, s in enumerate(get("scenarios"), 1):
         lines.append(f"{i}. {scenario_words(words, s, get('original_approach'), get('target'), names)}")
         diff = s.get("diff") if isinstance(s, Mapping) else s.diff
         for c in (diff.get("changes") if isinstance(diff, Mapping) else diff.changes):
             lines.append(f"     - {change_words(words, c, names)}")
     lines.append("")
-    lines.append(f"searched {len(get('fields_searched'))} answers, {get('evaluations')} evaluations"
-                 + (f" (stopped at the bound of {get('max_evaluations')})" if get("bound_hit") else "")
-                 + ("" if get("complete") else "; the search is incomplete"))
-    lines += [f"ERROR: {e}" for e in get("errors") or ()]
+    lines.append(words.say("whatif.searched", answers=len(get('fields_searched')), evaluations=get('evaluations'))
+                 + (words.say("whatif.stopped", bound=get('max_evaluations')) if get("bound_hit") else "")
+                 + ("" if get("complete") else words.say("whatif.incomplete")))
+    lines += [words.say("whatif.error", error=e) for e in get("errors") or ()]
     return "\n".join(lines) + "\n"

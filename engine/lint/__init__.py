@@ -2,7 +2,7 @@
 
 Contradictions, shadowed and redundant rules, unreachable rules and branches,
 gaps (a group with no role, no technique, no approach), positive chaining
-cycles, unused derived facts and weak rationales; see `findings.KINDS` for
+cycles, unused derived facts, weak rationales and translations missing or stale; see `findings.KINDS` for
 each kind's meaning and whether it is complete, and `config` for how authors
 choose what fails CI (`rules/lint.yaml`). Given evidence from the decision
 log (evaluations of what happened), also rules whose advice is repeatedly
@@ -21,6 +21,7 @@ from .checks import Linter
 from .config import LINT_FILE, LintConfig, load_lint_config
 from .evidence import evidence_findings
 from .findings import ALL_KINDS, KINDS, OBSERVED_KINDS, SEVERITIES, Finding, LintReport
+from .translations import translation_findings
 
 __all__ = ["ALL_KINDS", "KINDS", "LINT_FILE", "OBSERVED_KINDS", "SEVERITIES", "Finding", "LintConfig", "LintReport",
            "lint", "lint_directory", "load_lint_config"]
@@ -32,7 +33,7 @@ def lint(rb: RuleBase, config: LintConfig | None = None, groups: int = 1,
     plain numbers of engine.lint.evidence, counted by the caller from evaluations), the evidence findings too."""
     started = time.monotonic()
     config = config or LintConfig()
-    findings = Linter(rb, groups=groups).run()
+    findings = Linter(rb, groups=groups).run() + translation_findings(rb)
     if evidence is not None:
         findings += evidence_findings(rb, evidence, config.evidence)
     config.apply(findings)

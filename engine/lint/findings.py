@@ -36,6 +36,14 @@ KINDS: dict[str, tuple[str, str, str]] = {
                     "a derived fact that no rule reads"),
     "weak_rationale": ("warning", "complete",
                        "the rationale is a placeholder, repeats the title, or is too short to explain the rule"),
+    "translation_missing": ("warning", "complete",
+                            "a text of the rule base has no translation in a language the rule base translates "
+                            "(translations/<lang>/); readers of that language see the English"),
+    "translation_stale": ("warning", "complete",
+                          "a translation was made from an English text that has changed since (its fingerprint "
+                          "differs); readers see the English until it is translated again"),
+    "translation_orphan": ("warning", "complete",
+                           "a translation's key names no text of the rule base (a removed rule or entry, a typo)"),
 }
 # Findings about what happened, not about the rules' text: from the evaluations recorded in a decision log, given
 # to lint as plain numbers (engine/lint/evidence.py); found only when lint is given evidence.

@@ -1,0 +1,75 @@
+"""A recommendation in another language: the same data, its words from the rule base's translations.
+
+The engine decides in one language, English, the source: the log stores that, and replays and the golden
+outputs compare it. A reader who asked for another language gets `localize(rec, catalogue, lang)`: the same keys,
+codes, order and `because` references, with every rule-generated text (labels, explanations, warnings' messages,
+rule titles, the unknown answers' questions, the plan) in that language where it is translated, English where
+not. Bibliographic sources stay as published. `localize` of English is the recommendation itself, unchanged.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from .approaches import BY_CODE
+from .catalogue import Catalogue
+from .translations import ENGLISH
+from .words import Words
+
+# the recommendation's lists of catalogue items -> the catalogue kind of their codes
+_ITEMS = {"techniques": "technique", "avoided_techniques": "technique", "governance": "arrangement",
+          "skills": "skill", "warnings": "warning"}
+
+
+def translations_version(catalogue: Catalogue | None) -> str | None:
+    """The version (digest) of the translations a text in another language is made from; None: none shipped."""
+    translations = catalogue.translations if catalogue is not None else None
+    return translations.version if translations is not None else None
+
+
+def approach_label(words: Words, code: str, english: str) -> str:
+    """Thomas's name of an approach (engine/approaches.py), in the reader's language."""
+    return words.text(f"sentences.approach.{code}.label", english) if code in BY_CODE else english
+
+
+def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None) -> dict[str, Any]:
+    """`rec` (a recommendation's JSON form, fresh or stored) with its words in `lang`."""
+    if not lang or lang == ENGLISH:
+        return rec
+    words = Words(catalogue, lang)
+    out = copy.deepcopy(rec)
+    approach = out.get("approach")
+    if isinstance(approach, dict) and approach.get("code") in BY_CODE:
+        code = approach["code"]
+        approach["label"] = approach_label(words, code, approach.get("label") or "")
+        approach["meaning"] = words.text(f"sentences.approach.{code}.meaning", approach.get("meaning") or "")
+        for e in approach.get("eliminated") or ():
+            if isinstance(e, dict) and e.get("code") in BY_CODE:
+                e["label"] = approach_label(words, e["code"], e.get("label") or "")
+    for p in out.get("participants") or ():
+        if p.get("role"):
+            p["role_label"] = words.item("role", p["role"])
+        for what in ("recruitment", "mode"):
+            choice = p.get(what)
+            if isinstance(choice, dict) and choice.get("code"):
+                choice["label"] = words.item(what, choice["code"])
+    for key, kind in _ITEMS.items():
+        for item in out.get(key) or ():
+            if isinstance(item, dict) and item.get("code"):
+                item["label"] = words.item(kind, item["code"])
+                if kind == "warning" and item.get("message"):
+                    item["message"] = words.entry_text("warning", item["code"], "message", item["message"])
+    for u in out.get("unknowns") or ():
+        if isinstance(u, dict) and u.get("field") and u.get("question"):
+            english = words.catalogue.terms.fields.get(u["field"])
+            if english is not None and english.description == u["question"]:
+                u["question"] = words.field_explained(u["field"])
+    explanation = out.get("explanation") or {}
+    for f in explanation.get("firings") or ():
+        if isinstance(f, dict) and f.get("rule") and f.get("title"):
+            f["title"] = words.rule_title(f["rule"], f["title"])
+    policy = explanation.get("unknowns_policy")
+    if isinstance(policy, dict) and policy.get("id"):
+        policy["title"] = words.text(f"unknown_answers.{policy['id']}.title", policy.get("title") or "")
+        policy["rationale"] = words.text(f"unknown_answers.{policy['id']}.rationale", policy.get("rationale") or "")
+    return out

@@ -1,0 +1,150 @@
+"""The engine's own sentences, in English, as templates with named placeholders.
+
+The words of a sentence come from the catalogue (engine/words.py); its frame comes from here, so that each
+language (translations/<lang>/sentences.yaml, keyed `sentences.<key>`) can order the words its own way. A
+translation keeps the same placeholders: the loader refuses one that drops or invents a name. English output
+is these templates filled in: changing one changes outputs.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+from .approaches import APPROACHES
+
+SENTENCES: dict[str, str] = {
+    # -- words for codes without words of their own (engine/words.py)
+    "words.no_level": "no level",
+    "words.not_given": "not given",
+    "words.none": "none",
+    "words.yes": "Yes",
+    "words.no": "No",
+    "words.derived": "the rule base's conclusion “{name}”",
+    "words.chosen_approach": "the chosen approach",
+    "words.chosen_level": "the IAP2 level of the chosen approach",
+    "words.list_and": "{items} and {last}",
+    "words.list_or": " or ",
+    # -- conditions in words
+    "cond.not": "not ({condition})",
+    "cond.not_derived": "not {conclusion}",
+    "cond.given": "{field} is given",
+    "cond.not_given": "{field} is not given",
+    "cond.answer": "{field}: {value}",
+    "cond.in": "{field} is {values}",
+    "cond.not_in": "{field} is not {values}",
+    "cond.contains": "{field} include {value}",
+    "cond.not_contains": "{field} do not include {value}",
+    "cond.ge": "{field} is {value} or more",
+    "cond.le": "{field} is {value} or less",
+    "cond.gt": "{field} is more than {value}",
+    "cond.lt": "{field} is less than {value}",
+    "cond.eq": "{field} is {value}",
+    "cond.ne": "{field} is not {value}",
+    # -- a group's role
+    "role.none": "no role",
+    "role.left_out": "left out",
+    "role.at_level": "{role} at the {level} level",
+    # -- differences between two recommendations (what-if, replay, impact)
+    "change.approach_changed": "The approach would be “{new}” instead of “{old}”.",
+    "change.approach_added": "The approach would be “{approach}”.",
+    "change.approach_removed": "The approach would no longer be “{approach}”.",
+    "change.participant_added": "{name} would take part as {new}.",
+    "change.participant_removed": "{name} would no longer take part (was {old}).",
+    "change.participant_changed": "{name} would be {new} instead of {old}.",
+    "change.recruitment_changed": "{name} would be selected by “{new}” instead of “{old}”.",
+    "change.recruitment_added": "{name} would be selected by “{new}”.",
+    "change.recruitment_removed": "{name} would no longer be selected by “{old}”.",
+    "change.mode_changed": "{name} would be taking part by “{new}” instead of “{old}”.",
+    "change.mode_added": "{name} would be taking part by “{new}”.",
+    "change.mode_removed": "{name} would no longer be taking part by “{old}”.",
+    "change.gap_added": "The rule base would leave undecided: {gap}.",
+    "change.gap_removed": "The rule base would no longer leave undecided: {gap}.",
+    "change.technique_core": "{technique} would become a core technique.",
+    "change.technique_extra": "{technique} would become an extra technique.",
+    "change.technique_added": "{technique} would be recommended.",
+    "change.technique_added_core": "{technique} would be recommended as a core technique.",
+    "change.technique_added_extra": "{technique} would be recommended as an extra technique, if capacity allows.",
+    "change.technique_removed": "{technique} would no longer be recommended.",
+    "change.avoided_added": "{technique} would be advised against.",
+    "change.avoided_removed": "{technique} would no longer be advised against.",
+    "change.arrangement_added": "{arrangement} would be needed.",
+    "change.arrangement_removed": "{arrangement} would no longer be needed.",
+    "change.skill_lacking": "Your team would lack the skill {skill}.",
+    "change.skill_not_lacking": "Your team would no longer lack the skill {skill}.",
+    "change.skill_added": "The skill {skill} would be needed.",
+    "change.skill_added_lacking": "The skill {skill} would be needed (and your team lacks it).",
+    "change.skill_removed": "The skill {skill} would no longer be needed.",
+    "change.warning_added": "You would be warned: {warning}.",
+    "change.warning_removed": "The warning “{warning}” would go.",
+    # -- why not
+    "whynot.needs_not_concluded": "it needs {condition}, which the rules did not conclude",
+    "whynot.needs_concluded": "it needs {condition}, which the rules did conclude",
+    "whynot.needs_answer": "it needs “{condition}”, and the answer is {value}",
+    "whynot.needs_current": "it needs “{condition}”, and it is {value}",
+    "item.approach": "the approach “{approach}”",
+    "item.left_out": "leaving {name} out",
+    "item.as_role": "{name} as {role}",
+    "item.at_level": "{name} at the {level} level",
+    "item.technique": "the technique “{label}”",
+    "item.avoided_technique": "advice against the technique “{label}”",
+    "item.arrangement": "the arrangement “{label}”",
+    "item.skill": "the skill “{label}”",
+    "item.warning": "the warning “{label}”",
+    "item.recruitment": "the recruitment “{label}”",
+    "item.mode": "the mode “{label}”",
+    "item.other": "the {kind} “{label}”",
+    "whynot.recommended": "{item} is recommended: see why under the recommendation.",
+    "whynot.instead_approach": " The recommendation is “{approach}”.",
+    "whynot.instead_participant": " The recommendation has {name} as {role}.",
+    "whynot.not_producible": "{item} is not recommended: no rule of this rule base can recommend it.{instead}",
+    "whynot.not_recommended": "{item} is not recommended.{instead}",
+    "whynot.rule": "“{title}”",
+    "whynot.the_approach_choice": "The choice of approach",
+    "whynot.eliminated_because": "{rule} ruled it out, because of these answers: {answers}.",
+    "whynot.eliminated": "{rule} ruled it out.",
+    "whynot.avoided": "{rule} advises against it, and advice against a technique wins over a recommendation.",
+    "whynot.overridden": "{rule} concluded it, but a rule with a higher priority gave the group another role.",
+    "whynot.excluded": "{rule} leaves the group out.",
+    "whynot.not_chosen": "It was still possible, but the approach is chosen as {policy}",
+    "whynot.not_chosen_was": "It was still possible, but the approach is chosen as {policy} “{approach}” was "
+                             "chosen.",
+    "whynot.either": "either {way}",
+    "whynot.or": "or {way}",
+    "whynot.no_rule_applies_one": "No rule that could recommend it applies to your answers: the one rule that "
+                                  "could and what each needs are below.",
+    "whynot.no_rule_applies": "No rule that could recommend it applies to your answers: the {count} rules that "
+                              "could and what each needs are below.",
+    "whynot.idle_heading": "Rules that could have recommended it, and what each needs:",
+    "whynot.for_group": ", for {name}",
+    # -- what if
+    "whatif.condition": "“{field}” were {new} instead of {old}",
+    "whatif.and": " and ",
+    "whatif.approach_would_be": "the approach would be “{new}” instead of “{old}”",
+    "whatif.approach_would_stay": "the approach would stay “{approach}”",
+    "whatif.scenario": "If {conditions}, {approach}.",
+    "whatif.scenario_item_added": "If {conditions}, {item} would be recommended ({approach}).",
+    "whatif.scenario_item_removed": "If {conditions}, {item} would no longer be recommended ({approach}).",
+    "whatif.the_approach": "the approach",
+    "whatif.whether_item": "whether {item} is recommended",
+    "whatif.no_change": "No change of up to {count} answer(s) changes {what}.",
+    "whatif.no_change_bound": "No change of up to {count} answer(s) changes {what} within the bound.",
+    "whatif.searched": "searched {answers} answers, {evaluations} evaluations",
+    "whatif.stopped": " (stopped at the bound of {bound})",
+    "whatif.incomplete": "; the search is incomplete",
+    "whatif.error": "ERROR: {error}",
+}
+
+# Thomas's names of the approaches and what each means (engine/approaches.py), as the recommendation states them
+SENTENCES.update({f"approach.{a.code}.{name}": getattr(a, name) for a in APPROACHES for name in ("label", "meaning")})
+
+
+@functools.lru_cache(maxsize=1)
+def _lines() -> dict[str, int]:
+    text = Path(__file__).read_text(encoding="utf-8")
+    return {m.group(1): text.count("\n", 0, m.start()) + 1 for m in re.finditer(r'^\s+"([a-z0-9_.]+)":', text, re.MULTILINE)}
+
+
+def line_of(key: str) -> int | None:
+    """The line of `key`'s English template in this file, for lint's file:line."""
+    return _lines().get(key)
