@@ -249,14 +249,15 @@ def test_group_facts_carry_the_counts_within_the_engine_limits(rb):
 def test_an_unknown_answer_beside_a_group_condition_settles_as_brute_force_says(engines, h):
     """g.obstruction eliminates deciding alone when conflict is likely and some group can block: with the
     conflict unknown, the approach under each answer is what evaluating that answer gives."""
-    base = dict(decision={"quality_requirement": False, "acceptance_critical": False}, project={"objective": "efficiency"})
+    answers = {"quality_requirement": False, "acceptance_critical": False}
+    project = {"objective": "efficiency"}
     for blockers in (True, False):
         groups = [h.stakeholder("owners", can_obstruct=blockers), h.stakeholder("tenants")]
-        known = {v: engines[1].evaluate(h.make_context(decision={**base["decision"], "public_conflict_likely": v},
-                                                       project=base["project"], stakeholders=groups))
+        known = {v: engines[1].evaluate(h.make_context(decision={**answers, "public_conflict_likely": v},
+                                                       project=project, stakeholders=groups))
                  ["approach"]["code"] for v in (True, False)}
-        ctx = h.make_context(decision={**base["decision"], "public_conflict_likely": "unknown"},
-                             project=base["project"], stakeholders=groups)
+        ctx = h.make_context(decision={**answers, "public_conflict_likely": "unknown"}, project=project,
+                             stakeholders=groups)
         rec = _both(engines, ctx)
         entry, = rec["unknowns"]
         assert entry["field"] == "decision.public_conflict_likely"
@@ -414,7 +415,7 @@ def test_the_guides_example_loads_beside_the_shipped_rules_and_both_backends_agr
     from engine import load_rulebase_files
     guide = (h.REPO / "docs" / "AUTHORING.md").read_text(encoding="utf-8")
     section = guide[guide.index("### Conditions over the stakeholder groups"):]
-    when = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S)[1])["when"]
+    when = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.DOTALL)[1])["when"]
     rule = {"id": "example.groups", "title": "The guide's example", "rationale": "Conditions over the groups, "
             "as the authoring guide shows them.", "sources": ["thomas1993"], "when": when,
             "then": {"warnings": ["dependent_stakeholder"]}}
