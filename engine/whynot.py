@@ -301,8 +301,9 @@ class WhyNot(OutputModel):
                     lines.append(f"      {label}: {a.condition}")
                     for f in a.failed:
                         lines.append(f"        failed: {f}")
-                        for d in f.derived_by:
-                            lines.append(f"          derived by {d.reason()}")
+                        for d in f.derived_by:     # under a group condition, each for its group
+                            whose = f" (for {d.subject})" if f.field.startswith("stakeholders(") and d.subject else ""
+                            lines.append(f"          derived by {d.reason()}{whose}")
                         if f.derived_from:
                             lines.append(f"          derived by {', '.join(f.derived_from)}")
         return "\n".join(lines) + "\n"
@@ -337,7 +338,17 @@ def _failed(wm: WorkingMemory, lit: Literal, subject: str, depth: int) -> Failed
             out.derived_from = [f"{wm.firings[s - 1].rule.id}#{s}" for s in wm.providers.get((lit.name, owner), [])]
         return out
     if isinstance(lit, Groups):     # the groups that met its condition (none, or too few or too many)
-        return FailedLiteral(condition=str(lit), field=name, actual=list(state.get(lit.key, ())))
+        met = list(state.get(lit.key, ()))
+        out = FailedLiteral(condition=str(lit), field=name, actual=met)
+        if lit.op == ">=" and depth == 0:     # too few: why each other group lacks a fact the condition needs
+            for fact in sorted(lit.derived(), key=lambda d: d.name):
+                if fact.positive:
+                    for order in wm.rb.derivers.get(fact.name, []):
+                        rule = wm.rb.rules[order]
+                        whom = [sid for sid in wm.subjects.ids if sid not in met] if rule.scope == "stakeholder" \
+                            else [PROJECT]
+                        out.derived_by += [check_rule(wm, rule, sid, depth + 1) for sid in whom]
+        return out
     actual = state.get(lit.field)
     return FailedLiteral(condition=str(lit), field=name,
                          actual=list(actual) if type(actual) is tuple else actual)   # a list field, as JSON has it

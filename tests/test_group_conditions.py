@@ -306,6 +306,18 @@ def test_why_not_explains_a_non_match_in_words(rb, h):
     assert ", and only 1 does: Island." in text
 
 
+def test_why_not_says_why_each_other_group_lacks_the_fact_a_count_needs(rb, h):
+    ctx = h.make_context(stakeholders=[h.stakeholder("shops", power="high"), h.stakeholder("tenants")])
+    answer = why_not(rb, ctx, "warning:conflict")
+    check = next(p for p in answer.producers if p.rule == "g.any_key_player")
+    failed, = check.alternatives[0].failed
+    assert [(d.rule, d.subject, d.fired) for d in failed.derived_by] == [("people.key_player", "shops", False),
+                                                                         ("people.key_player", "tenants", False)]
+    text = answer.text()
+    assert "derived by people.key_player did not apply: stakeholder.interest >= medium (actual: low) failed " \
+           "(for shops)" in text
+
+
 def test_rule_pages_say_a_group_block_in_words(rb):
     words = Words(rb.catalogue)
     said = condition_words(words, rb.by_id["g.interested_few"].when_raw)
