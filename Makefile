@@ -25,8 +25,8 @@ test: $(STAMP) node-tools
 	@bash .ci/install-pdf-libs
 	$(BIN)/python -m pytest
 
-# the API contract's Node tools (@redocly/cli), pinned in package.json and package-lock.json; without npm the
-# test that needs them says so and skips
+# the tests' Node tools (@redocly/cli for the API contract, axe-core for the browser journey's accessibility
+# check), pinned in package.json and package-lock.json; without npm the tests that need them say so and skip
 node-tools:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(NODE_TOOLS); \
 	else echo "npm not found: the Redocly check of the OpenAPI will be skipped"; fi

@@ -22,7 +22,7 @@ from .unknowns import settle
 from .whatif import WhatIf, apply_changes, what_if
 from .whynot import WhyNot, why_not
 
-ENGINE_VERSION = "0.3.0"
+ENGINE_VERSION = "0.3.1"
 BACKENDS = ("durable", "python")
 
 __all__ = ["ENGINE_VERSION", "ChangeError", "CogovError", "ConditionError", "ContextError", "Engine", "EngineError",

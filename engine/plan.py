@@ -161,25 +161,41 @@ class _Builder:
                       a.get("because") or [], *stated)]
 
     def unknown_step(self) -> list[dict[str, Any]]:
-        """The unknown answer to find out first: the one the recommendation names first, else the first that
-        changes the approach."""
+        """The unknown answers: the one to find out first (the one the recommendation marks `first`, which
+        changes the approach in the most cases) with what it would change, or, when none changes the approach,
+        that the plan holds whatever they turn out to be; each says the answer the plan works with meanwhile."""
         unknowns = [u for u in self.rec.get("unknowns") or () if isinstance(u, dict) and u.get("field")]
         if not unknowns:
             return []
+        approach = self.rec.get("approach") or {}
+        because = [u.get("because") or [] for u in unknowns] + [approach.get("because") or []]
+
+        def assumed(u: dict[str, Any]) -> str:
+            if "assumed" not in u:
+                return ""
+            return f" (until then the plan works with the answer “{self.words.value(u['field'], u['assumed']).lower()}”)"
+
         first = next((u for u in unknowns if u.get("first")), None) or \
-            next((u for u in unknowns if u.get("changes_approach")), None) or unknowns[0]
+            next((u for u in unknowns if u.get("changes_approach")), None)
+        if first is None:
+            said = "; ".join(f"“{self.words.field_explained(u['field']) or self.words.field(u['field'])}”{assumed(u)}"
+                             for u in unknowns)
+            many = len(unknowns) > 1
+            return [_step(f"Find out, when you can, the answer{'s' if many else ''} you do not know yet: {said}. "
+                          f"{'None of them changes' if many else 'It does not change'} the approach, but "
+                          f"{'they' if many else 'it'} may change who takes part or how", *because)]
         field = first["field"]
         question = self.words.field_explained(field) or self.words.field(field)
-        if first.get("changes_approach"):
-            under = first.get("approaches") if isinstance(first.get("approaches"), dict) else {}
-            outcomes = [f"if {self.words.value(field, answer).lower()}, {_lower_first(self.words.approach(code))}"
-                        for answer, code in under.items() if isinstance(code, str)]
-            effect = f" The answer changes the approach{': ' + '; '.join(outcomes) if outcomes else ''}."
-        else:
-            effect = " It does not change the approach, but it may change who takes part or how."
+        under = {a: [c] for a, c in (first.get("approaches") or {}).items() if isinstance(c, str)}
+        if len({tuple(c) for c in under.values()}) < 2 and isinstance(first.get("possible"), dict):
+            under = {a: list(c) for a, c in first["possible"].items() if c}    # every approach each answer allows
+        outcomes = [f"if {self.words.value(field, answer).lower()}, "
+                    f"{' or '.join(_lower_first(self.words.approach(code)) for code in codes)}"
+                    for answer, codes in under.items()]
+        effect = f" The answer changes the approach{': ' + '; '.join(outcomes) if outcomes else ''}."
         others = len(unknowns) - 1
         more = f" {others} other answer{'s are' if others != 1 else ' is'} unknown too." if others else ""
-        return [_step(f"Find out first: {question}{effect}{more}", first.get("because") or [])]
+        return [_step(f"Find out first: {question}{assumed(first)}.{effect}{more}", *because)]
 
     def technique_steps(self) -> list[dict[str, Any]]:
         techniques = list(self.rec.get("techniques") or ())

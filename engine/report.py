@@ -20,6 +20,14 @@ def _value(v: Any) -> str:
     return "(not given)" if v is None else str(v)
 
 
+def _winner(o: dict[str, Any]) -> str:
+    """Which rule won over an overridden conclusion, and why: "(higher priority)" alone read as if the conclusion
+    set aside had the higher priority."""
+    if o.get("reason") == "higher priority" and o.get("by"):
+        return f"{_refs(o['by'])} {'has' if len(o['by']) == 1 else 'have'} a higher priority"
+    return f"{o['reason']}" + (f" ({_refs(o['by'])})" if o.get("by") else "")
+
+
 def _via(choice: dict[str, Any]) -> str:
     """Where a recruitment or mode came from, for the text report."""
     if choice["via"] == "rule":
@@ -78,12 +86,12 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None) -> s
             w(f"  {p['name']} [{p['stakeholder']}]: {p['role_label']} at IAP2 level {p['iap2_level']} "
               f"(because {_refs(p['because'])})")
         for o in p["overridden"]:
-            w(f"      overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
+            w(f"      set aside: {o['value']} from {o['rule']}#{o['firing']}; {_winner(o)}")
         for what, choice in (("selected by", p.get("recruitment")), ("takes part by", p.get("mode"))):
             if choice:
                 w(f"      {what}: {choice['label']} ({choice['code']}){_via(choice)}")
                 for o in choice["overridden"]:
-                    w(f"        overridden: {o['value']} from {o['rule']}#{o['firing']} ({o['reason']})")
+                    w(f"        set aside: {o['value']} from {o['rule']}#{o['firing']}; {_winner(o)}")
     w("")
     w("TECHNIQUES")
     plan = rec.get("plan")

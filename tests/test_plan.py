@@ -155,7 +155,20 @@ def test_an_unknown_answer_to_find_out_first(engine):
     assert "if yes, you consult the public together" in step["text"]
     assert "if no, you consult each group separately" in step["text"]
     assert "1 other answer is unknown too" in step["text"]
-    assert step["because"] == [{"rule": "u", "firing": 4, "subject": None}]
+    # the firings behind it: the unknown's own, then those that chose the approach the plan follows meanwhile
+    assert step["because"] == [{"rule": "u", "firing": 4, "subject": None}, {"rule": "a", "firing": 1, "subject": None}]
+
+
+def test_unknown_answers_that_change_nothing_are_said_so(engine):
+    rec = {"approach": {"code": "unitary_consultation", "because": [{"rule": "a", "firing": 1, "subject": None}]},
+           "participants": [], "techniques": [], "governance": [], "skills": [], "warnings": [],
+           "unknowns": [{"field": "decision.public_conflict_likely", "changes_approach": False, "first": False,
+                         "assumed": True}]}
+    step = build_plan(rec, engine.rulebase.catalogue)["steps"][0]
+    assert step["text"].startswith("Find out, when you can, the answer you do not know yet: “Are groups of the "
+                                   "public likely to disagree")
+    assert "the plan works with the answer “yes”" in step["text"] and "It does not change the approach" in step["text"]
+    assert step["because"] == [{"rule": "a", "firing": 1, "subject": None}]
 
 
 def test_every_recommendation_starts_with_its_plan(pilots, engine):

@@ -130,9 +130,12 @@ def field_words(f: Any, words: Words) -> dict[str, Any]:
 def group_words(g: Any, words: Words) -> dict[str, str | None]:
     """A form section or list in words: its title and hint."""
     key = term_key(g.path) if g.path else ""
+    # a list inside a list's item (a group's co-production) says whose it is, so that each of these regions has
+    # a name of its own for a screen reader
+    whose = where_words(g.path.rsplit(".", 1)[0], words) if g.kind == "list" and "[" in g.path else ""
     if g.kind == "item" or key not in words.terms.fields:
-        return {"title": g.title, "hint": g.description}
-    return {"title": words.field(key), "hint": words.field_explained(key) or g.description}
+        return {"title": g.title, "hint": g.description, "whose": whose}
+    return {"title": words.field(key), "hint": words.field_explained(key) or g.description, "whose": whose}
 
 
 def message_words(error: Mapping[str, Any], words: Words) -> str:
