@@ -2,9 +2,11 @@
 
 `problem(exc)` is the one table from an error to what the caller is told:
 an engine error by its `code` (engine.errors), a worker that could not
-answer (503 with Retry-After), a refused activation, the service's own
-errors (ServiceError, with their status), HTTP errors (an unknown path, a
-wrong method, 401/403) and request validation. `install_error_handlers`
+answer (503 with Retry-After), a decision log database that cannot be
+reached (503 with Retry-After; any other database error is a bug and stays
+a 500), a refused activation, the service's own errors (ServiceError, with
+their status), HTTP errors (an unknown path, a wrong method, 401/403) and
+request validation. `install_error_handlers`
 registers one handler for all of them on the app: paths the API and the
 probes serve (service.http.wants_json) get RFC 9457 problem details
 (application/problem+json: type, title, status, detail, errors?), any other
@@ -20,13 +22,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from engine import CogovError
 from service.http import field_path, problem_response, wants_json
+from service.log import DatabaseError
 from service.serving import ActivationRefused
 from service.workers import WorkerFailure
 
@@ -105,10 +110,38 @@ def refusal_status(refused: ActivationRefused) -> int:
     return {"unknown": 404, "start": 503}.get(refused.kind, 422)
 
 
+# SQLite's primary result codes that say the file cannot be used now (busy, locked, read-only, I/O error, disk
+# full, cannot open); its others (SQLITE_ERROR: no such table, a syntax error...) are the code's mistakes
+_SQLITE_UNAVAILABLE = {5, 6, 8, 10, 13, 14}
+DATABASE_ERRORS = (DBAPIError, psycopg.OperationalError, psycopg.InterfaceError, DatabaseError)
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether a database error says the decision log cannot be reached or used now (retry later), rather
+    than that the code asked it something wrong (a bug: a 500). psycopg's OperationalError and
+    InterfaceError are a lost or refused connection, a server shutting down, a timeout; SQLite's are told
+    apart by their result code; a connection SQLAlchemy invalidated is lost whatever the driver said."""
+    if isinstance(exc, DatabaseError):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and (code & 0xFF) in _SQLITE_UNAVAILABLE
+
+
 def problem(exc: Exception) -> Problem:
     """What the caller is told about `exc` (the one table; see the module docstring)."""
     if isinstance(exc, CogovError):
         return _engine_problem(exc)
+    if isinstance(exc, DATABASE_ERRORS) and database_unavailable(exc):
+        log.warning("decision log database unavailable: %s", exc)
+        return Problem(503, "the decision log database is unavailable; retry later", "Unavailable",
+                       headers={"Retry-After": "1"},
+                       message="The decision log cannot be reached at the moment: try again shortly.")
     if isinstance(exc, WorkerFailure):
         return Problem(503, str(exc), "The engine is unavailable", headers={"Retry-After": "1"},
                        message=f"The engine is unavailable ({exc.kind}): try again in a moment.")
@@ -148,6 +181,8 @@ def install_error_handlers(app: FastAPI, page_error: PageError | None = None) ->
     """Register the one handler: JSON for the API and the probes, `page_error`'s page for anything else
     (JSON everywhere when the app has no pages)."""
     async def handle(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, DATABASE_ERRORS) and not database_unavailable(exc):
+            raise exc   # a bug, not an outage: the server's own 500 (and its traceback in the log)
         if page_error is None or wants_json(request.url.path):
             return json_error(exc)
         p = problem(exc)
@@ -156,5 +191,6 @@ def install_error_handlers(app: FastAPI, page_error: PageError | None = None) ->
             response.headers.setdefault(name, value)
         return response
 
-    for kind in (CogovError, WorkerFailure, ActivationRefused, ServiceError, RequestValidationError, HTTPException):
+    for kind in (CogovError, WorkerFailure, ActivationRefused, ServiceError, RequestValidationError, HTTPException,
+                 *DATABASE_ERRORS):
         app.add_exception_handler(kind, handle)

@@ -5,7 +5,8 @@ engine's output models); this module adds what the routes cannot say: the
 context's JSON Schema (the body is read raw), the Bearer security scheme on
 every operation that needs a token, the servers, the tags, one error schema
 (RFC 9457 problem details) for every 4xx and 5xx with the middlewares'
-answers (service.http.document_error_bodies), descriptions the engine's
+answers (service.http.document_error_bodies) and the 503 of every operation
+that reads or writes the decision log, descriptions the engine's
 models leave to their readers (service/openapi_docs.py), examples from a
 real run (service/openapi_examples.json, `make docs` writes it), and no
 schema nothing refers to. Built once per app, on the first request for it.
@@ -17,10 +18,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
 from engine.context import context_json_schema
+from service.deps import get_store
 from service.http import PROBLEM_JSON, document_error_bodies
 from service.openapi_docs import DESCRIPTIONS, INTRODUCTION, TAGS
 
@@ -31,6 +34,8 @@ SCHEMES = {"bearerAuth": {"type": "http", "scheme": "bearer", "description": (
     "NAME ROLE`; its role (manager, auditor or author) says what it may do. A service running without tokens "
     "(local mode, loopback only) takes every request as every role and needs none.")}}
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
+LOG_UNAVAILABLE = ("The decision log's database cannot be reached now: retry after the "
+                   "`Retry-After` seconds.")
 _UNCONSTRAINED = ({"type": "string"}, {"anyOf": [{"type": "string"}, {"type": "null"}]})
 
 
@@ -61,6 +66,7 @@ def contract(app: FastAPI) -> dict[str, Any]:
             _security(path, operation)
             _problems(operation)
     document_error_bodies(schema)
+    _log_unavailable(app, schema)
     _describe(schemas)
     _examples(schema, _load_examples())
     used = {t for ops in schema["paths"].values() for op in ops.values() for t in op.get("tags", ())}
@@ -104,6 +110,34 @@ def _problems(operation: dict[str, Any]) -> None:
         content = response.get("content")
         if content is None or any(ref in json.dumps(content) for ref in (_FASTAPI_422, f"/{PROBLEM}\"")):
             response["content"] = {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{PROBLEM}"}}}
+
+
+def _log_unavailable(app: FastAPI, schema: dict[str, Any]) -> None:
+    """A 503 on every operation whose route uses the decision log (service.deps.get_store): its database may
+    be down. An operation that documents its own 503 keeps its words."""
+    problem = {PROBLEM_JSON: {"schema": {"$ref": f"#/components/schemas/{PROBLEM}"}}}
+    for route in _api_routes(app):
+        if not _uses_store(route.dependant):
+            continue
+        operations = schema["paths"].get(route.path_format, {})
+        for method in route.methods:
+            operation = operations.get(method.lower())
+            if operation is not None:
+                operation.setdefault("responses", {}).setdefault(
+                    "503", {"description": LOG_UNAVAILABLE, "content": copy.deepcopy(problem)})
+
+
+def _api_routes(app: FastAPI) -> list[Any]:
+    """The app's documented API routes (path_format, methods, dependant), however FastAPI nests the routers
+    included (FastAPI >= 0.16x walks them with iter_route_contexts; before, app.routes held them flat)."""
+    contexts = getattr(routing, "iter_route_contexts", None)
+    found = contexts(app.routes) if contexts is not None else app.routes
+    return [r for r in found
+            if isinstance(getattr(r, "original_route", r), routing.APIRoute) and r.include_in_schema]
+
+
+def _uses_store(dependant: Dependant) -> bool:
+    return dependant.call is get_store or any(_uses_store(d) for d in dependant.dependencies)
 
 
 def _can_be_invalid(operation: dict[str, Any]) -> bool:
