@@ -202,7 +202,7 @@ class Words:
         if path == "approach.level":
             return self.level(str(value))
         if path.startswith(group_words.PREFIX):     # the groups a group condition matched, by id
-            return group_words.named(value)
+            return group_words.named(self, value)
         vocabulary = field_vocabulary(path)
         if isinstance(value, (list, tuple)):
             return ", ".join(self.option(vocabulary, v) for v in value) or self.say("words.none")
