@@ -50,7 +50,9 @@ async def record_outcome(request: Request, store: StoreDep, rulebase: RuleBaseDe
     Rowe & Frewer's criteria and the OECD's stages. 404 for an unknown decision, 403 for another manager's,
     422 naming the field for an unknown code, a group not in the context, an item the recommendation does not
     have, or a statement that contradicts techniques_used or groups. With an `Idempotency-Key`, a retry gets
-    the first answer again and records nothing new."""
+    the first answer again and records nothing new. (403, not the readers' 404, because issue 17 asks for it:
+    it tells only that the random id exists, naming neither the decision's manager nor its content;
+    docs/EVIDENCE.md.)"""
     keyed = None
     if idempotency_key is not None:
         print_ = await fingerprint(request)

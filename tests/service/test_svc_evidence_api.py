@@ -84,6 +84,12 @@ def test_an_evaluator_records_any_decision_another_manager_may_not(client, genoa
     assert post(client, genoa["decision_id"], body(genoa), who="erin").status_code == 201
     refused = post(client, genoa["decision_id"], body(genoa), who="bob")
     assert refused.status_code == 403 and "another manager" in refused.json()["detail"]
+    # issue 17 asks for this 403; it tells bob that the id exists, and nothing more: not whose it is, nor what
+    # it holds; reading it is 404 for him, as for a decision that does not exist
+    assert "alice" not in refused.text and genoa["decision_id"] in refused.json()["detail"]
+    assert pilot("genoa")["project"]["city"] not in refused.text
+    assert client.get(f"/api/v1/decisions/{genoa['decision_id']}", headers=auth("bob")).status_code == 404
+    assert client.get(f"/api/v1/decisions/{genoa['decision_id']}/outcomes", headers=auth("bob")).status_code == 404
     assert post(client, genoa["decision_id"], body(genoa), who="carol").status_code == 403   # auditors read
     assert post(client, genoa["decision_id"], body(genoa), who="dave").status_code == 403    # authors too
 
