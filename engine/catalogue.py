@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from .context import IAP2Level, Level, PublicSize
 from .translations import Translations
@@ -232,7 +233,7 @@ class Catalogue(BaseModel):
     sources: dict[str, Source] = Field(default_factory=dict)
     terms: Terms = Field(default_factory=Terms)
     # every language's words for the entries above (engine/translations.py): not part of the catalogue's data
-    translations: Translations | None = Field(None, exclude=True, repr=False)
+    translations: SkipJsonSchema[Translations | None] = Field(None, exclude=True, repr=False)
 
     def order(self, kind: str) -> dict[str, int]:
         return {code: i for i, code in enumerate(getattr(self, kind))}

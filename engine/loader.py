@@ -22,7 +22,7 @@ from .conditions import FIELDS, Cmp, ConditionError, Exists, parse_condition, to
 from .context import UNKNOWABLE
 from .rulebase import LoadError, Rule, RuleBase, RuleBaseError, UnknownPolicy
 from .rulefile import RuleFile, UnknownAnswers
-from .translations import (TRANSLATIONS_DIR, Source, catalogue_sources, load_translations, rule_sources,
+from .translations import (TRANSLATIONS_DIR, SourceText, catalogue_sources, load_translations, rule_sources,
                            sentence_sources, terms_sources)
 from .yamlsource import Located, YamlError, parse_yaml, parse_yaml_bytes
 
@@ -445,7 +445,7 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             if entry.code in cat[kind]:
                 errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
             cat[kind][entry.code] = entry
-    texts: list[Source] = []     # the English texts, by key, for the translations
+    texts: list[SourceText] = []     # the English texts, by key, for the translations
     if TERMS_FILE in files:
         terms, terms_at = _read(files, TERMS_FILE, TermsFile, errs)
         cat["terms"] = terms.terms() if terms is not None else {}

@@ -13,7 +13,7 @@ from typing import Any
 
 from .approaches import BY_CODE
 from .catalogue import Catalogue
-from .translations import ENGLISH
+from .translations import ENGLISH, Translations
 from .words import Words
 
 # the recommendation's lists of catalogue items -> the catalogue kind of their codes
@@ -73,3 +73,18 @@ def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None)
         policy["title"] = words.text(f"unknown_answers.{policy['id']}.title", policy.get("title") or "")
         policy["rationale"] = words.text(f"unknown_answers.{policy['id']}.rationale", policy.get("rationale") or "")
     return out
+
+
+def retranslated(catalogue: Catalogue, translations: Translations | None) -> Catalogue:
+    """`catalogue` (of any rule base version) with the translation files of `translations` (another load's,
+    e.g. the served rule base's), each entry checked against this catalogue's own English: a decision made by
+    an older version is read with the translations of its own words only (a changed text falls back to its
+    English). A file that does not fit this version is left out, not an error: this is for reading."""
+    from .translations import load_translations
+    own = catalogue.translations
+    if translations is None or own is None or not translations.files or own.version == translations.version:
+        return catalogue
+    english = {s.file for s in own.sources.values()}
+    files = {rel: text.encode("utf-8") for rel, text in translations.files.items()}
+    found, _ = load_translations(files, list(own.sources.values()), english)
+    return catalogue.model_copy(update={"translations": found.model_copy(update={"version": translations.version})})

@@ -56,7 +56,7 @@ class TranslationFile(RootModel[dict[Key, Entry]]):
 
 
 @dataclass(frozen=True)
-class Source:
+class SourceText:
     """One English text of the rule base, with where it is written."""
 
     key: str
@@ -98,7 +98,7 @@ class Translations(BaseModel):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     version: str | None = None                  # digest of the translation files; None: no translations
-    sources: dict[str, Source] = Field(default_factory=dict)
+    sources: dict[str, SourceText] = Field(default_factory=dict)
     entries: dict[str, dict[str, Translated]] = Field(default_factory=dict)   # lang -> key -> entry
     files: dict[str, str] = Field(default_factory=dict)                      # rel path -> text
 
@@ -116,12 +116,12 @@ class Translations(BaseModel):
                            if k in self.sources and e.source == fingerprint(self.sources[k].text)}
         return cache[lang]
 
-    def missing(self, lang: str) -> list[Source]:
+    def missing(self, lang: str) -> list[SourceText]:
         """The English texts `lang` has no entry for, in the order of the English files."""
         have = self.entries.get(lang, {})
         return [s for k, s in self.sources.items() if k not in have]
 
-    def stale(self, lang: str) -> list[tuple[Translated, Source]]:
+    def stale(self, lang: str) -> list[tuple[Translated, SourceText]]:
         """Entries made from an English text that has changed since."""
         return [(e, self.sources[k]) for k, e in self.entries.get(lang, {}).items()
                 if k in self.sources and e.source != fingerprint(self.sources[k].text)]
@@ -145,41 +145,41 @@ TERM_FIELDS = ("label", "description")
 RULE_FIELDS = ("title", "rationale")
 
 
-def catalogue_sources(kind: str, rel: str, entries: list[Any], line_of: Any, list_key: str) -> list[Source]:
+def catalogue_sources(kind: str, rel: str, entries: list[Any], line_of: Any, list_key: str) -> list[SourceText]:
     """The texts of one catalogue list (`kind` as Catalogue names it): label, description, message, action."""
     out = []
     for i, entry in enumerate(entries):
         for name in CATALOGUE_FIELDS:
             text = getattr(entry, name, None)
             if text:
-                out.append(Source(f"{kind}.{entry.code}.{name}", text, rel, line_of((list_key, i, name))))
+                out.append(SourceText(f"{kind}.{entry.code}.{name}", text, rel, line_of((list_key, i, name))))
     return out
 
 
-def terms_sources(rel: str, terms_file: Any, line_of: Any) -> list[Source]:
+def terms_sources(rel: str, terms_file: Any, line_of: Any) -> list[SourceText]:
     """The texts of catalogue/terms.yaml: approaches, levels, strategies, fields, options by vocabulary."""
     out = []
     for kind in ("approaches", "levels", "strategies", "fields"):
         for i, term in enumerate(getattr(terms_file, kind)):
             for name in TERM_FIELDS:
-                out.append(Source(f"{kind}.{term.code}.{name}", getattr(term, name), rel, line_of((kind, i, name))))
+                out.append(SourceText(f"{kind}.{term.code}.{name}", getattr(term, name), rel, line_of((kind, i, name))))
     for vocabulary, terms in terms_file.options.items():
         for i, term in enumerate(terms):
             for name in TERM_FIELDS:
-                out.append(Source(f"options.{vocabulary}.{term.code}.{name}", getattr(term, name), rel,
+                out.append(SourceText(f"options.{vocabulary}.{term.code}.{name}", getattr(term, name), rel,
                                   line_of(("options", vocabulary, i, name))))
     return out
 
 
 def rule_sources(rule_id: str, title: str, rationale: str, rel: str, line: int | None,
-                 kind: str = "rules") -> list[Source]:
-    return [Source(f"{kind}.{rule_id}.{name}", text, rel, line)
+                 kind: str = "rules") -> list[SourceText]:
+    return [SourceText(f"{kind}.{rule_id}.{name}", text, rel, line)
             for name, text in (("title", title), ("rationale", rationale)) if text]
 
 
-def sentence_sources() -> list[Source]:
+def sentence_sources() -> list[SourceText]:
     from .sentences import SENTENCES, line_of
-    return [Source(f"sentences.{key}", text, SENTENCES_SOURCE, line_of(key)) for key, text in SENTENCES.items()]
+    return [SourceText(f"sentences.{key}", text, SENTENCES_SOURCE, line_of(key)) for key, text in SENTENCES.items()]
 
 
 def english_file_of(rel: str) -> tuple[str, str] | None:
@@ -191,7 +191,7 @@ def english_file_of(rel: str) -> tuple[str, str] | None:
     return lang, (SENTENCES_SOURCE if english == SENTENCES_FILE else english)
 
 
-def load_translations(files: dict[str, bytes], sources: list[Source],
+def load_translations(files: dict[str, bytes], sources: list[SourceText],
                       english_files: set[str]) -> tuple[Translations, list[tuple[str, int | None, str]]]:
     """The translations in `files` (translations/<lang>/<English file>: bytes), checked against the English
     `sources`; the problems as (file, line, message). A translation file must translate a file of the rule base

@@ -182,3 +182,33 @@ def test_the_cli_lists_what_is_left_and_writes_translations_in(tmp_path):
     summary = runner.invoke(main, ["rules", "translations", str(root)])
     assert summary.exit_code == 0 and f"de {len(rb.catalogue.translations.sources):>10}" not in summary.output
     assert "de" in summary.output.split("\n")[2]
+
+
+def test_cli_evaluate_and_explain_speak_the_language_asked(tmp_path):
+    import shutil
+
+    from service.cli import main
+    root = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", root, ignore=shutil.ignore_patterns("translations"))
+    rb = load_rulebase(root)
+    folder = root / "translations" / "de" / "catalogue"
+    folder.mkdir(parents=True)
+    (folder / "techniques.yaml").write_text(entry("techniques.fact_sheet.label", "Informationsblatt",
+                                                  fingerprint(rb.catalogue.techniques["fact_sheet"].label)))
+    (root / "translations" / "de" / "sentences.yaml").write_text(
+        entry("sentences.whynot.not_recommended", "{item} wird nicht empfohlen.{instead}",
+              fingerprint(SENTENCES["whynot.not_recommended"])))
+    pilot = str(REPO / "examples" / "pilots" / "athens.json")
+    runner = CliRunner()
+    args = ["evaluate", pilot, "--rules", str(root), "--backend", "python"]
+    en, de = runner.invoke(main, args), runner.invoke(main, args + ["--lang", "de"])
+    assert en.exit_code == de.exit_code == 0, de.output
+    fact = {json.loads(out.stdout)["techniques"][0]["code"] for out in (en, de)}
+    assert fact == {"fact_sheet"}
+    assert json.loads(en.stdout)["techniques"][0]["label"] == rb.catalogue.techniques["fact_sheet"].label
+    assert json.loads(de.stdout)["techniques"][0]["label"] == "Informationsblatt"
+    assert "Informationsblatt" in runner.invoke(main, args + ["--lang", "de", "--format", "text"]).stdout
+    why = runner.invoke(main, ["explain", "why-not", pilot, "approach:autonomous", "--rules", str(root),
+                               "--lang", "de"])
+    assert why.exit_code == 0 and "wird nicht empfohlen." in why.stdout.splitlines()[0], why.output
+    assert runner.invoke(main, args + ["--lang", "xx"]).exit_code == 2

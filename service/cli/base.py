@@ -8,7 +8,14 @@ from typing import Any
 import click
 
 from engine import Engine, RuleBaseError
+from service.i18n import DEFAULT, SUPPORTED
 from service.settings import default_rules_dir
+
+# the language of the rule-generated text a command prints (its labels, plan, explanations): the rule base's
+# translations (engine/translations.py), English where a text has none; codes and JSON keys stay as they are
+LANG_OPTION = click.option("--lang", type=click.Choice(SUPPORTED), default=DEFAULT, show_default=True,
+                           help="Language of the rule-generated text (labels, plan, explanations); English where "
+                                "a text is not translated.")
 
 
 def dump_json(data: Any, pretty: bool) -> str:

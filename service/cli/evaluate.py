@@ -9,9 +9,10 @@ import click
 
 from engine import CogovError, ContextError, Engine, jsontext
 from engine.jsontext import JsonTextError
+from engine.localize import localize
 from engine.plan import render_brief
 from engine.report import render_text
-from service.cli.base import dump_json, load_engine, main
+from service.cli.base import LANG_OPTION, dump_json, load_engine, main
 
 
 @main.command()
@@ -22,11 +23,12 @@ from service.cli.base import dump_json, load_engine, main
 @click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Rule base directory (default: $COGOV_RULES_DIR or the shipped rules/).")
 @click.option("--backend", type=click.Choice(["durable", "python"]), default="durable", show_default=True)
-def evaluate(file: str, fmt: str, rules: Path | None, backend: str) -> None:
+@LANG_OPTION
+def evaluate(file: str, fmt: str, rules: Path | None, backend: str, lang: str) -> None:
     """Evaluate a context file; with '-', JSON Lines on stdin, one result a line."""
     engine = load_engine(rules, backend)
     if file == "-":
-        _evaluate_lines(engine, fmt)
+        _evaluate_lines(engine, fmt, lang)
         return
     try:
         raw = Path(file).read_bytes()
@@ -46,11 +48,13 @@ def evaluate(file: str, fmt: str, rules: Path | None, backend: str) -> None:
         _field_errors(file, exc.errors)
     except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
-    click.echo(_readable(engine, fmt, rec, context) if fmt != "json" else dump_json(rec, True), nl=fmt == "json")
+    rec = localize(rec, engine.rulebase.catalogue, lang)
+    click.echo(_readable(engine, fmt, rec, context, lang) if fmt != "json" else dump_json(rec, True),
+               nl=fmt == "json")
 
 
-def _readable(engine: Engine, fmt: str, rec: dict[str, Any], context: Any = None) -> str:
-    """The text report, or the plan alone (brief), in the rule base's words."""
+def _readable(engine: Engine, fmt: str, rec: dict[str, Any], context: Any = None, lang: str | None = None) -> str:
+    """The text report, or the plan alone (brief), in the rule base's words (`rec` already in `lang`)."""
     if fmt == "brief":
         return render_brief(rec, context if isinstance(context, dict) else None, engine.rulebase.catalogue)
     return render_text(rec, context)
@@ -70,7 +74,7 @@ def _error(line: int, kind: str, message: str, errors: list | None = None) -> di
     return {"line": line, "error": err}
 
 
-def _evaluate_lines(engine: Engine, fmt: str) -> None:
+def _evaluate_lines(engine: Engine, fmt: str, lang: str | None = None) -> None:
     stream = sys.stdin.buffer
     for number, raw in enumerate(stream, start=1):
         if not raw.strip():
@@ -90,13 +94,13 @@ def _evaluate_lines(engine: Engine, fmt: str) -> None:
                 result = _error(number, "invalid_json", str(exc))
         else:
             try:
-                result = engine.evaluate(context)
+                result = localize(engine.evaluate(context), engine.rulebase.catalogue, lang)
             except ContextError as exc:
                 result = _error(number, "invalid_context", str(exc), exc.errors)
             except CogovError as exc:
                 result = _error(number, "evaluation_failed", str(exc))
         if fmt != "json" and "error" not in result:
-            click.echo(_readable(engine, fmt, result, context))
+            click.echo(_readable(engine, fmt, result, context, lang))
         else:
             click.echo(dump_json(result, False))
         sys.stdout.flush()

@@ -16,7 +16,7 @@ import click
 from engine import CogovError, ContextError, ItemError
 from engine.whatif import DEFAULT_MAX_EVALUATIONS, MAX_CHANGES
 from engine.words import Words, what_if_text, why_not_text
-from service.cli.base import dump_json, load_engine, main
+from service.cli.base import LANG_OPTION, dump_json, load_engine, main
 
 RULES_OPTION = click.option("--rules", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
                             help="Rule base directory (default: $COGOV_RULES_DIR or the shipped rules/).")
@@ -54,7 +54,8 @@ def _refuse(file: str, exc: Exception) -> None:
 @click.argument("item")
 @FORMAT_OPTION
 @RULES_OPTION
-def why_not(context: str, item: str, fmt: str, rules: Path | None) -> None:
+@LANG_OPTION
+def why_not(context: str, item: str, fmt: str, rules: Path | None, lang: str) -> None:
     """Why ITEM is not in the recommendation for the CONTEXT file.
 
     ITEM is approach:CODE, technique:CODE, arrangement:CODE, skill:CODE,
@@ -70,8 +71,8 @@ def why_not(context: str, item: str, fmt: str, rules: Path | None) -> None:
         return
     except CogovError as exc:   # the rule base cannot answer for this context
         raise click.ClickException(str(exc)) from None
-    words = Words(engine.rulebase.catalogue)
-    titles = {r.id: r.title for r in engine.rulebase.rules}
+    words = Words(engine.rulebase.catalogue, lang)
+    titles = {r.id: words.rule_title(r.id, r.title) for r in engine.rulebase.rules}
     click.echo(why_not_text(words, answer, data, titles) if fmt == "text"
                else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
 
@@ -88,8 +89,9 @@ def why_not(context: str, item: str, fmt: str, rules: Path | None) -> None:
               help="The engine every result is re-checked with.")
 @FORMAT_OPTION
 @RULES_OPTION
+@LANG_OPTION
 def what_if(context: str, item: str | None, max_changes: int, limit: int, max_evaluations: int, backend: str,
-            fmt: str, rules: Path | None) -> None:
+            fmt: str, rules: Path | None, lang: str) -> None:
     """The smallest changes to the CONTEXT file's answers that would change the approach (or --item)."""
     data = _read_context(context)
     engine = load_engine(rules, backend)
@@ -102,7 +104,7 @@ def what_if(context: str, item: str | None, max_changes: int, limit: int, max_ev
         raise click.ClickException(str(exc)) from None
     finally:
         engine.close()
-    click.echo(what_if_text(Words(engine.rulebase.catalogue), answer, data) if fmt == "text"
+    click.echo(what_if_text(Words(engine.rulebase.catalogue, lang), answer, data) if fmt == "text"
                else dump_json(answer.model_dump(mode="json"), True), nl=fmt != "text")
     if answer.errors:
         raise SystemExit(3)

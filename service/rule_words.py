@@ -1,0 +1,49 @@
+"""The language of the API's rule-generated text: what it is for a request, and the words of a stored decision.
+
+The API negotiates as the pages do (service/i18n.py: a `lang` query parameter, then Accept-Language, then
+English; no cookie, as an API client is not a browser's page), answers the recommendation's words in that
+language (engine.localize) and says which in `Content-Language`. The log keeps the English recommendation the
+engine made, with the language of the answer and the version of the translations used, so a stored decision
+can be read in its original wording or in any other language.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from engine.catalogue import Catalogue
+from engine.localize import localize, retranslated, translations_version
+from engine.rulebase import RuleBase
+from service.i18n import DEFAULT, negotiate
+
+
+def api_language(request: Any) -> str:
+    """The language to answer an API request in: its `lang` query parameter, then Accept-Language, then English."""
+    return negotiate(request.query_params.get("lang"), None, request.headers.get("accept-language"))
+
+
+def catalogue_for(rulebase: RuleBase, served: RuleBase | None) -> Catalogue:
+    """The words of a decision's rule base version in every language: its own catalogue with the served
+    translations, each checked against that version's English (engine.localize.retranslated)."""
+    if served is None or served is rulebase:
+        return rulebase.catalogue
+    return retranslated(rulebase.catalogue, served.catalogue.translations)
+
+
+def in_language(recommendation: dict[str, Any], catalogue: Catalogue, lang: str) -> dict[str, Any]:
+    """A recommendation's words in `lang` (English: the recommendation itself)."""
+    return localize(recommendation, catalogue, lang)
+
+
+def wording(catalogue: Catalogue, lang: str) -> dict[str, str | None]:
+    """What the log records of an answer's words: its language and the version of the translations used
+    (None for English, which uses none)."""
+    return {"language": lang, "translations": None if lang == DEFAULT else translations_version(catalogue)}
+
+
+def set_language(response: Any, lang: str) -> Any:
+    """`Content-Language` on an answer whose text follows Accept-Language, which caches must vary on."""
+    response.headers["Content-Language"] = lang
+    vary = [v.strip() for v in response.headers.get("Vary", "").split(",") if v.strip()]
+    if "Accept-Language" not in vary:
+        response.headers["Vary"] = ", ".join(vary + ["Accept-Language"])
+    return response
