@@ -125,6 +125,41 @@ class _Refs:
         return {**o, "by": self.back(o["by"], f"{where}.by")}
 
 
+# -- brief ---------------------------------------------------------------------------------------------------
+def brief(rec: dict[str, Any]) -> dict[str, Any]:
+    """The recommendation as the API answers it by default (engine.recommendation.RecommendationBrief): the plan
+    in words, the items and their `because` references. Left to the full explanation (`explain=full`, GET
+    /decisions/{id}/explanation): the trace and its sources, what each item overrode, why each technique is in
+    its tier and what the catalogue says of it, why the other approaches were eliminated, the plan steps'
+    firings and the warnings' messages (the plan states each warning as an action)."""
+    a, p = rec["approach"], rec["plan"]
+
+    def choice(c: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if c is None else {"code": c["code"], "label": c["label"], "via": c["via"],
+                                       "because": c["because"]}
+    return {
+        "plan": {"summary": p["summary"], "steps": [{"text": s["text"]} for s in p["steps"]], "bounds": p["bounds"],
+                 "core": p["core"], "extra": p["extra"], "sizing": p["sizing"]},
+        "approach": {"code": a["code"], "thomas": a["thomas"], "label": a["label"], "iap2_level": a["iap2_level"],
+                     "constraints": a["constraints"], "because": a["because"]},
+        "unknowns": rec["unknowns"],
+        "participants": [{"stakeholder": x["stakeholder"], "name": x["name"], "role": x["role"],
+                          "role_label": x["role_label"], "iap2_level": x["iap2_level"],
+                          "recruitment": choice(x["recruitment"]), "mode": choice(x["mode"]),
+                          "excluded": x["excluded"], "reason": x["reason"], "because": x["because"]}
+                         for x in rec["participants"]],
+        "techniques": [{"code": t["code"], "label": t["label"], "tier": t["tier"], "because": t["because"]}
+                       for t in rec["techniques"]],
+        "avoided_techniques": rec["avoided_techniques"],
+        "governance": rec["governance"],
+        "skills": rec["skills"],
+        "warnings": [{"code": w["code"], "label": w["label"], "because": w["because"]} for w in rec["warnings"]],
+        "gaps": rec["gaps"],
+        "rulebase": rec["rulebase"],
+        "engine": rec["engine"],
+    }
+
+
 # -- expand --------------------------------------------------------------------------------------------------
 def expand(data: dict[str, Any], rulebase: RuleBase) -> dict[str, Any]:
     """The full recommendation a compact one stands for, rendered from `rulebase`, the rule base version it was

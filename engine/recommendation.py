@@ -218,3 +218,85 @@ class Recommendation(OutputModel):
     explanation: Explanation
     rulebase: RuleBaseInfo
     engine: dict[str, str]
+
+
+# -- the default answer (engine.explanation.brief): the plan, the items and their `because` references --------
+class BriefChoice(OutputModel):
+    """How a group's people are selected or take part, without what it overrode."""
+
+    code: str
+    label: str
+    via: str = Field(description="'rule', 'role' or 'level', as in the full explanation.")
+    because: list[Because]
+
+
+class BriefParticipant(OutputModel):
+    """A stakeholder group's part, without what it overrode."""
+
+    stakeholder: str
+    name: str
+    role: str | None
+    role_label: str | None
+    iap2_level: str | None
+    recruitment: BriefChoice | None
+    mode: BriefChoice | None
+    excluded: bool
+    reason: str | None
+    because: list[Because]
+
+
+class BriefApproach(OutputModel):
+    """The approach, without its policy, its feasible set and the eliminated approaches (in the explanation)."""
+
+    code: str
+    thomas: str
+    label: str
+    iap2_level: str
+    constraints: str | None
+    because: list[Because]
+
+
+class BriefTechnique(OutputModel):
+    """A recommended technique: its tier and the rules behind it (its catalogue entry and tier reason are in
+    the explanation)."""
+
+    code: str
+    label: str
+    tier: str = Field(description="core: do these; extra: if capacity allows.")
+    because: list[Because]
+
+
+class BriefPlanStep(OutputModel):
+    """One action of the plan (the firings behind it are in the explanation)."""
+
+    text: str
+
+
+class BriefPlan(OutputModel):
+    """The plan in words and its sizing."""
+
+    summary: str
+    steps: list[BriefPlanStep]
+    bounds: list[PlanBound]
+    core: list[str]
+    extra: list[str]
+    sizing: str
+
+
+class RecommendationBrief(OutputModel):
+    """The recommendation as answered by default: the plan, the items and their `because` references. The full
+    explanation (the trace, sources, overridden conclusions, tier reasons, catalogue details) is asked for
+    with explain=full or read at /decisions/{id}/explanation."""
+
+    plan: BriefPlan
+    approach: BriefApproach
+    unknowns: list[UnknownAnswer]
+    participants: list[BriefParticipant]
+    techniques: list[BriefTechnique]
+    avoided_techniques: list[AvoidedTechnique]
+    governance: list[Item]
+    skills: list[SkillOut]
+    warnings: list[Item]
+    gaps: list[str]
+    rulebase: RuleBaseInfo
+    engine: dict[str, str]

@@ -76,6 +76,24 @@ _RECOMMENDATION = {
     "rulebase": "The rule base version that made the recommendation.",
     "engine": "The cogov engine that made it: `version`, and `backend` (the evaluator used).",
 }
+_BRIEF = {
+    "": "The recommendation for a project context: the plan, the items and their `because` references (the "
+        "firing numbers and rules behind each). The full explanation (the trace, sources, overridden "
+        "conclusions, tier reasons, catalogue details) is at `explanation_url`, or inline with explain=full.",
+    "plan": "What to do, first: the plan in words and its sizing.",
+    "approach": "The participation approach and the rules behind it.",
+    "unknowns": "One entry per answer given as unknown.",
+    "participants": "Each stakeholder group: whether it takes part, with which role, IAP2 level, recruitment and "
+                    "mode, and why.",
+    "techniques": "The participation techniques recommended, their tiers, and why.",
+    "avoided_techniques": "Techniques to avoid for this context, and why.",
+    "governance": "The governance arrangements recommended, and why.",
+    "skills": "The skills the city team needs, noting those it lacks.",
+    "warnings": "Risks to watch for this context (the plan states each as an action).",
+    "gaps": "Things the rule base left undecided for this context.",
+    "rulebase": "The rule base version that made the recommendation.",
+    "engine": "The cogov engine that made it.",
+}
 _CHECK = {"rule": "The rule's id.", "title": "What the rule says, in one line.",
           "file": "The rule file, relative to the rule base.", "line": "The rule's line in its file.",
           "priority": "Its priority when rules conflict (higher wins).", "fired": "Whether it fired.",
@@ -106,6 +124,38 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "RecommendationOut": {k: v for k, v in _RECOMMENDATION.items() if k},
     "LoggedRecommendation": {k: v for k, v in _RECOMMENDATION.items() if k},
     "Because": {"": "A rule firing behind an item.", "rule": "The rule's id."},
+    # the default answer: the plan, the items and their because references (explain=full: the above)
+    "RecommendationBrief": _BRIEF,
+    "RecommendationBriefOut": {k: v for k, v in _BRIEF.items() if k},
+    "LoggedRecommendationBrief": {k: v for k, v in _BRIEF.items() if k},
+    "BriefPlan": {"": "The plan in words and how the techniques were sized to the team's capacity.",
+                  "summary": "One or two plain sentences: the approach, who decides, and with whom.",
+                  "steps": "The ordered actions, in words.", "bounds": "The bounds the team's capacity puts on the "
+                  "plan (empty when none).", "core": "Codes of the core techniques (do these).",
+                  "extra": "Codes of the extra techniques (if capacity allows).",
+                  "sizing": "How the techniques were sized, in one sentence."},
+    "BriefPlanStep": {"": "One action of the plan.", "text": "What to do, in words."},
+    "BriefApproach": {"": "The recommended participation approach (Thomas's Effective Decision Model).",
+                      "code": "The approach's code.", "thomas": "Its name in Thomas's model.",
+                      "label": "Its name, for people.", "iap2_level": "The IAP2 level it corresponds to.",
+                      "constraints": "The constraints within which the decision is shared, as the manager stated "
+                                     "them; null when none were.", "because": _BECAUSE},
+    "BriefParticipant": {"": "One stakeholder group in the recommendation.",
+                         "stakeholder": "The group's id in the context.", "name": "The group's name in the context.",
+                         "role": "Its role's code; null when it does not take part.",
+                         "role_label": "Its role's name; null when it does not take part.",
+                         "iap2_level": "How much power it gets (IAP2); null when it does not take part.",
+                         "recruitment": "How its people are selected; null when it does not take part.",
+                         "mode": "How they take part; null when it does not take part.",
+                         "excluded": "True when the group is left out of participation.",
+                         "reason": "Why it is left out, when it is.",
+                         "because": "The rule firings behind its role and level."},
+    "BriefChoice": {"": "How a group's people are selected, or how they take part.",
+                    "code": "The choice's code in the catalogue.", "label": "Its name, for people.",
+                    "via": "rule (a rule concluded it), role (the role's own mode) or level (the mode of the "
+                           "group's IAP2 level).", "because": _BECAUSE},
+    "BriefTechnique": {"": "A recommended participation technique, its tier and why.", **_ITEM,
+                       "tier": "core (do these) or extra (if capacity allows)."},
     "UnknownAnswer": {"question": "The question the unknown answer belongs to, in words."},
     "UnknownEffect": {"field": "The context field whose answer is unknown.",
                       "answer": "One value the answer could take."},

@@ -12,6 +12,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, StringConstr
                       model_validator)
 
 from engine import ProjectContext, Recommendation
+from engine.recommendation import RecommendationBrief
 from engine.catalogue import Catalogue
 from engine.context import Storable
 
@@ -82,6 +83,23 @@ class RecommendationOut(Recommendation):
                                   "are at page + '/print', '/report.pdf' and '/decision.json'.")
 
 
+class RecommendationBriefOut(RecommendationBrief):
+    """The recommendation for a context as answered by default, logged under `decision_id`: the plan, the items
+    and their `because` references; the full explanation is at `explanation_url` (or inline with
+    explain=full)."""
+
+    decision_id: str = Field(description="The decision's id in the decision log (GET /api/v1/decisions/{id}).")
+    created_at: datetime = Field(description="When the decision was logged (UTC).")
+    page: str = Field(description="The decision's page for people, relative to the service's address.")
+    explanation_url: str = Field(description="The decision's full explanation (GET, relative to the service's "
+                                             "address): the recommendation with the trace, sources, overridden "
+                                             "conclusions, tier reasons and catalogue details.")
+
+
+# POST /recommendations answers the brief form, or with explain=full the full one
+RecommendationAnswer = RecommendationBriefOut | RecommendationOut
+
+
 def _as_logged(model: type[BaseModel]) -> type[BaseModel]:
     """`model` as the decision log keeps it: each decision holds the recommendation the engine version that made
     it wrote (`engine.version`), so a field a later version added is absent from older decisions. The same
@@ -97,6 +115,7 @@ def _as_logged(model: type[BaseModel]) -> type[BaseModel]:
 
 
 LoggedRecommendation = _as_logged(Recommendation)
+LoggedRecommendationBrief = _as_logged(RecommendationBrief)
 
 
 class Caller(BaseModel):
@@ -129,9 +148,10 @@ class DecisionOut(DecisionSummary):
     context: ProjectContext = Field(description="The submitted context, parsed, as received: values are not "
                                                 "trimmed and defaults are not filled in.")
     context_raw: str = Field(description="The submitted context exactly as received (the bytes, as UTF-8 text).")
-    recommendation: LoggedRecommendation = Field(  # type: ignore[valid-type]
-        description="The explained recommendation that was answered, as the engine version that made it wrote "
-                    "it.")
+    recommendation: LoggedRecommendationBrief | LoggedRecommendation = Field(  # type: ignore[valid-type]
+        description="The recommendation that was answered, as the engine version that made it wrote it: the "
+                    "plan, the items and their `because` references, or with explain=full the full explanation "
+                    "(as GET /decisions/{id}/explanation gives it).")
     fired_rules: dict[str, int] = Field(description="Rule id -> how many times it fired in this decision.")
     rulebase_digest: str = Field(description="sha256 of the rule base files stored for rulebase_version.")
     prev_hash: str = Field(description="The hash of the record before it in the chain (64 zeros for the first).")

@@ -13,7 +13,8 @@ Protocol (tuples over a multiprocessing Connection):
   worker -> service:  ("ok", result) | ("invalid", errors) | ("unresolvable", message)
                       | ("engine_error", message) | ("error", message)
 "evaluate" answers the recommendation dict; "evaluate_for_log" answers an
-`Evaluated` (for POST /recommendations): its texts are serialised here, in
+`Evaluated` (for POST /recommendations): its texts (the full answer, the default brief one, the log's compact
+one) are serialised here, in
 the workers that run in parallel, so the single web process neither
 unpickles the ~55 KB tree nor serialises it twice (log and response).
 Checking a candidate rule base (check_main) runs in a one-shot process of its
@@ -28,23 +29,28 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase_files
-from service.log.chain import canonical_json, compact_json, recommendation_index
+from engine.explanation import brief, compact
+from service.log.chain import compact_json, recommendation_index
 
 
 class Evaluated(NamedTuple):
     """A recommendation ready to log and answer, made by a worker."""
 
     text: str              # compact JSON in the engine's key order: the API's response form
-    canonical: str         # service.log.chain.canonical_json: the decision log's text (hashed)
+    canonical: str         # the decision log's text (hashed): the compact recommendation (engine/explanation.py)
+                           # as service.log.chain.compact_json writes it, in the engine's key order
     index: dict[str, Any]  # chain.recommendation_index: the log's searchable columns
     rulebase_version: str
     engine_version: str
+    brief: str             # compact JSON of engine.explanation.brief: the API's default answer (the plan, the
+                           # items and their because references; the text above is the answer to explain=full)
 
 
 def evaluated(rec: dict[str, Any]) -> Evaluated:
     # the response text is exactly what starlette's JSONResponse renders; a recommendation holds no float
-    return Evaluated(compact_json(rec, floatless=True), canonical_json(rec, floatless=True),
-                     recommendation_index(rec), rec["rulebase"]["version"], rec["engine"]["version"])
+    return Evaluated(compact_json(rec, floatless=True), compact_json(compact(rec), floatless=True),
+                     recommendation_index(rec), rec["rulebase"]["version"], rec["engine"]["version"],
+                     compact_json(brief(rec), floatless=True))
 
 
 def load_engine(files: dict[str, str], version: str) -> Engine:

@@ -13,6 +13,10 @@ salted commitment, plus the list of committed pointers; a record with no
 personal field is hashed over the context exactly as received, as before.
 Format 1 records (made before) keep verifying under format 1.
 
+Format 3 (compact records, service/log/packing.py): the recommendation text the hash covers is the compact
+one (engine/explanation.py), in the engine's key order; the hash is computed as for format 2. Records of
+formats 1 and 2 keep their full recommendation and verify as before.
+
 Rule base activations (who switched the served rule base to which version,
 when, and why) have a chain of their own: activation_hash below; so do the
 evaluations of what happened after a decision: evaluation_hash.
@@ -27,8 +31,8 @@ from typing import Any
 
 import orjson
 
-FORMAT = 2
-FORMATS = (1, 2)
+FORMAT = 3
+FORMATS = (1, 2, 3)
 
 
 def canonical_json(data: Any, *, floatless: bool = False) -> str:

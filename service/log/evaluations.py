@@ -21,13 +21,14 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import Engine, insert, inspect, select, update
 
-from service.log.chain import canonical_json, evaluation_hash, timestamp, utc_naive
+from service.log.chain import canonical_json, compact_json, evaluation_hash, timestamp, utc_naive
+from service.log.packing import COMPACT_FORMAT, texts
 from service.log.models import GENESIS_HASH, HEAD_ID, Decision, Evaluation, EvaluationHead, IdempotencyKey
 from service.log.privacy import PrivacyPolicy, committed_form, erase
 from service.log.records import EvaluationRecord, utc_aware
@@ -54,9 +55,13 @@ def committed_body(body_text: str, personal: dict[str, str | None]) -> str:
 class EvaluationLog:
     """The evaluations in one decision log database (DecisionStore.evaluations)."""
 
-    def __init__(self, engine: Engine, privacy: PrivacyPolicy):
+    def __init__(self, engine: Engine, privacy: PrivacyPolicy,
+                 render: Callable[[str, str, int], dict[str, Any]] | None = None):
+        """`render(text, rulebase_version, format)` is a stored recommendation text in full
+        (DecisionStore.recommendation_of: a compact one rendered from its rule base)."""
         self.engine = engine
         self.privacy = privacy
+        self.render = render
         self._present = False
 
     def present(self) -> bool:
@@ -141,10 +146,18 @@ class EvaluationLog:
         log order: what evidence is computed from (one query rather than one per decision)."""
         if not self.present():
             return []
-        query = (select(DECISIONS.c.id, DECISIONS.c.context_raw, DECISIONS.c.recommendation)
-                 .where(DECISIONS.c.seq.in_(select(EVALUATIONS.c.decision_seq))).order_by(DECISIONS.c.seq))
+        c = DECISIONS.c
+        query = (select(c.id, c.context_raw, c.recommendation, c.packed, c.format, c.rulebase_version)
+                 .where(c.seq.in_(select(EVALUATIONS.c.decision_seq))).order_by(c.seq))
         with self.engine.connect() as conn:
-            return [(r.id, r.context_raw, r.recommendation) for r in conn.execute(query)]
+            rows = conn.execute(query).all()
+        out = []
+        for r in rows:
+            context_raw, rec_text = texts(r)
+            if r.format >= COMPACT_FORMAT and self.render is not None:
+                rec_text = compact_json(self.render(rec_text, r.rulebase_version, r.format))
+            out.append((r.id, context_raw, rec_text))
+        return out
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last evaluation: what evidence computed from the log was computed over."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -101,15 +101,20 @@ class Decision(Base):
     # {JSON pointer: salt or null once removed}: see privacy.py (migration 0003)
     format: Mapped[int] = mapped_column(Integer, nullable=False, server_default="1")
     personal: Mapped[str | None] = mapped_column(Text)
+    # format 3 (compact records, migration 0007): context_raw and the compact recommendation, compressed
+    # (packing.py); context_raw and recommendation are then empty
+    packed: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class DecisionRule(Base):
     __tablename__ = "decision_rules"
-    __table_args__ = (Index("ix_decision_rules_rule_seq", "rule_id", "decision_seq"),)
+    # SQLite keeps the rows in the primary key's tree, with no rowid table beside it (migration 0007)
+    __table_args__ = (Index("ix_decision_rules_rule_seq", "rule_id", "decision_seq"), {"sqlite_with_rowid": False})
 
     decision_seq: Mapped[int] = mapped_column(BigInteger, ForeignKey("decisions.seq"), primary_key=True)
     rule_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     firings: Mapped[int] = mapped_column(Integer, nullable=False)
+
 
 class Evaluation(Base):
     """What happened after a decision, recorded once or at several stages (service/log/evaluations.py);

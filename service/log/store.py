@@ -21,10 +21,14 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 
-from service.log.chain import (FORMAT, activation_hash, canonical_json, context_index, derive_index, record_hash,
-                               recommendation_index, rulebase_digest, timestamp, utc_naive)
+from engine import CogovError, load_rulebase_files
+from engine.explanation import compact, expand, is_compact
+from engine.rulebase import RuleBase
+from service.log.chain import (FORMAT, activation_hash, canonical_json, compact_json, context_index, derive_index,
+                               record_hash, recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
 from service.log.evaluations import EVALUATION_HEAD, EVALUATIONS, EvaluationLog
+from service.log.packing import COMPACT_FORMAT, pack, stored_bytes, texts
 from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, IdempotencyKey,
                                 LogHead, RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
@@ -75,6 +79,7 @@ class DecisionStore:
         self.url = url
         self.privacy = privacy or PrivacyPolicy()
         self._digest_cache: dict[str, str] = {}
+        self._rulebase_cache: dict[str, RuleBase] = {}    # version -> loaded, to render compact records
         path = sqlite_file(url)
         if not migrate_schema and path is not None and not path.is_file():
             raise DatabaseError(f"no decision log at {path}: no such file")
@@ -90,7 +95,7 @@ class DecisionStore:
         except DatabaseError:
             self.engine.dispose()
             raise
-        self.evaluations = EvaluationLog(self.engine, self.privacy)   # what happened after decisions
+        self.evaluations = EvaluationLog(self.engine, self.privacy, self.recommendation_of)   # what happened after
 
     def close(self) -> None:
         self.engine.dispose()
@@ -126,6 +131,39 @@ class DecisionStore:
         if row is None:
             return None
         return StoredRuleBase(row.version, row.digest, json.loads(row.files), utc_aware(row.stored_at))
+
+    def loaded_rulebase(self, version: str) -> RuleBase:
+        """The stored rule base `version`, loaded (once per store): what a compact record is rendered from.
+        LogError when it is not stored or does not load as that version: a compact record made with it
+        cannot be shown, and is never shown rendered from another."""
+        found = self._rulebase_cache.get(version)
+        if found is None:
+            stored = self.get_rulebase(version)
+            if stored is None:
+                raise LogError(f"rule base {version} is not stored: the decisions it made cannot be rendered")
+            try:
+                found = load_rulebase_files(stored.files, expect_version=version)
+            except CogovError as exc:
+                raise LogError(f"rule base {version} as stored does not load, so the decisions it made cannot be "
+                               f"rendered: {exc}") from None
+            self._rulebase_cache[version] = found
+        return found
+
+    def expand(self, recommendation: dict[str, Any], version: str) -> dict[str, Any]:
+        """The full recommendation of a stored one: a compact one rendered from the stored rule base `version`
+        (engine.explanation.expand), a full one as it is. LogError when it cannot be rendered."""
+        if not is_compact(recommendation):
+            return recommendation
+        rulebase = self.loaded_rulebase(version)
+        try:
+            return expand(recommendation, rulebase)
+        except CogovError as exc:
+            raise LogError(f"a decision made with rule base {version} cannot be rendered: {exc}") from None
+
+    def recommendation_of(self, rec_text: str, version: str, format: int) -> dict[str, Any]:
+        """The full recommendation of a stored record's recommendation text (format 3: compact)."""
+        data = json.loads(rec_text)
+        return self.expand(data, version) if format >= COMPACT_FORMAT else data
 
     def list_rulebases(self) -> list[dict[str, Any]]:
         """Every stored version, newest first, with how many decisions it made."""
@@ -203,7 +241,7 @@ class DecisionStore:
             if digests.get(rulebase_version) is None:
                 raise _not_stored(rulebase_version)
             values = self._write(conn, [item], digests)[0]
-        return self._record(values | item["index"], item["recommendation"], item["index"]["rules"])
+        return self._record(values | item["index"], item["compact"], item["index"]["rules"])
 
     def record_texts(self, items: list[dict[str, Any]]) -> list[tuple[str, datetime] | Exception]:
         """Append several decisions in ONE transaction (one commit, so one flush to disk, for all of them):
@@ -278,6 +316,13 @@ class DecisionStore:
         if context is None:
             context = json.loads(context_raw)
         caller_name, caller_role = str(identity.name), str(identity.role)
+        # the log keeps the compact recommendation (engine/explanation.py); an engine worker sends its text
+        # (service/worker_process.py), record() the full recommendation, which is made compact here
+        packed = FORMAT >= COMPACT_FORMAT
+        if packed and rec_text is not None and not rec_text.startswith('{"compact":'):
+            recommendation, rec_text = json.loads(rec_text), None
+        if packed and recommendation is not None and not is_compact(recommendation):
+            recommendation, rec_text = compact(recommendation), None
         personal: dict[str, str | None] = {}
         if self.privacy.active:
             if recommendation is None:
@@ -288,12 +333,14 @@ class DecisionStore:
                 context_raw = canonical_json(context)
                 rec_text = rec_index = None
         if rec_text is None:
-            rec_text = canonical_json(recommendation)
+            rec_text = compact_json(recommendation) if packed else canonical_json(recommendation)
         hashed_context, hashed_rec = committed_texts(context_raw, rec_text, personal)
         index = context_index(context, rec_index if rec_index is not None else recommendation_index(recommendation))
         return dict(id=str(uuid.uuid4()), caller_name=caller_name, caller_role=caller_role, context_raw=context_raw,
                     recommendation_text=rec_text, hashed_context=hashed_context, hashed_rec=hashed_rec,
-                    personal=personal, index=index, recommendation=recommendation,
+                    personal=personal, index=index, compact=recommendation,
+                    packed=pack(context_raw, rec_text) if packed else None,   # compressed before the lock
+                    format=FORMAT,
                     rulebase_version=rulebase_version, engine_version=engine_version)
 
     @contextlib.contextmanager
@@ -334,8 +381,11 @@ class DecisionStore:
                           prev_hash=prev)
             values["hash"] = record_hash(**{**values, "context_raw": item["hashed_context"],
                                             "recommendation": item["hashed_rec"]},
-                                         format=FORMAT, personal=list(personal))
-            values.update(format=FORMAT, personal=canonical_json(personal) if personal else None)
+                                         format=item["format"], personal=list(personal))
+            values.update(format=item["format"], personal=canonical_json(personal) if personal else None,
+                          packed=item["packed"])
+            if item["packed"] is not None:
+                values.update(context_raw="", recommendation="")
             index = item["index"]
             rows.append(dict(approach=index["approach"], city=index["city"], project_name=index["project_name"],
                              **values))
@@ -344,6 +394,8 @@ class DecisionStore:
             prev = values["hash"]
             out.append(values)
         conn.execute(insert(DECISIONS), rows)
+        for values, item in zip(out, items):     # the caller reads the texts back (record() -> DecisionRecord)
+            values.update(context_raw=item["context_raw"], recommendation=item["recommendation_text"], packed=None)
         if rule_rows:
             conn.execute(insert(RULES), rule_rows)
         # a decision asked for with an Idempotency-Key: the key in the decision's own transaction, so a retry finds
@@ -376,14 +428,18 @@ class DecisionStore:
         return True
 
     # -- reading -----------------------------------------------------------------
-    @staticmethod
-    def _record(row: Any, recommendation: dict[str, Any] | None = None,
+    def _record(self, row: Any, recommendation: dict[str, Any] | None = None,
                 rules: dict[str, int] | None = None) -> DecisionRecord:
+        """The record of a stored row, its recommendation in full (a compact one rendered: LogError when it
+        cannot be); `recommendation` is the row's, already parsed."""
         get = row.get if isinstance(row, dict) else row._mapping.get
+        context_raw, rec_text = texts(row)
+        if recommendation is None:
+            recommendation = json.loads(rec_text)
         return DecisionRecord(
             seq=get("seq"), id=get("id"), created_at=utc_aware(get("created_at")), caller_name=get("caller_name"),
-            caller_role=get("caller_role"), context_raw=get("context_raw"),
-            recommendation=recommendation if recommendation is not None else json.loads(get("recommendation")),
+            caller_role=get("caller_role"), context_raw=context_raw,
+            recommendation=self.expand(recommendation, get("rulebase_version")),
             rulebase_version=get("rulebase_version"), rulebase_digest=get("rulebase_digest"),
             engine_version=get("engine_version"), approach=get("approach"), city=get("city"),
             project_name=get("project_name"), prev_hash=get("prev_hash"), hash=get("hash"),
@@ -397,6 +453,14 @@ class DecisionStore:
             for r in conn.execute(query):
                 out[r.decision_seq][r.rule_id] = r.firings
         return out
+
+    def stored_bytes(self, decision_id: str) -> int | None:
+        """How many bytes the decision's texts take in the log as stored (packing.stored_bytes: compressed for
+        a compact record), None when there is no such decision. The benchmarks measure records with it."""
+        c = DECISIONS.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(c.context_raw, c.recommendation, c.packed).where(c.id == decision_id)).first()
+        return None if row is None else stored_bytes(row)
 
     def get(self, decision_id: str) -> DecisionRecord | None:
         with self.engine.connect() as conn:
@@ -496,12 +560,17 @@ class DecisionStore:
                     if (problem := self._hash_problem(row)) is not None:   # erasing would bury the evidence
                         raise LogError(f"decision seq {row.seq}: {problem}; retention stopped there, see "
                                        "`cogov audit verify`")
-                    doc, personal = erase({"context": json.loads(row.context_raw),
-                                           "recommendation": json.loads(row.recommendation)}, personal)
+                    context_raw, rec_text = texts(row)
+                    doc, personal = erase({"context": json.loads(context_raw),
+                                           "recommendation": json.loads(rec_text)}, personal)
                     index = derive_index(doc["context"], doc["recommendation"])
+                    context_raw = canonical_json(doc["context"])
+                    if row.packed is not None:      # compact: kept in the engine's key order (packing.py)
+                        stored = dict(packed=pack(context_raw, compact_json(doc["recommendation"])))
+                    else:
+                        stored = dict(context_raw=context_raw, recommendation=canonical_json(doc["recommendation"]))
                     conn.execute(update(DECISIONS).where(DECISIONS.c.seq == row.seq).values(
-                        context_raw=canonical_json(doc["context"]), recommendation=canonical_json(doc["recommendation"]),
-                        personal=canonical_json(personal), approach=index["approach"], city=index["city"],
+                        **stored, personal=canonical_json(personal), approach=index["approach"], city=index["city"],
                         project_name=index["project_name"]))
                     conn.execute(RULES.delete().where(RULES.c.decision_seq == row.seq))
                     if index["rules"]:
@@ -541,14 +610,22 @@ class DecisionStore:
         last = seqs[0] - 1 if seqs else 0
         where = self._where(DecisionFilter.of(filters)) + ([c.seq <= seqs[1]] if seqs else [])
         while True:
-            query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version)
+            query = (select(c.seq, c.id, c.context_raw, c.recommendation, c.rulebase_version, c.format, c.packed)
                      .where(c.seq > last, *where).order_by(c.seq).limit(batch))
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
             if not rows:
                 return
-            yield [(r.id, r.context_raw, r.recommendation, r.rulebase_version) for r in rows]
+            yield [(r.id, *self._full_texts(r)) for r in rows]
             last = rows[-1].seq
+
+    def _full_texts(self, row: Any) -> tuple[str, str, str]:
+        """(context_raw, full recommendation JSON text, rulebase_version) of a stored row: a compact
+        recommendation rendered (LogError when it cannot be)."""
+        context_raw, rec_text = texts(row)
+        if row.format >= COMPACT_FORMAT:
+            rec_text = compact_json(self.recommendation_of(rec_text, row.rulebase_version, row.format))
+        return context_raw, rec_text, row.rulebase_version
 
     # -- verifying ---------------------------------------------------------------
     def _batches(self, size: int) -> Iterator[tuple[list[Row], dict[int, dict[str, int]]]]:
@@ -711,14 +788,14 @@ class DecisionStore:
     def _hash_problem(row: Row) -> str | None:
         """Why this record's content does not give its hash, or None."""
         content = {k: getattr(row, k) for k in ("seq", "id", "created_at", "caller_name", "caller_role",
-                                                "context_raw", "recommendation", "rulebase_version",
-                                                "rulebase_digest", "engine_version", "prev_hash")}
+                                                "rulebase_version", "rulebase_digest", "engine_version", "prev_hash")}
         try:
+            content["context_raw"], content["recommendation"] = texts(row)
             personal = json.loads(row.personal) if row.personal else {}
             if not isinstance(personal, dict):
                 raise ValueError("personal is not a mapping")
             content["context_raw"], content["recommendation"] = committed_texts(
-                row.context_raw, row.recommendation, personal)
+                content["context_raw"], content["recommendation"], personal)
             expected_hash = record_hash(**content, format=row.format, personal=list(personal))
         except (ValueError, TypeError, AttributeError) as exc:
             return f"its personal fields do not fit its content ({exc}): the record was altered"
@@ -746,9 +823,18 @@ class DecisionStore:
         if actual != row.rulebase_digest:
             return f"the stored files of rule base {row.rulebase_version} were altered since this decision"
         try:
-            index = derive_index(json.loads(row.context_raw), json.loads(row.recommendation))
+            context_raw, rec_text = texts(row)
+            recommendation = json.loads(rec_text)
+            index = derive_index(json.loads(context_raw), recommendation)
         except (ValueError, TypeError, AttributeError, KeyError):
             return "its context or recommendation is not the JSON it was recorded as"
+        if row.format >= COMPACT_FORMAT:
+            if not is_compact(recommendation):
+                return f"it is a format {row.format} record but its recommendation is not compact"
+            try:        # a compact record must render from its rule base version, now and later
+                self.expand(recommendation, row.rulebase_version)
+            except LogError as exc:
+                return f"its compact recommendation cannot be rendered: {exc}"
         for name in ("approach", "city", "project_name"):
             if index[name] != getattr(row, name):
                 return f"its {name} column does not match its content (index altered)"

@@ -144,13 +144,17 @@ def test_records_of_the_old_format_keep_verifying_beside_new_ones(tmp_path, rule
     monkeypatch.setattr(store_module, "FORMAT", 1)
     store.privacy = PrivacyPolicy()          # format 1 had no personal fields
     old = add(store, recommendation)
-    monkeypatch.undo()
+    monkeypatch.setattr(store_module, "FORMAT", 2)      # personal fields, the full recommendation
     store.privacy = PrivacyPolicy(personal=(NAMES,))
+    full = add(store, recommendation)
+    monkeypatch.undo()                                  # format 3: compact and packed (service/log/packing.py)
     new = add(store, recommendation)
-    assert (store.get(old.id).format, store.get(new.id).format) == (1, 2)
-    assert store.verify().ok and store.verify().count == 2
-    assert store.apply_retention(datetime.now(timezone.utc) + timedelta(days=1)) == 1   # only the new one
+    assert [store.get(r.id).format for r in (old, full, new)] == [1, 2, 3]
+    assert store.get(new.id).recommendation == store.get(full.id).recommendation    # rendered in full
+    assert store.verify().ok and store.verify().count == 3
+    assert store.apply_retention(datetime.now(timezone.utc) + timedelta(days=1)) == 2   # not the first
     assert store.verify().ok
+    assert store.get(new.id).recommendation == recommendation      # the names are the context's: erased there
     store.close()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from engine import Engine, load_rulebase
 from service.cli import main
 from service.log import DecisionStore
+from service.log.packing import pack, unpack
 from svc_helpers import MINI, REPO, TOKENS_SPEC, Who, pilot
 
 
@@ -45,8 +46,10 @@ def test_verify_reports_all_records(logged):
 
 def test_verify_names_an_altered_record(logged):
     url, store, records = logged
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE decisions SET recommendation = replace(recommendation, 'a', 'b') WHERE seq = 3"))
+    with store.engine.begin() as conn:     # a compact record's texts are packed (service/log/packing.py)
+        context_raw, rec = unpack(conn.execute(text("SELECT packed FROM decisions WHERE seq = 3")).scalar_one())
+        conn.execute(text("UPDATE decisions SET packed = :p WHERE seq = 3"),
+                     {"p": pack(context_raw, rec.replace("a", "b"))})
     result = verify(url)
     assert result.exit_code == 1
     assert f"record {records[2].id} (seq 3)" in result.output and "altered" in result.output

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from engine import Engine, load_rulebase
 from service.log import DecisionFilter, DecisionStore, LogError
-from service.log.chain import canonical_json, record_hash
+from engine.explanation import compact
+from service.log.chain import canonical_json, compact_json, record_hash
 from service.log.models import GENESIS_HASH
 from svc_helpers import MINI, Who, pilot
 
@@ -174,7 +175,7 @@ def test_altered_and_rehashed_record_breaks_the_next_link(store, chain):
     forged = chain[1]
     new_hash = record_hash(seq=forged.seq, id=forged.id, created_at=forged.created_at, caller_name="mallory",
                            caller_role=forged.caller_role, context_raw=forged.context_raw,
-                           recommendation=canonical_json(forged.recommendation),
+                           recommendation=compact_json(compact(forged.recommendation)),   # as stored
                            rulebase_version=forged.rulebase_version, rulebase_digest=forged.rulebase_digest,
                            engine_version=forged.engine_version, prev_hash=forged.prev_hash)
     _sql(store, "UPDATE decisions SET caller_name = 'mallory', hash = :h WHERE seq = 2", h=new_hash)

@@ -9,7 +9,8 @@ import json
 import pytest
 
 from engine import ENGINE_VERSION, Engine
-from service.log.chain import canonical_json, derive_index
+from engine.explanation import brief, compact
+from service.log.chain import compact_json, derive_index
 from service.worker_process import evaluated, handle
 from svc_helpers import auth, pilot
 
@@ -17,7 +18,7 @@ from svc_helpers import auth, pilot
 @pytest.mark.parametrize("name", ["athens", "genoa"])
 def test_response_and_log_are_the_texts_of_the_recommendation(client, api_app, name):
     context = pilot(name)
-    r = client.post("/api/v1/recommendations", json=context, headers=auth("alice"))
+    r = client.post("/api/v1/recommendations?explain=full", json=context, headers=auth("alice"))
     assert r.status_code == 201, r.text
     assert r.headers["content-type"] == "application/json"
     body = r.json()
@@ -43,6 +44,7 @@ def test_worker_answer_is_the_recommendation_serialised():
     kind, answer = handle(engine, "evaluate_for_log", context)
     rec = engine.evaluate(context)
     assert kind == "ok" and answer == evaluated(rec)
-    assert json.loads(answer.text) == rec and answer.canonical == canonical_json(rec)
+    assert json.loads(answer.text) == rec and answer.canonical == compact_json(compact(rec))   # the log's text
+    assert json.loads(answer.brief) == brief(rec)
     assert (answer.rulebase_version, answer.engine_version) == (engine.rulebase.version, ENGINE_VERSION)
     assert handle(engine, "evaluate_for_log", {"project": {}})[0] == "invalid"
