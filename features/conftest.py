@@ -28,10 +28,15 @@ from .steps.world import FIRED_RULES, RULES_DIR, World, check_step_arguments
 from .test_rule_coverage import PARTIAL_RUN
 
 COVERAGE_TEST = "test_features_fire_every_rule"
+MUTATION_PLUGIN = "cogov-mutation"    # features/mutation_run.py registers itself under this name
 
 
 @pytest.fixture(scope="session")
-def cogov_engine():
+def cogov_engine(request):
+    mutation = request.config.pluginmanager.get_plugin(MUTATION_PLUGIN)
+    if mutation is not None:      # the rule-mutation check runs scenarios against each mutant's engine
+        yield mutation.engine()
+        return
     rules = Path(os.environ.get("COGOV_BDD_RULES", RULES_DIR))
     try:
         engine = Engine(rules, backend="durable")

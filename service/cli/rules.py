@@ -1,4 +1,4 @@
-"""`cogov rules ...`: work on a rule base (check, lint, coverage)."""
+"""`cogov rules ...`: work on a rule base (check, lint, coverage, mutate)."""
 from __future__ import annotations
 
 import json
@@ -159,4 +159,44 @@ def rules_coverage(directory: Path | None, features: bool, database_url: str | N
     if as_json:
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))
     if failed:
+        raise SystemExit(1)
+
+
+@rules.command("mutate")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="Check this many mutants, chosen by --seed with the kinds taking turns (default: all).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Which mutants --limit chooses.")
+@click.option("--target", type=click.FloatRange(0, 100), default=None,
+              help="Minimum % of the behaviour-changing mutants the features must kill (default 90).")
+@click.option("--skip", multiple=True, metavar="FILE.feature",
+              help="Leave out the scenarios of this feature file (repeatable): quicker, never a higher rate.")
+@click.option("--verbose", is_flag=True, help="Also list every killed, equivalent and refused mutant.")
+@click.option("--json", "as_json", is_flag=True, help="Print the verdicts as JSON.")
+def rules_mutate(directory: Path | None, limit: int | None, seed: int, target: float | None, skip: tuple[str, ...],
+                 verbose: bool, as_json: bool) -> None:
+    """Seeded edits of the rule files (a condition dropped, a value or comparison changed, a conclusion
+    removed, priorities swapped, a rule deleted), each run against the features: a mutant that changes a
+    recommendation must make a scenario fail. Lists the survivors, behaviour no scenario pins.
+    Exit 1 when the kill rate is below the target."""
+    from service.mutation import TARGET, MutationRunError, mutation_check
+
+    root = directory or default_rules_dir()
+    _load(root)
+    try:
+        shown = root.resolve().relative_to(Path.cwd())
+    except ValueError:
+        shown = root
+    try:
+        report = mutation_check(root, seed=seed, limit=limit, skip=list(skip))
+    except MutationRunError as exc:
+        click.echo(f"cogov rules mutate: {exc}", err=True)
+        raise SystemExit(2) from None
+    report.rules = shown.as_posix()
+    goal = TARGET if target is None else target
+    if as_json:
+        click.echo(json.dumps({**report.as_dict(), "target": goal}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.text(goal, verbose=verbose))
+    if not report.meets(goal):
         raise SystemExit(1)
