@@ -33,7 +33,8 @@ STATUSES = ("drafted", "reviewed")
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$")]
 Fingerprint = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# kept as written: a sentence that joins others (' or ', ' The recommendation is ...') starts with its space
+Text = Annotated[str, StringConstraints(min_length=1, max_length=4000, pattern=r"\S")]
 
 
 def fingerprint(text: str) -> str:
@@ -286,6 +287,14 @@ def render_file(lang: str, english_file: str, entries: list[tuple[str, str, str,
     return "\n".join(lines) + "\n"
 
 
+def _edges(english: str, text: str) -> str:
+    """A translation with the English's edge spaces (' or ' stays ' o '), its inner spaces as written."""
+    core = text.strip()
+    lead = english[:len(english) - len(english.lstrip())]
+    tail = english[len(english.rstrip()):]
+    return lead + core + tail
+
+
 def merged_files(translations: Translations, lang: str, texts: dict[str, str],
                  status: str = "drafted") -> tuple[dict[str, str], list[str]]:
     """The translation files of `lang` with `texts` ({key: translated text}) written in, each new or changed
@@ -303,7 +312,7 @@ def merged_files(translations: Translations, lang: str, texts: dict[str, str],
             if src.file != english:
                 continue
             if key in texts:
-                entries.append((key, " ".join(texts[key].split()) if "\n" not in src.text else texts[key].strip(),
+                entries.append((key, _edges(src.text, texts[key]),
                                 fingerprint(src.text), status))
             elif key in have:
                 e = have[key]

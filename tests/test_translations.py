@@ -212,3 +212,14 @@ def test_cli_evaluate_and_explain_speak_the_language_asked(tmp_path):
                                "--lang", "de"])
     assert why.exit_code == 0 and "wird nicht empfohlen." in why.stdout.splitlines()[0], why.output
     assert runner.invoke(main, args + ["--lang", "xx"]).exit_code == 2
+
+
+def test_a_sentence_keeps_its_edge_spaces(english, tmp_path):
+    """' or ' joins the options of a condition: its translation keeps the spaces, written or --add'ed."""
+    rb = load_rulebase_files({**english, SENTENCES_DE: entry("sentences.words.list_or", " oder ",
+                                                              fingerprint(SENTENCES["words.list_or"]))})
+    assert Words(rb.catalogue, "de").say("words.list_or") == " oder "
+    from engine.translations import merged_files
+    written, _ = merged_files(rb.catalogue.translations, "it", {"sentences.words.list_or": "o"})
+    again = load_rulebase_files({**english, **written})
+    assert Words(again.catalogue, "it").say("words.list_or") == " o "
