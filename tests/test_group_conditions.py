@@ -396,8 +396,12 @@ def test_lint_reads_group_conditions(tmp_path, rb, h):
     h.write_policy(root, "dead.yaml", h.rule("g.dead", {"all": [{"any_stakeholder": "stakeholder.organised"},
                                                                 {"no_stakeholder": "stakeholder.organised"}]},
                                              {"warnings": ["conflict"]}))
+    h.write_policy(root, "dead2.yaml", h.rule("g.nobody", {"any_stakeholder": ["stakeholder.power == high",
+                                                                               "stakeholder.power == low"]},
+                                              {"warnings": ["conflict"]}))
     found = {(f.rule, f.kind) for f in lint(load_rulebase(root)).findings}
     assert ("g.dead", "unreachable") in found
+    assert ("g.nobody", "unreachable") in found     # no group, however many, meets its condition
 
 
 def test_the_impact_guard_evaluates_group_conditions(tmp_path, engines, rb, h):

@@ -15,6 +15,7 @@ then a satisfiability check, and its model is turned back into a context.
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import z3
@@ -110,13 +111,16 @@ class SymbolicRuleBase:
 
     def _groups_literal(self, lit: Groups) -> z3.BoolRef:
         """A count of groups: the modelled groups that meet its condition, plus any number of groups the model
-        does not hold (a free count, the same for every condition on the same groups), so that no finding
-        depends on how many groups a context has: a condition is unreachable only if no number of groups
-        reaches it, and any(X) contradicts no(X) still."""
-        extra = z3.Int(f"groups_beyond__{lit.key}")
-        self.constraints.append(extra >= 0)
-        count = z3.Sum([z3.If(z3.Or([z3.And([self.literal(one, g) for one in term]) for term in lit.where]), 1, 0)
-                        for g in self.groups]) + extra
+        does not hold (a free count per condition, each such group a copy of one more group, free of the others,
+        that meets it), so that no finding depends on how many groups a context has. A condition is then
+        unreachable only if no number of groups reaches it: any(X) with no(X), or with an X no group can meet."""
+        beyond = "beyond_" + hashlib.sha256(lit.key.encode()).hexdigest()[:12]
+        extra = z3.Int(f"{beyond}__count")
+
+        def meets(group: str) -> z3.BoolRef:
+            return z3.Or([z3.And([self.literal(one, group) for one in term]) for term in lit.where])
+        self.constraints += [extra >= 0, z3.Implies(extra > 0, meets(beyond))]
+        count = z3.Sum([z3.If(meets(g), 1, 0) for g in self.groups]) + extra
         return count >= lit.n if lit.op == ">=" else count <= lit.n
 
     @staticmethod
