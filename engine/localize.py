@@ -72,6 +72,11 @@ def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None)
     if isinstance(policy, dict) and policy.get("id"):
         policy["title"] = words.text(f"unknown_answers.{policy['id']}.title", policy.get("title") or "")
         policy["rationale"] = words.text(f"unknown_answers.{policy['id']}.rationale", policy.get("rationale") or "")
+    plan = out.get("plan")
+    if isinstance(plan, dict) and "steps" in plan:     # the plan's sentences, made again in the language
+        from .plan import build_plan
+        said = build_plan(out, catalogue, lang=lang)
+        plan["summary"], plan["steps"] = said["summary"], said["steps"]
     return out
 
 

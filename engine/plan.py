@@ -35,14 +35,16 @@ def _because(*lists: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _join(words: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c' ('a; b and c' when an item holds a comma, so that the list stays clear)."""
+def _join(words: list[str], said: Words | None = None) -> str:
+    """'a', 'a and b', 'a, b and c' ('a; b and c' when an item holds a comma, so that the list stays clear);
+    the 'and' in the language of `said`."""
     words = [w for w in words if w]
+    said = said or _ENGLISH
     if len(words) <= 1:
         return "".join(words)
     if any("," in w for w in words):
-        return "; ".join(words[:-1]) + "; and " + words[-1]
-    return ", ".join(words[:-1]) + " and " + words[-1]
+        return said.say("plan.join_and_semicolon", items="; ".join(words[:-1]), last=words[-1])
+    return said.say("plan.join_and", items=", ".join(words[:-1]), last=words[-1])
 
 
 def _sentence(text: str) -> str:
@@ -50,8 +52,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+_ENGLISH = Words(None)
 
 
 def _step(text: str, *because: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -59,10 +60,11 @@ def _step(text: str, *because: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 class _Builder:
-    def __init__(self, rec: dict[str, Any], catalogue: Catalogue | None, names: bool = False):
+    def __init__(self, rec: dict[str, Any], catalogue: Catalogue | None, names: bool = False,
+                 lang: str | None = None):
         self.rec = rec
         self.names = names
-        self.words = Words(catalogue)
+        self.words = Words(catalogue, lang)
         self.role_order = {code: i for i, code in enumerate((catalogue or Catalogue()).roles)}
 
     # -- who
@@ -87,7 +89,7 @@ class _Builder:
         for p in people:
             choice = p.get(what)
             if choice:
-                found.setdefault(_lower_first(choice.get("label") or self.words.item(what, choice["code"])),
+                found.setdefault(self.words.lower_first(choice.get("label") or self.words.item(what, choice["code"])),
                                  []).append(self._name(p))
         return list(found.items())
 
@@ -95,16 +97,18 @@ class _Builder:
         """One level's groups by role, what the level promises them, how they are selected and take part."""
         roles: dict[str, list[str]] = {}
         for p in people:
-            roles.setdefault(_lower_first(p.get("role_label") or self.words.item("role", p["role"])),
+            roles.setdefault(self.words.lower_first(p.get("role_label") or self.words.item("role", p["role"])),
                              []).append(self._name(p))
-        who = "; ".join(f"{_join(names)} ({role})" for role, names in roles.items())
+        join = self.join
+        who = "; ".join(f"{join(names)} ({role})" for role, names in roles.items())
         text = f"{self.words.level(level)}: {who}. {self.words.level_explained(level)}"
-        for what, intro in (("recruitment", "Selected by"), ("mode", "Taking part by")):
+        for what, intro in (("recruitment", "plan.selected_by"), ("mode", "plan.taking_part_by")):
             found = self._by(people, what)
             if len(found) == 1 and len(found[0][1]) == len(people):
-                text = _sentence(text) + f" {intro}: {found[0][0]}"
+                text = _sentence(text) + " " + self.words.say(intro, how=found[0][0])
             elif found:
-                text = _sentence(text) + f" {intro}: " + _join([f"{label} ({_join(names)})" for label, names in found])
+                text = _sentence(text) + " " + self.words.say(
+                    intro, how=join([f"{label} ({join(names)})" for label, names in found]))
         return _step(text, *[self._participant_because(p) for p in people])
 
     def participant_steps(self) -> list[dict[str, Any]]:
@@ -117,14 +121,14 @@ class _Builder:
         shown = head + tail[:1] if len(tail) <= 1 else head
         steps = [self.level_step(level, by_level[level]) for level in shown]
         if len(tail) > 1:
-            parts = [f"{self.words.level(level).lower()} {_join([self._name(p) for p in by_level[level]])}"
+            parts = [f"{self.words.lower(self.words.level(level))} {self.join([self._name(p) for p in by_level[level]])}"
                      for level in tail]
             people = [p for level in tail for p in by_level[level]]
-            steps.append(_step(f"Also {'; '.join(parts)}", *[self._participant_because(p) for p in people]))
+            steps.append(_step(self.words.say("plan.also", groups="; ".join(parts)),
+                               *[self._participant_because(p) for p in people]))
         unassigned = [p for p in self.rec.get("participants") or () if not p.get("excluded") and not p.get("role")]
         if unassigned:
-            steps.append(_step(f"Decide yourself how to involve {_join([self._name(p) for p in unassigned])}: "
-                               "the rules give no role for this group"))
+            steps.append(_step(self.words.say("plan.decide_how", names=self.join([self._name(p) for p in unassigned]))))
         return steps
 
     @staticmethod
@@ -133,20 +137,25 @@ class _Builder:
                   if c and c.get("via") == "rule"]
         return _because(p.get("because") or [], *chosen)
 
+    def join(self, words: list[str]) -> str:
+        return _join(words, self.words)
+
     # -- the other sections
     def summary(self) -> str:
         a = self.rec.get("approach") or {}
         code = a.get("code")
-        said = self.words.approach_explained(code) if code else "The rules could not choose an approach."
+        said = self.words.approach_explained(code) if code else self.words.say("plan.no_approach")
         people = [p for p in self.taking_part() if p.get("role") not in _DECIDERS]
         top = [p for p in people if p.get("iap2_level") == people[0].get("iap2_level")] if people else []
         names = [self._name(p) for p in top]
         more = len(names) - 3
-        shown = _join(names[:3] + ([f"{more} more group{'s' if more > 1 else ''}"] if more > 0 else []))
+        shown = self.join(names[:3] + ([self.words.say("plan.more_groups" if more > 1 else "plan.more_group",
+                                                       count=more)] if more > 0 else []))
         if top and top[0].get("iap2_level") == "empower":
-            who = f" {shown} take the final decision within the constraints you state, and you implement it."
+            who = " " + self.words.say("plan.summary_empower", names=shown)
         elif top:
-            who = f" Work most closely with {shown} ({self.words.level(top[0].get('iap2_level')).lower()})."
+            who = " " + self.words.say("plan.summary_closest", names=shown,
+                                       level=self.words.lower(self.words.level(top[0].get('iap2_level'))))
         else:
             who = ""
         return _sentence(said) + who
@@ -157,7 +166,7 @@ class _Builder:
             return []
         stated = [g.get("because") or [] for g in self.rec.get("governance") or ()
                   if g.get("code") == "stated_constraints"]
-        return [_step(f"State the constraints up front, before anyone takes part: {a['constraints'].strip()}",
+        return [_step(self.words.say("plan.constraints", constraints=a['constraints'].strip()),
                       a.get("because") or [], *stated)]
 
     def unknown_step(self) -> list[dict[str, Any]]:
@@ -173,7 +182,7 @@ class _Builder:
         def assumed(u: dict[str, Any]) -> str:
             if "assumed" not in u:
                 return ""
-            return f" (until then the plan works with the answer “{self.words.value(u['field'], u['assumed']).lower()}”)"
+            return " " + self.words.say("plan.assumed", answer=self.words.lower(self.words.value(u['field'], u['assumed'])))
 
         first = next((u for u in unknowns if u.get("first")), None) or \
             next((u for u in unknowns if u.get("changes_approach")), None)
@@ -181,21 +190,25 @@ class _Builder:
             said = "; ".join(f"“{self.words.field_explained(u['field']) or self.words.field(u['field'])}”{assumed(u)}"
                              for u in unknowns)
             many = len(unknowns) > 1
-            return [_step(f"Find out, when you can, the answer{'s' if many else ''} you do not know yet: {said}. "
-                          f"{'None of them changes' if many else 'It does not change'} the approach, but "
-                          f"{'they' if many else 'it'} may change who takes part or how", *because)]
+            return [_step(self.words.say("plan.find_out_later_many" if many else "plan.find_out_later",
+                                         questions=said), *because)]
         field = first["field"]
         question = self.words.field_explained(field) or self.words.field(field)
         under = {a: [c] for a, c in (first.get("approaches") or {}).items() if isinstance(c, str)}
         if len({tuple(c) for c in under.values()}) < 2 and isinstance(first.get("possible"), dict):
             under = {a: list(c) for a, c in first["possible"].items() if c}    # every approach each answer allows
-        outcomes = [f"if {self.words.value(field, answer).lower()}, "
-                    f"{' or '.join(_lower_first(self.words.approach(code)) for code in codes)}"
+        either = self.words.say("words.list_or")
+        outcomes = [self.words.say("plan.outcome", answer=self.words.lower(self.words.value(field, answer)),
+                                   approaches=either.join(self.words.lower_first(self.words.approach(code))
+                                                          for code in codes))
                     for answer, codes in under.items()]
-        effect = f" The answer changes the approach{': ' + '; '.join(outcomes) if outcomes else ''}."
+        effect = " " + (self.words.say("plan.changes_approach_to", outcomes="; ".join(outcomes)) if outcomes
+                        else self.words.say("plan.changes_approach"))
         others = len(unknowns) - 1
-        more = f" {others} other answer{'s are' if others != 1 else ' is'} unknown too." if others else ""
-        return [_step(f"Find out first: {question}{assumed(first)}.{effect}{more}", *because)]
+        more = " " + self.words.say("plan.others_unknown" if others != 1 else "plan.other_unknown",
+                                    count=others) if others else ""
+        return [_step(self.words.say("plan.find_out_first", question=question, assumed=assumed(first)) + effect + more,
+                      *because)]
 
     def technique_steps(self) -> list[dict[str, Any]]:
         techniques = list(self.rec.get("techniques") or ())
@@ -207,15 +220,13 @@ class _Builder:
         bounds = [b.get("because") or [] for b in plan.get("bounds") or ()]
         steps = []
         if core:
-            steps.append(_step(f"Run {'these core techniques' if len(core) > 1 else 'this core technique'}"
-                               f"{', most important first' if len(core) > 1 else ''}: "
-                               f"{_join([t['label'] for t in core])}",
+            steps.append(_step(self.words.say("plan.run_core_many" if len(core) > 1 else "plan.run_core",
+                                              techniques=self.join([t['label'] for t in core])),
                                *[t.get("because") or [] for t in core], *(bounds if extra else [])))
         return steps + ([self._extra_step(extra, bounds)] if extra else [])
 
-    @staticmethod
-    def _extra_step(extra: list[dict[str, Any]], bounds: list) -> dict[str, Any]:
-        return _step(f"When your capacity allows, add: {_join([t['label'] for t in extra])}",
+    def _extra_step(self, extra: list[dict[str, Any]], bounds: list) -> dict[str, Any]:
+        return _step(self.words.say("plan.add_extra", techniques=self.join([t['label'] for t in extra])),
                      *[t.get("because") or [] for t in extra], *bounds)
 
     def arrangement_step(self) -> list[dict[str, Any]]:
@@ -223,15 +234,16 @@ class _Builder:
                  or not (self.rec.get("approach") or {}).get("constraints")]
         if not items:
             return []
-        return [_step(f"Set up {_join([_lower_first(g['label']) for g in items])}",
+        return [_step(self.words.say("plan.set_up", arrangements=self.join([self.words.lower_first(g['label'])
+                                                                             for g in items])),
                       *[g.get("because") or [] for g in items])]
 
     def skill_step(self) -> list[dict[str, Any]]:
         lacking = [s for s in self.rec.get("skills") or () if s.get("lacking")]
         if not lacking:
             return []
-        return [_step(f"Find the skills your team lacks, by training, hiring or a partner: "
-                      f"{_join([_lower_first(s['label']) for s in lacking])}",
+        return [_step(self.words.say("plan.find_skills", skills=self.join([self.words.lower_first(s['label'])
+                                                                       for s in lacking])),
                       *[(s.get("lacking_because") or []) + (s.get("because") or []) for s in lacking])]
 
     def warning_steps(self, room: int) -> list[dict[str, Any]]:
@@ -249,12 +261,18 @@ class _Builder:
     def _action(self, warning: dict[str, Any]) -> str:
         entry = self.words.catalogue.warnings.get(warning.get("code", ""))
         action = getattr(entry, "action", None) or warning.get("message") or ""
-        return f"{warning.get('label') or self.words.item('warning', warning.get('code', ''))}: {_lower_first(action)}"
+        if action and entry is not None and action == getattr(entry, "action", None):
+            action = self.words.entry_text("warning", warning.get("code", ""), "action", action)
+        elif action and entry is not None and action == entry.message:
+            action = self.words.entry_text("warning", warning.get("code", ""), "message", action)
+        label = warning.get('label') or self.words.item('warning', warning.get('code', ''))
+        return f"{label}: {self.words.lower_first(action)}"
 
     def decide_step(self) -> dict[str, Any]:
         a = self.rec.get("approach") or {}
-        return _step(f"Take the decision as planned: {_lower_first(self.words.approach_explained(a.get('code') or ''))}"
-                     if a.get("code") else "Settle the approach yourself: the rules could not choose one",
+        return _step(self.words.say("plan.take_decision",
+                                    approach=self.words.lower_first(self.words.approach_explained(a.get('code') or '')))
+                     if a.get("code") else self.words.say("plan.settle_approach"),
                      a.get("because") or [])
 
     def build(self) -> dict[str, Any]:
@@ -270,11 +288,13 @@ class _Builder:
         return {"summary": self.summary(), "steps": steps}
 
 
-def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None, names: bool = False) -> dict[str, Any]:
+def build_plan(rec: dict[str, Any], catalogue: Catalogue | None = None, names: bool = False,
+               lang: str | None = None) -> dict[str, Any]:
     """The plan of a recommendation (its JSON form, fresh or stored): {summary, steps: [{text, because}]}.
     names=False (what the engine answers and the log stores): groups by their ids; names=True (what a reader is
-    shown, never stored): by their names, as the recommendation's participants hold them."""
-    return _Builder(rec, catalogue, names).build()
+    shown, never stored): by their names, as the recommendation's participants hold them. `lang`: the words'
+    language (engine/sentences.py's templates and the catalogue's translations; English by default)."""
+    return _Builder(rec, catalogue, names, lang).build()
 
 
 BRIEF_LINES = 60
@@ -288,24 +308,27 @@ def _wrap(text: str, first: str, rest: str) -> list[str]:
 
 
 def render_brief(rec: dict[str, Any], context: dict[str, Any] | None = None,
-                 catalogue: Catalogue | None = None) -> str:
+                 catalogue: Catalogue | None = None, lang: str | None = None) -> str:
     """`cogov evaluate --format brief`: the plan alone, in at most BRIEF_LINES lines of at most 100 characters,
     each step with the rules behind it (the full report, `--format text`, has every reason)."""
-    plan = build_plan(rec, catalogue, names=True)     # printed for its reader, not stored: the groups' names
+    plan = build_plan(rec, catalogue, names=True, lang=lang)     # for its reader, not stored: the groups' names
+    words = Words(catalogue, lang)
     project = (context or {}).get("project") or {}
     title = ", ".join(str(v) for v in (project.get("name"), project.get("city")) if v)
-    head = [f"Plan{' for ' + title if title else ''}", ""] + _wrap(plan["summary"], "", "") + [""]
+    head = [words.say("plan.brief_title", title=title) if title else words.say("plan.brief_title_none"), ""] \
+        + _wrap(plan["summary"], "", "") + [""]
     steps = []
     for n, step in enumerate(plan["steps"], 1):
         lead = f"{n}. "
         text = _wrap(step["text"], lead, " " * len(lead))
         rules = list(dict.fromkeys(b["rule"] for b in step["because"]))
-        why = _wrap("because: " + ", ".join(rules), " " * len(lead), " " * len(lead)) if rules else []
+        why = _wrap(words.say("plan.brief_because", rules=", ".join(rules)), " " * len(lead), " " * len(lead)) \
+            if rules else []
         if len(why) > 1:     # one line of rules, cut at a whole rule id and marked as cut
             cut = why[0][:_WIDTH - 4].rsplit(", ", 1)[0] if len(why[0]) > _WIDTH - 4 else why[0].rstrip(",")
             why = [cut.rstrip(",") + " ..."]
         steps.append((text, why))
-    tail = ["", "Every reason, rule by rule: cogov evaluate FILE --format text"]
+    tail = ["", words.say("plan.brief_more")]
     lines = head + [ln for text, why in steps for ln in text + why] + tail
     if len(lines) > BRIEF_LINES:     # the rules behind each step go first, then long steps are cut
         lines = head + [ln for text, _ in steps for ln in text] + tail

@@ -223,3 +223,23 @@ def test_a_sentence_keeps_its_edge_spaces(english, tmp_path):
     written, _ = merged_files(rb.catalogue.translations, "it", {"sentences.words.list_or": "o"})
     again = load_rulebase_files({**english, **written})
     assert Words(again.catalogue, "it").say("words.list_or") == " o "
+
+
+def test_the_plan_is_made_again_in_the_language(english):
+    """The plan's sentences come from templates: localize makes them again in the reader's language, with the
+    same steps and the same firings behind each."""
+    from engine import Engine
+    from engine.plan import build_plan
+    rb = load_rulebase_files({**english, SENTENCES_DE: entry("sentences.plan.set_up", "Richten Sie ein: {arrangements}",
+                                                              fingerprint(SENTENCES["plan.set_up"]))})
+    engine = Engine(REPO / "rules", backend="python")
+    try:
+        rec = engine.evaluate(json.loads((REPO / "examples" / "pilots" / "genoa.json").read_text()))
+    finally:
+        engine.close()
+    assert build_plan(rec, rb.catalogue) == build_plan(rec, rb.catalogue, lang="en") == \
+        {k: rec["plan"][k] for k in ("summary", "steps")}
+    de = localize(rec, rb.catalogue, "de")["plan"]
+    assert [s["because"] for s in de["steps"]] == [s["because"] for s in rec["plan"]["steps"]]
+    set_up = [s["text"] for s in de["steps"] if s["text"].startswith("Richten Sie ein: ")]
+    assert len(set_up) == 1 and [s["text"] for s in rec["plan"]["steps"] if s["text"].startswith("Set up ")]

@@ -56,7 +56,7 @@ def evaluate(file: str, fmt: str, rules: Path | None, backend: str, lang: str) -
 def _readable(engine: Engine, fmt: str, rec: dict[str, Any], context: Any = None, lang: str | None = None) -> str:
     """The text report, or the plan alone (brief), in the rule base's words (`rec` already in `lang`)."""
     if fmt == "brief":
-        return render_brief(rec, context if isinstance(context, dict) else None, engine.rulebase.catalogue)
+        return render_brief(rec, context if isinstance(context, dict) else None, engine.rulebase.catalogue, lang)
     return render_text(rec, context)
 
 
