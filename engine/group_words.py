@@ -69,8 +69,8 @@ def field(words: Any, key: str, say: SayLiteral) -> str | None:
 
 
 def matched(words: Any, key: str, ids: Any, say: SayLiteral, names: Mapping[str, str] | None = None) -> str:
-    """What a firing's group condition matched, as its reason: 'the stakeholder group where Power is High:
-    Residents', or 'no stakeholder group where Power is High'."""
+    """What a firing's group condition matched, as its reason: 'the stakeholder group where Power is High
+    (Residents)', or 'no stakeholder group where Power is High'."""
     lit = group_of(key)
     if lit is None:
         return ""

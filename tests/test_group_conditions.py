@@ -277,7 +277,7 @@ def test_a_firing_says_which_groups_matched_in_words(engines, rb, h):
     (key, ids), = f["matched"].items()
     names = {"residents": "Riverside residents"}
     said = group_words.matched(words, key, ids, literal_words, names)
-    assert said == "the stakeholder group where the rules concluded “key player”: Riverside residents"
+    assert said == "the stakeholder group where the rules concluded “key player” (Riverside residents)"
     assert words.field(key).startswith("Stakeholder groups where ")
     assert words.value(key, ids) == "residents"            # ids only where no names are at hand
     assert words.value(key, []) == "none"
@@ -304,6 +304,16 @@ def test_why_not_explains_a_non_match_in_words(rb, h):
     text = why_not_text(words, why_not(rb, one, "technique:focus_group").model_dump(mode="json"), one)
     assert "It needs at least 2 stakeholder groups where Interest is " in text
     assert ", and only 1 does: Island." in text
+
+
+def test_an_elimination_by_a_group_condition_names_the_groups(rb, h):
+    ctx = h.make_context(decision={"public_conflict_likely": True, "quality_requirement": False,
+                                   "acceptance_critical": False}, project={"objective": "efficiency"},
+                         stakeholders=[h.stakeholder("owners", name="Home owners", can_obstruct=True),
+                                       h.stakeholder("tenants")])
+    text = why_not_text(Words(rb.catalogue), why_not(rb, ctx, "approach:autonomous").model_dump(mode="json"), ctx)
+    assert "ruled it out, because of these answers: Public conflict likely: yes; the stakeholder group where " \
+           "Can obstruct: yes (Home owners)." in text
 
 
 def test_why_not_says_why_each_other_group_lacks_the_fact_a_count_needs(rb, h):
