@@ -124,7 +124,7 @@ class Groups:
     Both interpreters read that same tuple of ids, and a firing reports it as what it matched.
     """
 
-    where: tuple        # the inner condition's terms (its normal form), stakeholder fields only
+    where: tuple        # the inner condition's terms (its normal form): stakeholder.* fields and derived facts
     op: str             # ">=" or "<="
     n: int
 
@@ -275,7 +275,7 @@ def _literals(node: Node):
 
 
 def _group_where(raw: Any, block: str, here: tuple) -> tuple:
-    """The inner condition of a group block, as terms: a group's own fields only."""
+    """The inner condition of a group block, as terms: a group's own fields and derived facts only."""
     if isinstance(raw, dict) and len(raw) == 1:
         (key, value), = raw.items()
         name = str(key).removeprefix("stakeholder.")
