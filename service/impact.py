@@ -56,8 +56,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine import ContextError, Engine, ResolutionError, RuleBase
+from engine import ContextError, Engine, ResolutionError, RuleBase, approaches
 from engine.diff import Change, diff
+from engine.errors import ExpansionError
+from engine.explanation import expand, is_compact
 from engine.facts import Subjects, subjects, validate_context
 from engine.impact import Guard, RuleBaseDiff, attribute_all, guard, rulebase_diff
 from service import candidates
@@ -217,10 +219,13 @@ class Evaluator:
         return found
 
     def compare(self, batch: list[tuple[str, str, str, str]],
-                versions: Mapping[str, tuple[RuleBaseDiff, Guard]]) -> list[tuple[str, str, Any, Any]]:
+                versions: Mapping[str, tuple[RuleBaseDiff, Guard]],
+                olds: Mapping[str, RuleBase] | None = None) -> list[tuple[str, str, Any, Any]]:
         """For each (id, context_raw, recommendation, version): (id, status, detail, names), status one of
         "unaffected" (no edited rule can fire: not evaluated), "same", "changed", "failed"; names (the
-        project's name and city, see names_of) only for a changed or failed decision, which may be an example."""
+        project's name and city, see names_of) only for a changed or failed decision, which may be an example.
+        A compact recommendation (a format-3 record as stored, engine/explanation.py) is rendered from its
+        version's rule base in `olds` only when the guard cannot settle it from what the compact form holds."""
         out: list[tuple[str, str, Any, Any]] = []
         for decision_id, context_raw, rec_text, version in batch:
             edits, guard = versions[version]
@@ -235,7 +240,22 @@ class Evaluator:
                 continue
             subj = subjects(ctx)
             old = json.loads(rec_text)
-            if not guard.may_change(subj, old):
+            if is_compact(old):
+                rulebase = (olds or {}).get(version)
+                view = guard_view(old, rulebase) if rulebase is not None else None
+                if view is not None and not guard.may_change(subj, view):
+                    out.append((decision_id, "unaffected", None))
+                    continue
+                try:
+                    old = expand(old, rulebase) if rulebase is not None else None
+                except ExpansionError as exc:
+                    old = exc
+                if not isinstance(old, dict):
+                    out.append((decision_id, "failed", f"its stored recommendation cannot be rendered: "
+                                                       f"{old or f'rule base {version} is not loaded'}",
+                                names_of(context_raw)))
+                    continue
+            elif not guard.may_change(subj, old):
                 out.append((decision_id, "unaffected", None))
                 continue
             status, new = self.evaluate(ctx, subj)
@@ -250,6 +270,24 @@ class Evaluator:
             out.append((decision_id, "changed", [(c.model_dump(), cause.model_dump())
                                                  for c, cause in zip(d.changes, causes)], names_of(context_raw)))
         return out
+
+
+def guard_view(data: dict[str, Any], rulebase: RuleBase) -> dict[str, Any] | None:
+    """What the guard reads of a stored recommendation (engine.impact: the approach and its level, the unknown
+    answers, each firing's rule, subject and derived facts), taken from its compact form and the rule base
+    that made it, without rendering the rest; None when the compact form names an approach or a rule the
+    rule base does not have (rendering it fails, and says why)."""
+    known = approaches.BY_CODE.get((data.get("approach") or {}).get("code"))
+    if known is None:
+        return None
+    firings = []
+    for f in data["explanation"]["firings"]:
+        rule = rulebase.by_id.get(f["rule"])
+        if rule is None:
+            return None
+        firings.append({"rule": rule.id, "subject": f["subject"], "concluded": {"derive": list(rule.then.derive)}})
+    return {"approach": {"code": known.code, "iap2_level": known.iap2_level}, "unknowns": data.get("unknowns"),
+            "explanation": {"firings": firings}}
 
 
 def names_of(context_raw: str) -> tuple[str | None, str | None] | None:
@@ -287,6 +325,7 @@ class _Examiner:
         self.store, self.candidate, self.exact = store, candidate, exact
         self.evaluator = Evaluator(candidate)
         self.versions: dict[str, tuple[RuleBaseDiff, Guard]] = {}
+        self.olds: dict[str, RuleBase] = {}      # version -> its rule base, to render compact records
         self.unusable: dict[str, str] = {}       # version -> why its stored files cannot be used
 
     def _settle(self, version: str) -> None:
@@ -298,12 +337,13 @@ class _Examiner:
             self.unusable[version] = str(exc).replace("\n", "; ")
         else:
             edits = rulebase_diff(old, self.candidate)
+            self.olds[version] = old
             self.versions[version] = edits, guard(old, self.candidate, edits) if self.exact else Guard(exact=False)
 
     def chunk(self, selected: DecisionFilter, seqs: tuple[int, int], batch: int) -> _Chunk:
         out = _Chunk()
         met: dict[str, None] = {}
-        for rows in self.store.iter_for_replay(selected, batch, seqs=seqs):
+        for rows in self.store.iter_for_replay(selected, batch, seqs=seqs, rendered=False):
             out.examined += len(rows)
             todo = []
             for row in rows:
@@ -320,7 +360,7 @@ class _Examiner:
                 else:
                     todo.append(row)
             if todo:
-                out.results += self.evaluator.compare(todo, self.versions)
+                out.results += self.evaluator.compare(todo, self.versions, self.olds)
         out.versions = [(v, self.versions[v][0] if v in self.versions else None) for v in met]
         return out
 

@@ -600,12 +600,14 @@ class DecisionStore:
         return Selection(matched, first, last, utc_aware(times[first]), utc_aware(times[last]))
 
     def iter_for_replay(self, filters: DecisionFilter | Mapping[str, Any] | None = None,
-                        batch: int = 500, *, seqs: tuple[int, int] | None = None
+                        batch: int = 500, *, seqs: tuple[int, int] | None = None, rendered: bool = True
                         ) -> Iterator[list[tuple[str, str, str, str]]]:
         """Decisions in log order, in batches of (id, context_raw, recommendation JSON text,
         rulebase_version): only what re-evaluating needs, parsed by the caller, one batch
         in memory at a time (keyset paging on seq, so the log may grow meanwhile).
-        `seqs` (first, last) bounds them, e.g. to a select_newest range."""
+        `seqs` (first, last) bounds them, e.g. to a select_newest range. rendered=False gives each
+        recommendation's text as stored (a compact one is not rendered), for a caller that renders only
+        the records it needs (service/impact.py)."""
         c = DECISIONS.c
         last = seqs[0] - 1 if seqs else 0
         where = self._where(DecisionFilter.of(filters)) + ([c.seq <= seqs[1]] if seqs else [])
@@ -616,7 +618,7 @@ class DecisionStore:
                 rows = conn.execute(query).all()
             if not rows:
                 return
-            yield [(r.id, *self._full_texts(r)) for r in rows]
+            yield [(r.id, *self._full_texts(r)) if rendered else (r.id, *texts(r), r.rulebase_version) for r in rows]
             last = rows[-1].seq
 
     def _full_texts(self, row: Any) -> tuple[str, str, str]:

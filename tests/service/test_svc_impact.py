@@ -96,6 +96,30 @@ def test_a_large_run_takes_every_core_and_gives_the_serial_report(lite, results,
     assert chosen.decisions == 12 and chosen.changed == serial.changed > 0
 
 
+def test_the_guard_reads_a_compact_record_as_it_reads_the_full_one(results):
+    """Impact settles compact records without rendering them: what the guard reads of one (the approach, the
+    unknown answers, each firing's rule, subject and derived facts) is what it reads of the full recommendation."""
+    from engine.explanation import compact
+    from engine.facts import subjects, validate_context
+    from engine.impact import final_state
+    from service.impact import guard_view
+    from svc_rule_edits import pilot_contexts
+
+    rulebase = load_rulebase(RULES)
+    contexts = pilot_contexts()
+    for name, rec in results.items():
+        view = guard_view(compact(json.loads(json.dumps(rec))), rulebase)
+        subj = subjects(validate_context(contexts[name]))
+        assert view["unknowns"] == rec["unknowns"]
+        assert [f["rule"] for f in view["explanation"]["firings"]] == [f["rule"] for f in rec["explanation"]["firings"]]
+        assert final_state(subj, view, rulebase.fact_scope) == final_state(subj, rec, rulebase.fact_scope), name
+        derived = final_state(subj, view, rulebase.fact_scope)[1]
+        assert any(derived.values()), name        # the pilots derive facts: the comparison is not of empties
+    broken = compact(json.loads(json.dumps(results["athens"])))
+    broken["explanation"]["firings"][0]["rule"] = "no.such_rule"
+    assert guard_view(broken, rulebase) is None      # rendering it fails instead, and says why
+
+
 def test_filters_select_the_decisions_considered(lite, results, candidate):
     approach = results["athens"]["approach"]["code"]
     n = sum(1 for r in results.values() if r["approach"]["code"] == approach)
