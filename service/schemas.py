@@ -166,7 +166,7 @@ class DecisionPageOut(BaseModel):
 
 
 class VerifyOut(BaseModel):
-    """The outcome of walking the log's two hash chains: decisions, then rule base activations."""
+    """The outcome of walking the log's three hash chains: decisions, rule base activations, evaluations."""
 
     ok: bool = Field(description="True when every decision and every activation verifies.")
     count: int = Field(description="Decisions that verify (before the first bad one, if any).")
@@ -180,6 +180,19 @@ class VerifyOut(BaseModel):
     first_bad_activation: int | None = Field(None, description="The chain position (seq) of the first rule "
                                                                "base activation that does not verify; null when "
                                                                "the problem is not an activation's.")
+    evaluations: int = Field(0, description="Evaluations that verify (checked once every decision and every "
+                                            "activation does).")
+    first_bad_evaluation: int | None = Field(None, description="The chain position (seq) of the first evaluation "
+                                                               "that does not verify; null when the problem is "
+                                                               "not an evaluation's.")
+    chain: Literal["decisions", "activations", "evaluations"] | None = Field(
+        None, description="The chain the first problem is in; null when `ok`.")
+    evaluation_id: str | None = Field(None, description="The id of the first evaluation that does not verify, "
+                                                        "when it still exists; null when the problem is not an "
+                                                        "evaluation's.")
+    decision_id: str | None = Field(None, description="The decision the first problem is about: the first bad "
+                                                      "decision (as `first_bad_id`), or the one the first bad "
+                                                      "evaluation evaluates; null for an activation's problem.")
 
 
 # -- rules --------------------------------------------------------------------------------------------

@@ -190,6 +190,14 @@ class EvaluationLog:
             return "its stage column does not match its body (index altered)"
         return None
 
+    def ids_at(self, seq: int) -> tuple[str, str] | None:
+        """(id, decision id) of the evaluation at chain position `seq` as its row holds them, None when there is
+        none: how verify's answer names the first bad evaluation."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(EVALUATIONS.c.id, EVALUATIONS.c.decision_id)
+                               .where(EVALUATIONS.c.seq == seq)).first()
+        return None if row is None else (row.id, row.decision_id)
+
     def verify(self) -> tuple[int, str | None, int | None]:
         """(evaluations that verify, why the first bad one does not or None, its seq): each one's position,
         link, hash and decision (still in the log, with the hash it had), in order, then the head. A log not

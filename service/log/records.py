@@ -172,6 +172,9 @@ class VerifyResult:
     first_bad_activation: int | None = None     # the seq of the first that does not
     evaluations: int = 0                # evaluations that verify (checked once decisions and activations do)
     first_bad_evaluation: int | None = None     # the seq of the first that does not
+    chain: str | None = None            # the chain of the first problem: decisions, activations or evaluations
+    evaluation_id: str | None = None    # the first bad evaluation's id, when it still exists
+    decision_id: str | None = None      # the first bad decision, or the decision the first bad evaluation is of
 
     def __str__(self) -> str:
         if self.ok:     # the activations too (kept word for word as before they were chained: scripts read it)

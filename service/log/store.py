@@ -11,6 +11,7 @@ values by the commitments the hash already covers (privacy.py).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import unicodedata
 import uuid
@@ -682,13 +683,18 @@ class DecisionStore:
         (service/log/evaluations.py); stop at the first record that does not verify."""
         result = self._verify_decisions(batch)
         if not result.ok:
-            return result
+            return dataclasses.replace(result, chain="decisions", decision_id=result.first_bad_id)
         count, problem, bad = self._verify_activations()
         if problem is not None:
-            return VerifyResult(False, result.count, reason=problem, activations=count, first_bad_activation=bad)
+            return VerifyResult(False, result.count, reason=problem, activations=count, first_bad_activation=bad,
+                                chain="activations")
         evaluated, problem, bad = self.evaluations.verify()
-        return VerifyResult(problem is None, result.count, reason=problem, activations=count,
-                            evaluations=evaluated, first_bad_evaluation=bad)
+        if problem is None:
+            return VerifyResult(True, result.count, activations=count, evaluations=evaluated)
+        named = self.evaluations.ids_at(bad) if bad is not None else None   # the row at that position, if any
+        return VerifyResult(False, result.count, reason=problem, activations=count, evaluations=evaluated,
+                            first_bad_evaluation=bad, chain="evaluations", evaluation_id=named and named[0],
+                            decision_id=named and named[1])
 
     def heads(self) -> dict[str, Any]:
         """The three chains' heads read in one transaction: {"decisions": {"seq", "hash", "created_at"},

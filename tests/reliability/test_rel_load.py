@@ -85,7 +85,8 @@ def test_kill_9_during_load_loses_no_acknowledged_decision(live, tmp_path):
         assert r.json()["decision_id"] not in counts
         assert c.get("/api/v1/audit/verify", headers=auth("carol")).json() == {
             "ok": True, "count": len(counts) + 1, "first_bad_id": None, "first_bad_seq": None, "reason": None,
-            "activations": 1, "first_bad_activation": None}
+            "activations": 1, "first_bad_activation": None,
+            "evaluations": 0, "first_bad_evaluation": None, "chain": None, "evaluation_id": None, "decision_id": None}
 
 
 def test_killed_engine_workers_under_load_are_replaced(live):

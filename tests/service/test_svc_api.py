@@ -395,7 +395,8 @@ def test_the_service_on_postgresql(tmp_path, pg_url):
         assert full["context"] == pilot("athens") and full["recommendation"]["approach"] == made[0]["approach"]
         assert c.get("/api/v1/audit/verify", headers=auth("carol")).json() == {
             "ok": True, "count": 2, "first_bad_id": None, "first_bad_seq": None, "reason": None,
-            "activations": 1, "first_bad_activation": None}
+            "activations": 1, "first_bad_activation": None,
+            "evaluations": 0, "first_bad_evaluation": None, "chain": None, "evaluation_id": None, "decision_id": None}
         assert c.get("/readyz", headers=auth("carol")).json()["checks"]["database"] == {"ok": True}
 
 

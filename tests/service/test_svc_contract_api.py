@@ -87,6 +87,7 @@ def test_verify_names_the_first_bad_activation(tmp_path):
         bad = c.get("/api/v1/audit/verify", headers=auth("carol")).json()
     assert bad["ok"] is False and bad["first_bad_activation"] == 1 and bad["activations"] == 0
     assert bad["first_bad_id"] is None and bad["first_bad_seq"] is None and "activation 1" in bad["reason"]
+    assert bad["chain"] == "activations" and bad["evaluation_id"] is None and bad["decision_id"] is None
 
 
 # -- Idempotency-Key --------------------------------------------------------------------------------------------

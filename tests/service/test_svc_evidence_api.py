@@ -94,6 +94,24 @@ def test_an_evaluator_records_any_decision_another_manager_may_not(client, genoa
     assert post(client, genoa["decision_id"], body(genoa), who="dave").status_code == 403    # authors too
 
 
+def test_verify_names_an_altered_evaluation_in_its_fields(tmp_path):
+    with make_client(tmp_path) as c:
+        made = [c.post("/api/v1/recommendations", json=pilot(name), headers=auth("alice")).json()
+                for name in ("genoa", "athens")]
+        recorded = [post(c, rec["decision_id"], body(rec)).json() for rec in made]
+        ok = c.get("/api/v1/audit/verify", headers=auth("carol")).json()
+        assert ok["ok"] is True and ok["evaluations"] == 2 and ok["chain"] is None
+        assert ok["first_bad_evaluation"] is None and ok["evaluation_id"] is None and ok["decision_id"] is None
+        with c.app.state.store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE evaluations SET stage = 'rewritten' WHERE seq = 2")
+        bad = c.get("/api/v1/audit/verify", headers=auth("carol")).json()
+    assert bad["ok"] is False and bad["chain"] == "evaluations" and bad["evaluations"] == 1
+    assert bad["first_bad_evaluation"] == 2 and bad["evaluation_id"] == recorded[1]["evaluation_id"]
+    assert bad["decision_id"] == made[1]["decision_id"]
+    assert bad["first_bad_id"] is None and bad["first_bad_activation"] is None   # no decision nor activation is bad
+    assert recorded[1]["evaluation_id"] in bad["reason"]
+
+
 def test_an_unknown_decision_is_404(client, genoa):
     r = post(client, "no-such-decision", body(genoa))
     assert r.status_code == 404 and "no decision no-such-decision" in r.json()["detail"]
