@@ -100,6 +100,7 @@ def record(run: _Run) -> None:
     decision = made["decision_id"]
     run.call("listDecisions", "GET", "/api/v1/decisions", limit=2)
     run.call("getDecision", "GET", f"/api/v1/decisions/{decision}")
+    run.call("getExplanation", "GET", f"/api/v1/decisions/{decision}/explanation")
     technique = next(code for code in run.client.get("/api/v1/catalogue").json()["techniques"]
                      if code not in {t["code"] for t in made["techniques"]})
     run.call("explainWhyNot", "GET", f"/api/v1/decisions/{decision}/why-not", item=f"technique:{technique}")
