@@ -10,8 +10,11 @@ replacement started hours later, runs exactly the version the service logs.
 Protocol (tuples over a multiprocessing Connection):
   worker -> service at start: ("ready", pid) or ("fatal", message)
   service -> worker: ("evaluate", context_dict) | ("evaluate_for_log", context_dict), or None to stop
-  worker -> service:  ("ok", result) | ("invalid", errors) | ("unresolvable", message)
-                      | ("engine_error", message) | ("error", message)
+  worker -> service:  ("ok", result) | ("refused", CogovError) | ("error", message)
+An engine error crosses the pipe as itself (CogovError pickles by its state,
+engine/errors.py), so the service raises the very error the engine raised,
+with its code, fields and per-field errors, and service/errors.py answers it
+as it answers the same error raised in the web process: no second table.
 "evaluate" answers the recommendation dict; "evaluate_for_log" answers an
 `Evaluated` (for POST /recommendations): its texts (the full answer, the default brief one, the log's compact
 one) are serialised here, in
@@ -28,7 +31,7 @@ import signal
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from engine import ContextError, Engine, EngineError, ResolutionError, RuleBaseError, load_rulebase_files
+from engine import CogovError, Engine, RuleBaseError, load_rulebase_files
 from engine.explanation import brief, compact
 from service.log.chain import compact_json, recommendation_index
 
@@ -75,19 +78,16 @@ def check_candidate(files: dict[str, str]) -> dict[str, Any]:
 
 
 def handle(engine: Engine, kind: str, payload: Any) -> tuple[str, Any]:
-    """Answer one job; never raises for anything a job can cause."""
+    """Answer one job; never raises for anything a job can cause: the engine's refusal is ("refused", the
+    CogovError itself), anything else ("error", text)."""
     try:
         if kind == "evaluate":
             return "ok", engine.evaluate(payload)
         if kind == "evaluate_for_log":
             return "ok", evaluated(engine.evaluate(payload))
         return "error", f"unknown job kind {kind!r}"
-    except ContextError as exc:
-        return "invalid", exc.errors
-    except ResolutionError as exc:
-        return "unresolvable", str(exc)
-    except EngineError as exc:
-        return "engine_error", str(exc)
+    except CogovError as exc:
+        return "refused", exc
     except Exception as exc:  # noqa: BLE001 - reported to the service, which logs it
         return "error", f"{type(exc).__name__}: {exc}"
 

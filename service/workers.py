@@ -27,7 +27,7 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from engine import ContextError, EngineError, ResolutionError
+from engine import CogovError, EngineError
 from service.worker_process import Evaluated, check_main, worker_main
 
 log = logging.getLogger("cogov.workers")
@@ -333,8 +333,9 @@ class EnginePool:
     async def evaluate(self, context: dict[str, Any]) -> dict[str, Any]:
         """The explained recommendation for a (validated) context.
 
-        Raises ContextError, ResolutionError or EngineError as the engine
-        would, and WorkerFailure when no worker could complete the job.
+        Raises the engine's CogovError (ContextError, ResolutionError,
+        EngineError...) as the worker's engine raised it, and WorkerFailure
+        when no worker could complete the job.
         """
         return await self._run(("evaluate", context))
 
@@ -402,8 +403,9 @@ class EnginePool:
             raise WorkerFailure("the engine worker handling this request crashed; it is being replaced, "
                                 "please retry", "crash") from None
         worker.jobs += 1
-        if kind in ("engine_error", "error"):   # durable_rules' state is suspect after an error: start afresh
-            self._fail(worker, kind, f"after {job[0]}: {payload}")
+        if kind == "error" or (kind == "refused" and payload.code == EngineError.code):
+            # durable_rules' state is suspect after an error: start afresh
+            self._fail(worker, "engine_error" if kind == "refused" else kind, f"after {job[0]}: {payload}")
         else:
             self._release(worker)
         return self._answer(kind, payload)
@@ -412,12 +414,8 @@ class EnginePool:
     def _answer(kind: str, payload: Any) -> Any:
         if kind == "ok":
             return payload
-        if kind == "invalid":
-            raise ContextError(payload)
-        if kind == "unresolvable":
-            raise ResolutionError(payload)
-        if kind == "engine_error":
-            raise EngineError(payload)
+        if kind == "refused" and isinstance(payload, CogovError):   # the engine's own error, as it raised it
+            raise payload
         raise WorkerFailure(f"the engine worker failed unexpectedly: {payload}", "error")
 
     def _settle(self, worker: _Worker, future: asyncio.Future) -> None:

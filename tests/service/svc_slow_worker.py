@@ -1,6 +1,7 @@
 """A test engine worker: the real one, except that a project named "sleep:<seconds>"
-sleeps before evaluating, and one named "stall:<seconds>" writes half of its
-answer, stalls, then writes the rest. Tests use it to have a request in flight
+sleeps before evaluating, one named "stall:<seconds>" writes half of its
+answer, stalls, then writes the rest, and one named "fault:<message>" makes the
+engine fail as durable_rules can (EngineError). Tests use it to have a request in flight
 long enough to kill its worker, to overrun the time limit, or to stall mid-answer. Spawned workers import it by
 name, so it lives beside the tests (on sys.path under pytest)."""
 from __future__ import annotations
@@ -12,14 +13,27 @@ import time
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
+from engine import EngineError
 from service.worker_process import handle, load_engine, serve
 
 
+class _FailingEngine:
+    """An engine whose evaluation fails as durable_rules' can, with the message and rule given."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def evaluate(self, context: Any) -> Any:
+        raise EngineError(self.message, rule="a-rule")
+
+
 def slow_handle(engine: Any, kind: str, payload: Any) -> tuple[str, Any]:
-    """handle(), after sleeping for a project named "sleep:<seconds>"."""
+    """handle(), after sleeping for a project named "sleep:<seconds>"; failing for "fault:<message>"."""
     name = str(payload.get("project", {}).get("name", "")) if isinstance(payload, dict) else ""
     if name.startswith("sleep:"):
         time.sleep(float(name.split(":", 1)[1]))
+    if name.startswith("fault:"):
+        return handle(_FailingEngine(name.split(":", 1)[1]), kind, payload)
     return handle(engine, kind, payload)
 
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from engine import ENGINE_VERSION, Engine
+from engine import ENGINE_VERSION, ContextError, Engine
 from engine.explanation import brief, compact
 from service.log.chain import compact_json, derive_index
 from service.worker_process import evaluated, handle
@@ -47,4 +47,5 @@ def test_worker_answer_is_the_recommendation_serialised():
     assert json.loads(answer.text) == rec and answer.canonical == compact_json(compact(rec))   # the log's text
     assert json.loads(answer.brief) == brief(rec)
     assert (answer.rulebase_version, answer.engine_version) == (engine.rulebase.version, ENGINE_VERSION)
-    assert handle(engine, "evaluate_for_log", {"project": {}})[0] == "invalid"
+    kind, refusal = handle(engine, "evaluate_for_log", {"project": {}})
+    assert kind == "refused" and isinstance(refusal, ContextError) and refusal.errors

@@ -23,7 +23,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from engine import load_rulebase
+from engine import ContextError, Engine, EngineError, load_rulebase
 from service.app import create_app
 from service.workers import EnginePool, WorkerFailure, WorkerStartError
 from svc_helpers import MINI, TOKENS_SPEC, auth, pilot, settings_for
@@ -131,6 +131,62 @@ def test_a_worker_dying_while_idle_is_replaced_without_failing_a_request(rulebas
         finally:
             await pool.close()
     _run(scenario())
+
+
+def test_the_engine_refusal_reaches_the_caller_as_the_engine_raised_it(rulebase):
+    """A worker sends the engine's CogovError itself: the caller gets the same class, code, message and
+    per-field errors as an in-process evaluation raises, and the worker stays (a context's fault, not its)."""
+    bad = pilot()
+    bad["project"]["domain"] = "public_spaec"
+    with pytest.raises(ContextError) as local:
+        Engine(rulebase, backend="python").evaluate(bad)
+
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=10, target=slow_main)
+        await pool.start()
+        try:
+            pid = pool.status()["pids"][0]
+            with pytest.raises(ContextError) as refused:
+                await pool.evaluate(bad)
+            assert pool.replaced == 0 and pool.status()["pids"] == [pid]
+            return refused.value
+        finally:
+            await pool.close()
+    refused = _run(scenario())
+    assert refused.code == "context_invalid" and refused.as_dict() == local.value.as_dict()
+    assert any(e["field"] == "project.domain" for e in refused.errors)
+
+
+def test_an_engine_fault_in_a_worker_keeps_its_code_and_fields_and_replaces_the_worker(rulebase):
+    async def scenario():
+        pool = EnginePool(rulebase.files, rulebase.version, size=1, timeout=10, target=slow_main)
+        await pool.start()
+        try:
+            context = pilot()
+            context["project"]["name"] = "fault:the rete network gave up"
+            with pytest.raises(EngineError) as failed:
+                await pool.evaluate(context)
+            assert failed.value.as_dict() == {"code": "engine_fault", "message": "the rete network gave up",
+                                              "rule": "a-rule"}
+            await pool.evaluate(pilot())   # a fresh worker answers the next job
+            assert pool.replaced == 1 and pool.failures == {"engine_error": 1}
+        finally:
+            await pool.close()
+    _run(scenario())
+
+
+def test_a_refusal_in_a_worker_is_answered_through_the_one_error_table(slow_app):
+    _, client = slow_app
+    bad = pilot()
+    bad["project"]["domain"] = "public_spaec"
+    r = client.post("/api/v1/recommendations", json=bad, headers=auth("alice"))
+    assert r.status_code == 422 and r.json()["detail"] == "invalid context"
+    assert any(e["field"] == "project.domain" for e in r.json()["errors"])
+    faulty = pilot()
+    faulty["project"]["name"] = "fault:the rete network gave up"
+    r = client.post("/api/v1/recommendations", json=faulty, headers=auth("alice"))
+    assert r.status_code == 500 and r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["detail"] == "the rules engine failed on this context: the rete network gave up"
 
 
 def test_all_workers_busy_is_a_failure_not_a_hang(rulebase):
