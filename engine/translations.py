@@ -192,6 +192,16 @@ def english_file_of(rel: str) -> tuple[str, str] | None:
     return lang, (SENTENCES_SOURCE if english == SENTENCES_FILE else english)
 
 
+def files_version(files: dict[str, bytes]) -> str | None:
+    """The version of a set of translation files: a digest of their paths and bytes (None: no files)."""
+    if not files:
+        return None
+    digest = hashlib.sha256()
+    for rel in sorted(files):
+        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
 def load_translations(files: dict[str, bytes], sources: list[SourceText],
                       english_files: set[str]) -> tuple[Translations, list[tuple[str, int | None, str]]]:
     """The translations in `files` (translations/<lang>/<English file>: bytes), checked against the English
@@ -263,11 +273,7 @@ def load_translations(files: dict[str, bytes], sources: list[SourceText],
                                                                       f"placeholders ({want}), in any order"))
                 continue
             mine[key] = Translated(key, lang, entry.text, entry.source, entry.status, rel, line)
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(files[rel]).digest())
-    version = "sha256:" + digest.hexdigest()[:16] if files else None
-    return Translations(version=version, sources=by_key, entries=entries,
+    return Translations(version=files_version(files), sources=by_key, entries=entries,
                         files={rel: files[rel].decode("utf-8") for rel in sorted(files)}), problems
 
 

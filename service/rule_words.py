@@ -13,6 +13,7 @@ from typing import Any
 from engine.catalogue import Catalogue
 from engine.localize import localize, retranslated, translations_version
 from engine.rulebase import RuleBase
+from engine.translations import Translations
 from service.i18n import DEFAULT, negotiate
 
 
@@ -47,3 +48,23 @@ def set_language(response: Any, lang: str) -> Any:
     if "Accept-Language" not in vary:
         response.headers["Vary"] = ", ".join(vary + ["Accept-Language"])
     return response
+
+
+def keep_translations(store: Any, catalogue: Catalogue, lang: str) -> dict[str, str | None]:
+    """Before an answer in `lang` is logged: the translations it uses kept in the log (by their version, once),
+    and what its record says of its words (wording)."""
+    said = wording(catalogue, lang)
+    translations = catalogue.translations
+    if said["translations"] is not None and translations is not None:
+        store.store_translations(said["translations"], translations.files)
+    return said
+
+
+def original_catalogue(store: Any, rulebase: RuleBase, version: str | None, served: RuleBase | None) -> Catalogue:
+    """The words a logged answer was given in: its rule base version with the translations of the version it
+    used, as kept in the log (or as served now, when that is the same version or none was kept)."""
+    if version is not None:
+        files = store.get_translations(version)
+        if files is not None:
+            return retranslated(rulebase.catalogue, Translations(version=version, files=files))
+    return catalogue_for(rulebase, served)

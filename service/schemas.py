@@ -155,6 +155,12 @@ class DecisionOut(DecisionSummary):
     fired_rules: dict[str, int] = Field(description="Rule id -> how many times it fired in this decision.")
     rulebase_digest: str = Field(description="sha256 of the rule base files stored for rulebase_version.")
     prev_hash: str = Field(description="The hash of the record before it in the chain (64 zeros for the first).")
+    language: str | None = Field(None, description="The language the answer's words were given in (en, it, de, "
+                                                   "sv, el, pt); null for a decision logged before answers had "
+                                                   "a language. The hash covers it.")
+    translations: str | None = Field(None, description="The version (a digest) of the translations the answer's "
+                                                       "words came from, kept in the log; null for English or "
+                                                       "before. The hash covers it.")
 
 
 class DecisionPageOut(BaseModel):

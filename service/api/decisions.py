@@ -11,7 +11,7 @@ from service.api.common import ERRORS, Auditor, Reader, problem, visible_to
 from service.deps import ServingDep, StoreDep
 from service.http import unprocessable
 from service.log import DecisionFilter
-from service.rule_words import api_language, catalogue_for, in_language, set_language
+from service.rule_words import api_language, catalogue_for, in_language, original_catalogue, set_language
 from engine.explanation import brief
 from service.api.recommendations import EXPLAIN_HELP, Explain, decision_page
 from service.log.chain import timestamp
@@ -20,7 +20,7 @@ from service.whynot_whatif import rulebase_for
 
 router = APIRouter()
 LANG_HELP = ("The language of the recommendation's words (en, it, de, sv, el, pt; English where a text is not "
-             "translated); codes and keys stay as they are. Without it, the recommendation as logged.")
+             "translated); codes and keys stay as they are. Without it, the words the answer was given in.")
 NOT_FOUND = problem(404, "No decision with this id, or (for a manager) not one of the caller's own.")
 
 
@@ -59,16 +59,21 @@ async def get_decision(request: Request, store: StoreDep, serving: ServingDep, d
     """Everything logged about one decision: the context as received, the recommendation answered, the rule
     base version and the hash chain links. A manager asking for someone else's decision gets 404, as if it
     did not exist. Decisions never change (except that retention may replace declared personal fields), so
-    the answer has an `ETag` and may be cached. With `lang`, the recommendation's words are read in that
-    language; `Content-Language` says which."""
+    the answer has an `ETag` and may be cached. The recommendation's words are those the answer was given in
+    (`language`, with the `translations` version it used, as logged), or with `lang` those of that language;
+    `Content-Language` says which."""
     record = await _readable(store, decision_id, identity)
     # as stored: the context's values untrimmed and its defaults not filled in, so not re-validated here
-    said = api_language(request) if lang else "en"
+    said = api_language(request) if lang else (record.language or "en")
     data = record.as_dict()
     if said != "en":
         rulebase = await rulebase_for(store, serving, record.rulebase_version)
-        data["recommendation"] = in_language(data["recommendation"], catalogue_for(rulebase, serving.rulebase),
-                                             said)
+        if lang:
+            catalogue = catalogue_for(rulebase, serving.rulebase)
+        else:       # the original wording: the translations the answer used, as the log keeps them
+            catalogue = await run_in_threadpool(original_catalogue, store, rulebase, record.translations,
+                                                serving.rulebase)
+        data["recommendation"] = in_language(data["recommendation"], catalogue, said)
     if explain != "full":     # the plan, the items and their because references (the full: explain=full)
         data["recommendation"] = brief(data["recommendation"])
     return set_language(immutable_json(data, if_none_match, DECISION_MAX_AGE), said)

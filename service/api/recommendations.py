@@ -18,7 +18,8 @@ from service.errors import Unavailable
 from service.log import DatabaseError, LogError
 from engine.explanation import brief
 from service.log.chain import timestamp
-from service.rule_words import api_language, in_language, set_language
+from service.rule_words import api_language, in_language, keep_translations, original_catalogue, set_language
+from service.whynot_whatif import rulebase_for
 from service.schemas import RecommendationAnswer
 
 log = logging.getLogger("cogov.api")
@@ -56,8 +57,8 @@ async def recommend(request: Request, identity: Manager, serving: ServingDep, lo
         print_ = await fingerprint(request)
         found = await earlier(store, identity.name, idempotency_key, print_)
         if found is not None:
-            return found if isinstance(found, Response) else await _again(request, store, found["decision_id"],
-                                                                           explain)
+            return found if isinstance(found, Response) else await _again(request, store, serving,
+                                                                           found["decision_id"], explain)
         keyed = {"caller_name": identity.name, "key": idempotency_key, "fingerprint": print_}
     parsed = parse_context(await request.body())
     if isinstance(parsed, JSONResponse):
@@ -66,15 +67,16 @@ async def recommend(request: Request, identity: Manager, serving: ServingDep, lo
     lang = api_language(request)    # the language of the answer's words (service/rule_words.py)
     rec = await serving.pool.evaluate_for_log(context)
     try:
+        wording = await run_in_threadpool(keep_translations, store, serving.rulebase.catalogue, lang)
         decision_id, created_at = await log_writer.record_text(
             identity=identity, context_raw=text, context=context, canonical=rec.canonical,
             index=rec.index, rulebase_version=rec.rulebase_version or serving.version,
-            engine_version=rec.engine_version or ENGINE_VERSION, idempotency=keyed)
+            engine_version=rec.engine_version or ENGINE_VERSION, idempotency=keyed, wording=wording)
     except (SQLAlchemyError, DatabaseError, LogError) as exc:
         if keyed is not None:   # a concurrent request with the same key was logged first: this one is its retry
             found = await earlier(store, identity.name, keyed["key"], keyed["fingerprint"])
             if found is not None:
-                return found if isinstance(found, Response) else await _again(request, store,
+                return found if isinstance(found, Response) else await _again(request, store, serving,
                                                                                found["decision_id"], explain)
         log.error("decision log write failed: %s", exc)
         raise Unavailable("the decision could not be written to the decision log, so no recommendation "
@@ -117,14 +119,21 @@ def decision_page(request: Request, decision_id: str) -> str:
     return f"{request.scope.get('root_path', '') or ''}/decisions/{decision_id}"
 
 
-async def _again(request: Request, store: Any, decision_id: str, explain: str | None) -> Response:
-    """The answer a logged decision was given (its recommendation as logged, under its id), once more (brief
-    unless `explain` is full)."""
+async def _again(request: Request, store: Any, serving: Any, decision_id: str, explain: str | None) -> Response:
+    """The answer a logged decision was given (its recommendation as logged, under its id, in the words it was
+    given in), once more (brief unless `explain` is full)."""
     record = await run_in_threadpool(store.get, decision_id)
     if record is None:   # a key's decision is written in the key's transaction: gone only if the log was cut
         raise Unavailable(f"the decision {decision_id} this Idempotency-Key names is not in the log")
-    rec = record.recommendation if explain == "full" else brief(record.recommendation)
+    lang = record.language or "en"
+    rec = record.recommendation
+    if lang != "en":
+        rulebase = await rulebase_for(store, serving, record.rulebase_version)
+        catalogue = await run_in_threadpool(original_catalogue, store, rulebase, record.translations,
+                                            serving.rulebase)
+        rec = in_language(rec, catalogue, lang)
+    rec = rec if explain == "full" else brief(rec)
     body = {**_head(request, record.id, record.created_at, explain), **rec}
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), status_code=201,
-                    media_type="application/json",
-                    headers={"Location": f"/api/v1/decisions/{record.id}", REPLAYED: "true"})
+    return set_language(Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                                 status_code=201, media_type="application/json",
+                                 headers={"Location": f"/api/v1/decisions/{record.id}", REPLAYED: "true"}), lang)

@@ -88,8 +88,11 @@ def rulebase_digest(files: dict[str, str]) -> str:
 def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, caller_role: str,
                 context_raw: str, recommendation: str, rulebase_version: str, rulebase_digest: str,
                 engine_version: str, prev_hash: str, format: int = FORMAT,
-                personal: list[str] | None = None) -> str:
-    """The record's hash. For format 2, give the committed texts and the committed pointers."""
+                personal: list[str] | None = None, language: str | None = None,
+                translations: str | None = None) -> str:
+    """The record's hash. For format 2, give the committed texts and the committed pointers. A record that
+    says the language of its answer (migration 0008) is hashed with it and the translations' version; one
+    made before says none and keeps its hash."""
     if format not in FORMATS:
         raise ValueError(f"unknown record format {format}")
     content = {
@@ -101,6 +104,8 @@ def record_hash(*, seq: int, id: str, created_at: datetime, caller_name: str, ca
     }
     if format >= 2:
         content["personal"] = sorted(personal or [])
+    if language is not None:
+        content["wording"] = {"language": language, "translations": translations}
     # strings, integers, nulls and lists of strings only: floatless
     return hashlib.sha256(canonical_json(content, floatless=True).encode("utf-8")).hexdigest()
 

@@ -52,6 +52,15 @@ class RuleBaseVersion(Base):
     stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
 
 
+class TranslationsVersion(Base):
+    """The translation files an answer used, by their version (engine/translations.py: a digest of them)."""
+    __tablename__ = "translations"
+
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    files: Mapped[str] = mapped_column(Text, nullable=False)          # canonical JSON {relpath: text}
+    stored_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+
 class RuleBaseActivation(Base):
     """One switch of the served rule base (action: startup, activate or rollback); append-only."""
     __tablename__ = "rulebase_activations"
@@ -104,6 +113,10 @@ class Decision(Base):
     # format 3 (compact records, migration 0007): context_raw and the compact recommendation, compressed
     # (packing.py); context_raw and recommendation are then empty
     packed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # the language the answer's words were given in and the version of the translations used (migration 0008;
+    # NULL for records made before, and translations NULL for English, which uses none)
+    language: Mapped[str | None] = mapped_column(String(12))
+    translations: Mapped[str | None] = mapped_column(String(40))
 
 
 class DecisionRule(Base):

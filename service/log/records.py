@@ -38,6 +38,8 @@ class DecisionRecord:
     fired_rules: dict[str, int] = field(default_factory=dict)   # rule id -> firings
     format: int = 1                                             # hash format (chain.FORMATS)
     personal: dict[str, str | None] = field(default_factory=dict)   # pointer -> salt, None once removed
+    language: str | None = None          # the language the answer's words were given in (None: before 0008)
+    translations: str | None = None      # the version of the translations it used (None: English, or before)
 
     @property
     def context(self) -> Any:
@@ -64,6 +66,7 @@ class DecisionRecord:
             "context": self.context, "context_raw": self.context_raw,
             "recommendation": self.recommendation, "fired_rules": self.fired_rules,
             "rulebase_digest": self.rulebase_digest, "prev_hash": self.prev_hash,
+            "language": self.language, "translations": self.translations,
         }
 
 

@@ -70,3 +70,60 @@ def test_the_log_keeps_the_english_and_reads_it_in_any_language(german):
     assert labels(plain.json()["recommendation"])["advisor"] == "Advisor"
     assert plain.headers["etag"] != read.headers["etag"]
     assert app.state.store.verify().ok
+
+
+def test_the_record_says_its_language_and_translations_and_the_hash_covers_them(german):
+    app, client = german
+    store = app.state.store
+    made = client.post("/api/v1/recommendations", json=pilot("athens"), headers={**auth("alice"),
+                                                                                 "Accept-Language": "de"})
+    english = client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice"))
+    de, en = store.get(made.json()["decision_id"]), store.get(english.json()["decision_id"])
+    served = app.state.activator.current.rulebase.catalogue.translations.version
+    assert (de.language, de.translations) == ("de", served) and (en.language, en.translations) == ("en", None)
+    assert store.get_translations(served) == app.state.activator.current.rulebase.catalogue.translations.files
+    body = client.get(f"/api/v1/decisions/{de.id}", headers=auth("alice")).json()
+    assert (body["language"], body["translations"]) == ("de", served)
+    assert store.verify().ok
+    from sqlalchemy import update
+
+    from service.log.store import DECISIONS
+    with store.engine.begin() as conn:       # the language of the answer cannot be changed unseen
+        conn.execute(update(DECISIONS).where(DECISIONS.c.id == de.id).values(language="it"))
+    try:
+        assert not store.verify().ok
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(update(DECISIONS).where(DECISIONS.c.id == de.id).values(language="de"))
+    assert store.verify().ok
+
+
+def test_a_decision_reads_in_its_original_wording_after_the_translations_change(german, tmp_path):
+    app, client = german
+    made = client.post("/api/v1/recommendations", json=pilot("athens"),
+                       headers={**auth("alice"), "Accept-Language": "de"})
+    decision = made.json()["decision_id"]
+    again = client.post("/api/v1/recommendations", json=pilot("athens"),
+                        headers={**auth("alice"), "Accept-Language": "de", "Idempotency-Key": "k-words-1"})
+    replayed = client.post("/api/v1/recommendations", json=pilot("athens"),
+                           headers={**auth("alice"), "Idempotency-Key": "k-words-1"})   # a retry, no language
+    assert replayed.headers["content-language"] == "de"
+    assert labels(replayed.json())["advisor"] == labels(again.json())["advisor"] == "Beraterin oder Berater"
+    # the served translations change (a city corrects the word): the log still reads the original wording,
+    # and ?lang=de reads today's
+    served = app.state.activator.current
+    from engine.translations import Translations
+    old = served.rulebase.catalogue.translations
+    files = {rel: text.replace("Beraterin oder Berater", "Berater/in") for rel, text in old.files.items()}
+    from engine.localize import retranslated
+    newer = retranslated(served.rulebase.catalogue, Translations(version="sha256:0000000000000000", files=files))
+    object.__setattr__(served.rulebase, "catalogue", newer)
+    try:
+        original = client.get(f"/api/v1/decisions/{decision}", headers=auth("alice"))
+        today = client.get(f"/api/v1/decisions/{decision}?lang=de", headers=auth("alice"))
+        assert original.headers["content-language"] == today.headers["content-language"] == "de"
+        assert labels(original.json()["recommendation"])["advisor"] == "Beraterin oder Berater"
+        assert labels(today.json()["recommendation"])["advisor"] == "Berater/in"
+    finally:
+        object.__setattr__(served.rulebase, "catalogue", served.rulebase.catalogue.model_copy(
+            update={"translations": old}))
