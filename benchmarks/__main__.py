@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -12,69 +13,112 @@ from .report import Row, Table, render
 
 REPO = Path(__file__).resolve().parent.parent
 
-LIMITS = """\
-Measured with process time (time.process_time, best of 7 rounds of the six pilots) on a quiet machine while
-writing this text; the tables above are this run's figures. A pilot fires 75 rules on average and its
-explained recommendation is 55 KB of JSON.
-
-**The engine (2,000/s per core is 0.5 ms per evaluation).** Per full explained evaluation, durable / Python:
-- validating the context (pydantic) and building the subjects: 0.04 / 0.04 ms;
-- running the rules: 0.42 / 0.23 ms. The durable driver asserts 22 group facts through durable_rules' C
-  API (~0.13 ms in assert_fact alone) and reads back ~120 action messages, ~45 of them rules that match
-  again when a group fact is re-asserted with newly derived facts (durable_rules keeps no per-rule memory
-  of what already fired for a subject); the Python evaluator makes ~380 term checks;
-- settling the explanations (each firing's first matching alternative, the values it matched, the firings
-  it used): 0.08 ms;
-- building the JSON-ready recommendation (every firing with its title, file, line, conclusions and
-  sources; every item with the firings behind it): 0.14 ms;
-- the rest (freeing the previous evaluation's ~2,000 objects, cache misses): ~0.08 ms.
-The explanation (settle + building) is about a third of the Python evaluator's time and a quarter of
-durable's; durable_rules' own round trips are most of the gap between the two backends. The p99 target
-(under 2 ms) is met by both; the rate is not. What would get there: an explanation detail level chosen by
-the caller (decision only, or without `matched`/`concluded`; a product decision, since auditors read the
-full form from the log), or fewer durable round trips (splitting groups into facts that never change and
-facts that read derived facts, so refreshes re-trigger less; this changes durable's firing order, hence the
-sequence numbers in explanations, and needs an engine version bump and a replay that tells engine changes
-from tampering).
-
-**The service.** On two cores the client, the web process and the two engine workers share the CPU, so the
-rate is about 2,000 ms/s divided by the CPU per request, which the service table gives per process; the
-echo's web process spends a quarter of a millisecond per request. cogov's web process parses and validates
-the context, hands it to a worker over a pipe, writes the decision and sends a 55 KB answer; its workers
-evaluate (0.8 ms, the ladder's durable row) and write the answer's and the log's texts. Writing one decision
-(its 55 KB recommendation, its context, ~60 rule-count rows, the chained hash) costs SQLite ~1.0 ms of CPU
-in a transaction of its own and ~0.5 ms when eight share one (a third of that is the rule-count rows and
-their index, a third the 55 KB text); page sizes from 4 to 32 KB made no difference. The client also spends
-more per cogov request than per echo (it reads 55 KB answers). To reach half the echo's rate, cogov's CPU
-per request would have to fall to about twice the echo's (client included); what is left is the work the
-product promises (a fully explained recommendation, evaluated in a supervised process, logged durably
-before it is answered). A lighter answer and record (the product decision above) or a client and database
-on other machines are what would move it.
-
-**What changed in the third pass** (outputs byte-identical: 265 contexts x 2 backends compared before and
-after; the log's texts and hashes are unchanged, tests/service/test_svc_json_texts.py):
-- engine: a term is checked by one closure (its equalities read as one tuple, its derived facts as two set
-  tests); explanation plans per rule are worked out once per rule base; the evaluator loop keeps each
-  subject's views locally; single-alternative rules skip re-matching at settle; the durable driver encodes
-  facts with orjson and takes an action's subject from the fact just asserted. Full explained evaluation,
-  process time, both measured in the same quiet minute: durable 1.08 -> 0.82 ms, Python 0.74 -> 0.61 ms;
-- service: the decision log is group-committed (concurrent requests share one transaction; before, each
-  request took the database's write lock in turn and SQLite's busy handler slept up to 100 ms at a time,
-  giving a p99 near half a second at 8 clients); the workers write the log and response texts with orjson;
-  record hashes use the same text; the pipe round trip to a worker runs on the event loop instead of a
-  thread per job, and the role check is an async dependency (FastAPI ran it in its thread pool); workers
-  freeze their long-lived heap (gc.freeze);
-- loading: rule files are parsed by libyaml (1,000 rules: 0.99 -> 0.26 s of process time), which shortens
-  hot reloads and impact runs.
-Before this pass, on the same quiet machine with this suite's service case (5 s rounds): cogov on SQLite
-195 requests/s with a p99 of 399 ms, the echo 1,401/s (14%). The previous report (a full run on a loaded
-machine, so not comparable figure for figure) had hot reload of the 3,999-rule base at 85 s and impact
-over 10,000 decisions at 16.7 s.
-
-Earlier passes: the JSON-ready recommendation is built directly (pydantic models kept as the contract,
-tests/test_output_contract.py); workers serialise the texts the web process passes through; semi-naive
-Python evaluation with compiled checks; cached subject views; one explanation per firing.
+HISTORY = """\
+**Earlier passes** (outputs byte-identical each time, tests/test_outputs_unchanged.py): a term is checked
+by one closure; explanation plans per rule are worked out once per rule base; single-alternative rules skip
+re-matching at settle; the durable driver encodes facts with orjson and takes an action's subject from the
+fact just asserted; the JSON-ready recommendation is built directly (pydantic models kept as the contract,
+tests/test_output_contract.py); the decision log is group-committed; workers write the log's and the
+answer's texts with orjson and freeze their long-lived heap (gc.freeze); rule files are parsed by libyaml.
+This pass (issue 16): the log keeps compact records (engine/explanation.py, service/log/packing.py);
+impact analysis reads, renders and compares ranges of the log in one worker process per core and settles a
+compact record without rendering it (service/impact.py); this report measures the bytes and where an
+evaluation's time goes.
 """
+
+
+def _cell(row: Row, column: str) -> float | None:
+    text = row.cells.get(column)
+    try:
+        return float(text.replace(",", "").rstrip("%")) if text else None
+    except ValueError:
+        return None
+
+
+def _limits(tables: dict[str, Table]) -> str:
+    """What keeps each missed target out of reach, with this run's numbers, and what would reach it."""
+    out: list[str] = []
+    stages = tables.get("stages")
+    if stages:
+        ms = {r.label: _cell(r, "ms per evaluation") for r in stages.rows}
+
+        def get(backend: str, what: str) -> float:
+            return next((v for k, v in ms.items() if k.startswith(f"{backend}: {what}") and v is not None), 0.0)
+        d_total, p_total = get("durable", "full explained"), get("python", "full explained")
+        d_rules, d_c = get("durable", "running"), get("durable", "  of which durable_rules' assert") + \
+            get("durable", "  of which durable_rules' actions")
+        d_rec, d_plan = get("durable", "the JSON-ready"), get("durable", "  of which the plan")
+        p_rules, p_rec = get("python", "running"), get("python", "the JSON-ready")
+        compact = get("durable", "(after the evaluation)")
+        rules_note = next((r.note for r in stages.rows if r.label.startswith("durable: running")), "")
+        calls = next((r.note for r in stages.rows if "assert_fact" in r.label), "")
+        actions = next((r.note for r in stages.rows if "actions (C)" in r.label), "")
+        out.append(
+            f"**The engine: 2,000 explained evaluations per second per core is 0.5 ms of CPU each.** In this run "
+            f"one took {d_total:.2f} ms on the durable backend and {p_total:.2f} ms on the Python one (process "
+            f"time; the stage table). Durable: running the rules and settling their explanations "
+            f"{d_rules:.2f} ms ({d_rules / d_total:.0%}), of which {d_c:.2f} ms inside durable_rules' C calls "
+            f"(assert_fact: {calls}; actions: {actions}); building the JSON-ready explained recommendation "
+            f"{d_rec:.2f} ms ({d_rec / d_total:.0%}), of which {d_plan:.2f} ms the plan in words. Python: rules "
+            f"{p_rules:.2f} ms, recommendation {p_rec:.2f} ms. The rule base has {rules_note} and a pilot fires "
+            "about 90 of them: the durable driver asserts a group fact per group of rules and subject, then "
+            "re-asserts every group that reads a newly derived fact, and durable_rules, which keeps no memory "
+            "of what already fired, triggers again about 55 rules that had fired (of ~145 action messages): "
+            "that and the driver's own Python work are the gap to the Python evaluator. Even the rules alone "
+            f"({d_rules:.2f} ms durable, {p_rules:.2f} ms Python) exceed 0.5 ms here. What would reach it: "
+            "(1) evaluating straight into the compact form the log keeps (compact trace, items by code), "
+            "leaving titles, labels, sources and the copies of each rule's conclusions to the explanation on "
+            f"request: saves most of the {d_rec:.2f} ms less the compact form's own cost ({compact:.2f} ms when "
+            "made from the full one); (2) fewer durable_rules round trips: splitting each group fact into the "
+            "facts that never change and those that read derived facts, so refreshing re-triggers nothing that "
+            "fired (this reorders durable's firings, hence the explanations' sequence numbers: an engine version "
+            "bump and a replay that tells engine changes from tampering); (3) the Python evaluator as the "
+            "default backend (the product decision the stage table prices). (1) and (3) together would leave "
+            "about the Python rules' time.")
+    peers = tables.get("ladder.1")
+    if peers:
+        figs = {r.label: r.figure for r in peers.rows if r.figure}
+        zen = next((f for k, f in figs.items() if k.startswith("zen-engine")), None)
+        full = figs.get("cogov durable: full explained evaluation")
+        only = figs.get("cogov durable: decision only, no explanation")
+        if zen and full and only:
+            out.append(
+                f"**Against zen-engine.** Its decision table answers the approach alone in {1e3 / zen.rate:.3f} ms "
+                f"(one row lookup in Rust, its JSON in and out included); cogov's durable backend "
+                f"{1e3 / full.rate:.3f} ms for the fully explained recommendation ({full.ratio(zen):.0%} of zen's "
+                f"rate) and {1e3 / only.rate:.3f} ms for the decision alone ({only.ratio(zen):.0%}): even without "
+                "explanations cogov runs the whole rule base (participants, techniques, arrangements, warnings, "
+                "the plan), which the table does not. Half of zen's rate needs the full explained evaluation in "
+                f"{2e3 / zen.rate:.3f} ms: beyond the three steps above.")
+    svc = tables.get("service")
+    if svc:
+        rows = {r.label: r for r in svc.rows}
+        echo = next((r for k, r in rows.items() if k.startswith("bare")), None)
+        lite = rows.get("cogov, decision log on SQLite")
+        if echo and lite and echo.figure and lite.figure:
+            import re
+            cpu = {k: [float(x) for x in re.findall(r"(\d+\.\d+) ms", r.note)] for k, r in
+                   (("echo", echo), ("cogov", lite))}
+            out.append(
+                f"**The service.** On two shared cores the client, the web process and the engine workers share the "
+                f"CPU, so the rate follows the CPU per request (the service table: web process, engine workers, "
+                f"client). The echo spends {sum(cpu['echo']):.2f} ms per request in all, cogov on SQLite "
+                f"{sum(cpu['cogov']):.2f} ms; half the echo's rate needs cogov's total at about twice the echo's, "
+                f"{2 * sum(cpu['echo']):.2f} ms. Its engine workers alone spend more (an evaluation plus the answer's "
+                "and the compact record's texts); its web process parses and validates the context, waits on a "
+                "worker, writes the decision (compressing its texts) and sends the answer. What would reach it: "
+                "the engine steps above (the workers' share), a client and a database on other machines (the "
+                "client's share and the database's), and more cores.")
+    size = tables.get("bytes")
+    if size:
+        growth = next((r for r in size.rows if r.values.get("log_bytes")), None)
+        if growth:
+            out.append(
+                f"**The log.** A pilot decision adds {growth.values['log_bytes'] / 1024:.1f} KB to the SQLite log "
+                f"(the decision sizes table: {growth.note}). The rule-count rows (one per rule that fired, with "
+                "their index, about 4 KB a decision) are what keeps the log's statistics of rules fast; dropping "
+                "them, or keeping them per day instead of per decision, is the next lever.")
+    return "\n\n".join(out + [HISTORY])
 
 
 def _targets(tables: dict[str, Table]) -> list[str]:
@@ -88,6 +132,35 @@ def _targets(tables: dict[str, Table]) -> list[str]:
                 out.append(f"| full evaluation with explanation >= 2,000/s per core, p99 < 2 ms "
                            f"({r.label.split(':')[0]}) | {f.rate:,.0f}/s, p99 {f.p99_ms:.2f} ms | "
                            f"{'yes' if met else 'no'} |")
+    peers = tables.get("ladder.1")
+    if peers:
+        figs = {r.label: r.figure for r in peers.rows}
+        zen = next((f for label, f in figs.items() if label.startswith("zen-engine") and f), None)
+        ours = figs.get("cogov durable: full explained evaluation")
+        if ours:
+            out.append(f"| full explained evaluation (durable) >= 50% of the rate of a zen-engine decision table "
+                       f"computing only the approach | " +
+                       (f"{ours.ratio(zen):.0%} ({ours.rate:,.0f}/s against {zen.rate:,.0f}/s) | "
+                        f"{'yes' if ours.ratio(zen) >= 0.5 else 'no'} |" if zen else "zen-engine not installed | - |"))
+    limit_kb = 12 * 1024
+    for name, where in (("bytes", "in process"), ("service", "the running service")):
+        for r in (tables[name].rows if name in tables else []):
+            if "log_bytes" in r.values:
+                b = r.values["log_bytes"]
+                out.append(f"| decision log growth <= 12 KB per pilot decision (SQLite, after checkpoint and VACUUM; "
+                           f"{where}) | {b / 1024:.1f} KB | {'yes' if b <= limit_kb else 'no'} |")
+    for r in (tables["service"].rows if "service" in tables else []):
+        if r.label.startswith("cogov") and "answer_max" in r.values:
+            b = r.values["answer_max"]
+            out.append(f"| default answer <= 20 KB for every pilot ({r.label.split(', ', 1)[1]}) | "
+                       f"largest {b / 1024:.1f} KB | {'yes' if b <= 20 * 1024 else 'no'} |")
+    for r in (tables["impact"].rows if "impact" in tables else []):
+        if "workers" in r.values:
+            v = r.values
+            met = v["decisions"] >= 100_000 and v["workers"] >= v["cores"]
+            out.append(f"| impact analysis over 100,000 stored decisions, on every core | {v['decisions']:,.0f} "
+                       f"decisions, {v['workers']:.0f} worker process(es) on {v['cores']:.0f} core(s), "
+                       f"{r.note.split(';')[0]} | {'yes' if met else 'no'} |")
     svc = tables.get("service")
     if svc:
         figs = {r.label: r.figure for r in svc.rows}
@@ -123,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     mode = MODES[args.mode]
     from . import engine_cases, generated
     started = time.perf_counter()
+    load_at_start = os.getloadavg()
     tables: dict[str, Table] = {}
 
     def step(name: str, fn) -> None:
@@ -134,9 +208,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {name}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
 
     step("ladder", lambda: engine_cases.shipped(mode))
+    step("stages", lambda: engine_cases.stages(mode))
     step("sizes", lambda: engine_cases.sizes(mode))
     step("groups", lambda: engine_cases.groups(mode))
     step("memory", lambda: engine_cases.memory(mode))
+    from .record_sizes import sizes as record_sizes
+    step("bytes", lambda: record_sizes(mode, engine_cases.pilots(), [p.stem for p in engine_cases.PILOTS]))
     if not args.no_service and mode.service_seconds > 0:
         from engine import load_rulebase
 
@@ -155,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         tables["impact"] = Table("Impact analysis: a rule edit over stored decisions",
                                  [Row("stored decisions", None, f"not run in {mode.name} mode")])
     seconds = time.perf_counter() - started
-    text = render(mode, list(tables.values()), _targets(tables), LIMITS, seconds)
+    text = render(mode, list(tables.values()), _targets(tables), _limits(tables), seconds, load_at_start)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"[bench] wrote {args.out} in {seconds:.0f} s", file=sys.stderr)

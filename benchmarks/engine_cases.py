@@ -8,6 +8,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from engine import Engine, load_rulebase
@@ -210,3 +211,104 @@ def memory(mode: Mode) -> Table:
     return Table("Memory: resident size of this process", rows,
                  "Read from /proc/self/statm after a garbage collection. The durable rows drive the C engine "
                  "(where a session or fact that is never freed would show); the Python rows the whole pipeline.")
+
+
+def stages(mode: Mode) -> Table:
+    """Where a full explained evaluation's time goes, stage by stage, in process time (CPU of this process,
+    so another process's load counts less than in the wall-clock figures), both backends, six pilots."""
+    import durable_rules_engine
+
+    import engine.runtime as runtime
+    from engine import ENGINE_VERSION
+    from engine.plan import build_plan
+    from engine.resolve import recommendation_data
+    from engine.unknowns import settle
+    try:
+        from engine.explanation import compact
+    except ImportError:
+        compact = None
+    contexts = pilots()
+    clock = time.process_time
+    rows: list[Row] = []
+    for backend in ("durable", "python"):
+        engine = Engine(REPO / "rules", backend=backend)
+        spent: dict[str, float] = {}
+        calls = {"assert_fact": 0, "actions": 0}
+        real = (durable_rules_engine.assert_fact, durable_rules_engine.start_action_for_state,
+                durable_rules_engine.complete_and_start_action)
+
+        def timed_call(name: str, fn):
+            def call(*args):
+                t0 = clock()
+                try:
+                    return fn(*args)
+                finally:
+                    spent[name] = spent.get(name, 0.0) + clock() - t0
+                    calls[name] += 1
+            return call
+        gc.collect()
+        gc.freeze()
+        try:
+            for c in contexts:
+                engine.evaluate(c)
+            n = max(mode.calls, 12)
+            for i in range(n):
+                ctx = contexts[i % len(contexts)]
+                t0 = clock()
+                settled = settle(engine.rulebase, ctx)
+                t1 = clock()
+                subj = subjects(settled.context)
+                t2 = clock()
+                wm = engine._runtime.run(subj) if engine._runtime else run_python(engine.rulebase, subj)
+                wm.unknowns = settled
+                t3 = clock()
+                rec = recommendation_data(wm, ENGINE_VERSION)
+                t4 = clock()
+                build_plan(rec, engine.rulebase.catalogue)
+                t5 = clock()
+                if compact is not None:
+                    compact(rec)
+                t6 = clock()
+                for name, dt in (("validate", t1 - t0), ("subjects", t2 - t1), ("run", t3 - t2),
+                                 ("recommendation", t4 - t3), ("plan", t5 - t4), ("compact", t6 - t5)):
+                    spent[name] = spent.get(name, 0.0) + dt
+            if backend == "durable":       # then the C calls alone, timed inside the driver by wrappers
+                runtime.durable_rules_engine = SimpleNamespace(
+                    assert_fact=timed_call("assert_fact", real[0]),
+                    start_action_for_state=timed_call("actions", real[1]),
+                    complete_and_start_action=timed_call("actions", real[2]),
+                    delete_state=durable_rules_engine.delete_state, delete_ruleset=durable_rules_engine.delete_ruleset)
+                for i in range(n):
+                    engine.evaluate(contexts[i % len(contexts)])
+        finally:
+            runtime.durable_rules_engine = durable_rules_engine
+            gc.unfreeze()
+            engine.close()
+        total = sum(spent[k] for k in ("validate", "subjects", "run", "recommendation"))
+
+        def row(label: str, key: str, note: str = "") -> Row:
+            ms = spent.get(key, 0.0) / n * 1e3
+            return Row(f"{backend}: {label}", None, note,
+                       cells={"ms per evaluation": f"{ms:.3f}", "share": f"{ms / (total / n * 1e3):.0%}"})
+        rows += [row("validating the context, settling unknown answers", "validate"),
+                 row("the subjects' facts", "subjects"),
+                 row("running the rules, settling the explanations", "run",
+                     f"{len(engine.rulebase.rules)} rules")]
+        if backend == "durable":
+            rows += [row("  of which durable_rules' assert_fact (C)", "assert_fact",
+                         f"{calls['assert_fact'] / n:.0f} calls per evaluation"),
+                     row("  of which durable_rules' actions (C)", "actions",
+                         f"{calls['actions'] / n:.0f} calls per evaluation")]
+        rows += [row("the JSON-ready explained recommendation", "recommendation"),
+                 row("  of which the plan in words (engine/plan.py)", "plan", "timed as a second build")]
+        if compact is not None:
+            rows.append(row("(after the evaluation) its compact form, as the log keeps it", "compact",
+                            "engine.explanation.compact; not in the total"))
+        rows.append(Row(f"{backend}: full explained evaluation", None,
+                        f"{n:,} evaluations; {1 / (total / n):,.0f} per second of CPU",
+                        cells={"ms per evaluation": f"{total / n * 1e3:.3f}", "share": "100%"}))
+    return Table("Where the time goes: one full explained evaluation, stage by stage (process time)", rows,
+                 "The six pilots in turn, each stage timed with time.process_time (the CPU time of this process, "
+                 "which another process's load inflates less than wall-clock time, though a busy shared core "
+                 "still slows it); durable_rules' C calls are timed inside the driver in a second pass of as many evaluations. The stages add up to "
+                 "Engine.evaluate; shares are of that total.", columns=("ms per evaluation", "share"))

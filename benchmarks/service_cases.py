@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import httpx
 
 from .config import Mode
+from .record_sizes import COLUMNS, decision_count, vacuumed_size
 from .report import Row, Table
 from .timing import Figure, percentile
 
@@ -127,7 +128,9 @@ def _cpu_per_request(before: dict[int, float], after: dict[int, float], root: in
     return Cpu(web / n * 1e3, sum(spent.values()) / n * 1e3, client_s / n * 1e3)
 
 
-async def _load(url: str, bodies: list[bytes], seconds: float, concurrency: int) -> tuple[Figure, int]:
+async def _load(url: str, bodies: list[bytes], seconds: float, concurrency: int,
+                answered: dict[int, int] | None = None) -> tuple[Figure, int]:
+    """`answered`, when given, receives each body's answer size in bytes (by its index in `bodies`)."""
     lat: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -144,6 +147,8 @@ async def _load(url: str, bodies: list[bytes], seconds: float, concurrency: int)
                 lat.append(time.perf_counter() - t0)
                 if r.status_code not in (200, 201):
                     errors += 1
+                elif answered is not None:
+                    answered[i % len(bodies)] = len(r.content)
                 i += 1
         start = time.perf_counter()
         await asyncio.gather(*(worker(k) for k in range(concurrency)))
@@ -188,24 +193,43 @@ def service(mode: Mode, contexts: list[dict[str, Any]], swaps: list[tuple[str, d
         figs: dict[str, list[Figure]] = {label: [] for label, _, _ in targets}
         cpus: dict[str, list[Cpu]] = {label: [] for label, _, _ in targets}
         errors: dict[str, int] = {label: 0 for label, _, _ in targets}
+        answered: dict[str, dict[int, int]] = {label: {} for label, _, _ in targets}
+        sqlite_log = Path(tmp) / "bench.db"
+        grown: list[tuple[int, int]] = []      # (decisions, bytes) of the SQLite log after each round
         for _ in range(mode.rounds):
             for label, kind, db in targets:
                 with server(kind, db, bodies[0]) as (url, pid):
                     before, client0 = _tree_cpu(pid), time.process_time()
-                    fig, errs = asyncio.run(_load(url, bodies, mode.service_seconds, mode.concurrency))
+                    fig, errs = asyncio.run(_load(url, bodies, mode.service_seconds, mode.concurrency,
+                                                  answered[label]))
                     cpus[label].append(_cpu_per_request(before, _tree_cpu(pid), pid,
                                                         time.process_time() - client0, fig.calls))
                     figs[label].append(fig)
                     errors[label] += errs
+                if db and db.startswith("sqlite"):     # the server has stopped: the file is ours to measure
+                    grown.append((decision_count(sqlite_log), vacuumed_size(sqlite_log)))
         ceiling = _median(figs[targets[0][0]])
-        for label, _, _ in targets:
+        log_bytes = ((grown[-1][1] - grown[0][1]) / (grown[-1][0] - grown[0][0])
+                     if len(grown) > 1 and grown[-1][0] > grown[0][0] else None)
+        for label, _, db in targets:
             fig = _median(figs[label])
             cpu = Cpu(*(statistics.median(getattr(c, f) for c in cpus[label]) for f in ("web", "children", "client")))
             where = (f"CPU per request: web process {cpu.web:.2f} ms" +
                      (f", engine workers {cpu.children:.2f} ms" if label.startswith("cogov") else "") +
                      f", client {cpu.client:.2f} ms")
+            sizes = answered[label]
+            cells = {"answer bytes": f"{statistics.mean(sizes.values()):,.0f}"} if sizes else {}
+            if sizes:
+                where += f"; answers {min(sizes.values()):,} to {max(sizes.values()):,} bytes by pilot"
+            if db and db.startswith("sqlite") and log_bytes is not None:
+                cells["log bytes per decision"] = f"{log_bytes:,.0f}"
+                where += (f"; the log grew {grown[-1][1] - grown[0][1]:,} bytes for "
+                          f"{grown[-1][0] - grown[0][0]:,} decisions after the first round")
+            values = {"answer_max": max(sizes.values())} if sizes else {}
+            if "log bytes per decision" in cells:
+                values["log_bytes"] = log_bytes
             rows.append(Row(label, fig, f"{fig.ratio(ceiling):.2f}x the bare endpoint; {fig.calls:,} requests, "
-                                        f"{errors[label]} non-2xx; {where}"))
+                                        f"{errors[label]} non-2xx; {where}", cells, values))
         if not pg:
             rows.append(Row("cogov, decision log on PostgreSQL", None, "not available: no PostgreSQL server "
                                                                        "on 127.0.0.1:5432"))
@@ -219,7 +243,10 @@ def service(mode: Mode, contexts: list[dict[str, Any]], swaps: list[tuple[str, d
             "divided by the requests answered, medians over the rounds; the PostgreSQL server's own CPU is not in "
             "it. With two cores, the rate is bound by the total CPU per request: about 2,000 ms per second "
             "divided by the sum of the three.")
-    tables = [Table("Service: POST /api/v1/recommendations", rows, note)]
+    note += (" 'answer bytes' is the mean size of the default answer's body over the six pilots; 'log bytes per "
+             "decision' the SQLite log's growth per decision from the end of the first round to the end of the "
+             "last, each measured with the server stopped, after a WAL checkpoint and VACUUM.")
+    tables = [Table("Service: POST /api/v1/recommendations", rows, note, columns=COLUMNS)]
     if swap_rows:
         tables.append(Table("Hot reload: activating a rule base in a running service", swap_rows,
                             "POST /api/v1/rulebase with the generated rule base's files (checked and compiled in "

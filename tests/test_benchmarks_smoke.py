@@ -20,9 +20,14 @@ def test_tiny_benchmark_run_writes_a_markdown_report(tmp_path, h):
     text = out.read_text(encoding="utf-8")
     assert text.startswith("# cogov benchmarks\n")
     assert "## Machine" in text and "## Targets" in text
-    for section in ("Engine, shipped rule base, six pilots", "Thomas's approach choice", "Scaling with rule count",
-                    "Scaling with stakeholder groups", "Memory", "Impact analysis"):
+    for section in ("Engine, shipped rule base, six pilots", "Where the time goes", "Thomas's approach choice",
+                    "Scaling with rule count", "Scaling with stakeholder groups", "Memory", "Decision sizes",
+                    "Impact analysis"):
         assert f"## {section}" in text, section
+    # the byte figures: the log's growth per decision (a target) and each pilot's texts
+    growth = re.search(r"\| SQLite file growth per decision .*?\| ([\d,]+) \| n/a \|", text)
+    assert growth and int(growth.group(1).replace(",", "")) > 0, "no log bytes per decision"
+    assert "| decision log growth <= 12 KB per pilot decision" in text
     # every table row has the header's five cells; figures are numbers or n/a
     rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| case")
             and not line.startswith("| target")]
