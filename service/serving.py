@@ -39,6 +39,7 @@ from typing import Any
 
 from engine import RuleBase, RuleBaseError, load_rulebase, load_rulebase_files
 from engine.loader import rulebase_files
+from engine.localize import retranslated
 from service.log import DecisionStore
 from service.settings import Settings
 from service.workers import CheckTarget, EnginePool, WorkerFailure, WorkerStartError, WorkerTarget, run_check
@@ -228,11 +229,12 @@ class Activator:
             raise ActivationRefused(f"rule base refused: {len(result['errors'])} error(s)", "invalid",
                                     result["errors"])
         try:   # pure Python: safe in the web process once checked
-            return await loop.run_in_executor(
+            rulebase = await loop.run_in_executor(
                 None, functools.partial(load_rulebase_files, files, expect_version=expect_version))
         except RuleBaseError as exc:   # stored files altered in the decision log (the check passed)
             errors = [{**e.as_dict(), "text": str(e)} for e in exc.errors]
             raise ActivationRefused(f"rule base refused: {exc}", "invalid", errors) from None
+        return keep_translations(rulebase, self.current.rulebase if self.current is not None else None)
 
     async def _started(self, rulebase: RuleBase) -> EnginePool:
         """A new engine pool for `rulebase`, its workers ready before any request is sent to them."""
@@ -409,5 +411,18 @@ def startup_rulebase(settings: Settings, store: DecisionStore,
                 log.error("the last activated rule base %s no longer loads as itself (%s); serving the rules "
                           "directory", stored.version, exc)
             else:
-                return rulebase, f"last activated version (activation {last['id']})"
+                return keep_translations(rulebase, directory or load_rulebase(settings.rules_dir)), \
+                    f"last activated version (activation {last['id']})"
     return directory or load_rulebase(settings.rules_dir), f"rules directory {settings.rules_dir}"
+
+
+def keep_translations(rulebase: RuleBase, serving: RuleBase | None) -> RuleBase:
+    """A rule base loaded from stored files (an activation, a rollback, a restart on the last version) brings no
+    translations, which are not part of its version: it keeps those served so far (or the directory's), each
+    checked against its own English (engine.localize.retranslated). One that brings its own keeps them."""
+    if rulebase.catalogue.translations is not None and rulebase.catalogue.translations.version is not None:
+        return rulebase
+    if serving is None or serving.catalogue.translations is None:
+        return rulebase
+    rulebase.catalogue = retranslated(rulebase.catalogue, serving.catalogue.translations)
+    return rulebase

@@ -127,3 +127,18 @@ def test_a_decision_reads_in_its_original_wording_after_the_translations_change(
     finally:
         object.__setattr__(served.rulebase, "catalogue", served.rulebase.catalogue.model_copy(
             update={"translations": old}))
+
+
+def test_an_activated_rule_base_keeps_the_served_translations(german):
+    """A rule base activated from its files (which hold no translations: they are not part of its version), or
+    rolled back to, speaks German as before, each text checked against its own English."""
+    app, client = german
+    files = dict(app.state.activator.current.rulebase.files)
+    files["policy/people.yaml"] += "\n# an author's comment\n"
+    r = client.post("/api/v1/rulebase", json={"files": files, "note": "a comment"}, headers=auth("dave"))
+    assert r.status_code == 200, r.text
+    served = app.state.activator.current.rulebase
+    assert served.version == r.json()["version"] and "translations/de/catalogue/roles.yaml" not in files
+    de = client.post("/api/v1/recommendations", json=pilot("athens"),
+                     headers={**auth("alice"), "Accept-Language": "de"})
+    assert labels(de.json())["advisor"] == "Beraterin oder Berater"
