@@ -32,6 +32,7 @@ from starlette.responses import Response
 from engine import CogovError
 from service.http import field_path, problem_response, wants_json
 from service.log import DatabaseError
+from service.log.store import RecordNotRenderable
 from service.serving import ActivationRefused
 from service.workers import WorkerFailure
 
@@ -142,6 +143,8 @@ def problem(exc: Exception) -> Problem:
         return Problem(503, "the decision log database is unavailable; retry later", "Unavailable",
                        headers={"Retry-After": "1"},
                        message="The decision log cannot be reached at the moment: try again shortly.")
+    if isinstance(exc, RecordNotRenderable):    # a compact decision whose rule base cannot be had
+        return Problem(409, str(exc), "Decision cannot be shown")
     if isinstance(exc, WorkerFailure):
         return Problem(503, str(exc), "The engine is unavailable", headers={"Retry-After": "1"},
                        message=f"The engine is unavailable ({exc.kind}): try again in a moment.")
@@ -191,6 +194,6 @@ def install_error_handlers(app: FastAPI, page_error: PageError | None = None) ->
             response.headers.setdefault(name, value)
         return response
 
-    for kind in (CogovError, WorkerFailure, ActivationRefused, ServiceError, RequestValidationError, HTTPException,
+    for kind in (CogovError, RecordNotRenderable, WorkerFailure, ActivationRefused, ServiceError, RequestValidationError, HTTPException,
                  *DATABASE_ERRORS):
         app.add_exception_handler(kind, handle)

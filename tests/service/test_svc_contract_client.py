@@ -77,13 +77,19 @@ def logged(clients) -> dict[str, Any]:
 def test_six_pilots_posted_and_read_back_typed(clients, logged):
     models = _module("models")
     get_decision = _module("api.decisions.get_decision")
+    get_explanation = _module("api.decisions.get_explanation")
     for name, answer in logged.items():
-        assert isinstance(answer, models.RecommendationOut) and isinstance(answer.approach, models.ApproachOut)
+        # by default the plan, the items and their because references; the full explanation on request
+        assert isinstance(answer, models.RecommendationBriefOut) and isinstance(answer.approach,
+                                                                                models.BriefApproach)
+        full = get_explanation.sync(client=clients["carol"], decision_id=answer.decision_id)
+        assert isinstance(full, models.RecommendationOut) and isinstance(full.approach, models.ApproachOut)
+        assert full.explanation.firings and full.approach.code == answer.approach.code
         record = get_decision.sync(client=clients["carol"], decision_id=answer.decision_id)
         assert isinstance(record, models.DecisionOut), record
         # the recommendation as logged: fields a later engine version adds may be absent from older decisions
         assert isinstance(record.context, models.ProjectContext) and isinstance(record.recommendation,
-                                                                                models.LoggedRecommendation)
+                                                                                models.LoggedRecommendationBrief)
         context = pilot(name)
         assert record.context.project.name == context["project"]["name"]
         assert [s.id for s in record.context.stakeholders] == [s["id"] for s in context["stakeholders"]]
@@ -111,6 +117,8 @@ def _cases(models: Any, decision: str, version: str) -> dict[str, tuple[str, Cal
             client=c, body=models.WhatIfIn(context=models.ProjectContext.from_dict(pilot("athens")),
                                            changes=[models.ChangeIn(field="decision.no_such_answer", value=True)]))),
         "listDecisions": ("carol", lambda c: api("decisions.list_decisions").sync_detailed(client=c, limit=0)),
+        "getDecision": ("carol", lambda c: api("decisions.get_decision").sync_detailed(
+            decision, client=c, explain=SimpleNamespace(value="everything"))),
         "explainWhyNot": ("carol", lambda c: api("explanations.explain_why_not").sync_detailed(
             decision, client=c, item="colour:red")),
         "findWhatIf": ("carol", lambda c: api("explanations.find_what_if").sync_detailed(
