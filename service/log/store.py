@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQL
 from engine import CogovError, load_rulebase_files
 from engine.explanation import compact, expand, is_compact
 from engine.rulebase import RuleBase
+from engine.translations import files_version
 from service.log.chain import (FORMAT, activation_hash, canonical_json, compact_json, context_index, derive_index,
                                record_hash, recommendation_index, rulebase_digest, timestamp, utc_naive)
 from service.log.db import DatabaseError, check_schema, make_engine, migrate, sqlite_file
 from service.log.evaluations import EVALUATION_HEAD, EVALUATIONS, EvaluationLog
 from service.log.packing import COMPACT_FORMAT, pack, stored_bytes, texts
 from service.log.models import (GENESIS_HASH, HEAD_ID, ActivationHead, Decision, DecisionRule, IdempotencyKey,
+                                TranslationsVersion,
                                 LogHead, RuleBaseActivation, RuleBaseVersion)
 from service.log.privacy import PrivacyPolicy, committed_texts, erase
 from service.log.records import (DecisionFilter, DecisionPage, DecisionRecord, Selection, StoredRuleBase,
@@ -43,6 +45,7 @@ RULEBASES = RuleBaseVersion.__table__
 ACTIVATIONS = RuleBaseActivation.__table__
 ACTIVATION_HEAD = ActivationHead.__table__
 IDEMPOTENCY = IdempotencyKey.__table__
+TRANSLATIONS = TranslationsVersion.__table__
 MAX_PAGE = 200
 # PostgreSQL's NOTIFY channel on which each activation's commit is announced, its payload {"seq", "version"}
 # (service.replicas listens on it; SQLite has no NOTIFY, its replicas check the log periodically)
@@ -57,6 +60,13 @@ class RecordNotRenderable(LogError):
     """A compact record cannot be shown in full: the rule base version that made it is not stored, or its
     stored files do not load as that version (altered). Answered 409 (service/errors.py), never rendered
     from other rules."""
+
+
+def _wording(wording: dict[str, str | None] | None) -> dict[str, str | None]:
+    """A record's language and translations version (service/rule_words.py wording), or none said."""
+    if not wording or not wording.get("language"):
+        return {}
+    return {"language": str(wording["language"]), "translations": wording.get("translations")}
 
 
 def _database_unusable(exc: Exception) -> bool:
@@ -87,6 +97,7 @@ class DecisionStore:
         self.privacy = privacy or PrivacyPolicy()
         self._digest_cache: dict[str, str] = {}
         self._rulebase_cache: dict[str, RuleBase] = {}    # version -> loaded, to render compact records
+        self._translations_known: set[str] = set()        # translation versions stored (store_translations)
         path = sqlite_file(url)
         if not migrate_schema and path is not None and not path.is_file():
             raise DatabaseError(f"no decision log at {path}: no such file")
@@ -234,7 +245,8 @@ class DecisionStore:
 
     # -- appending ---------------------------------------------------------------
     def record(self, *, identity: Any, recommendation: dict[str, Any], rulebase_version: str,
-               engine_version: str, context: Any = None, context_raw: str | None = None) -> DecisionRecord:
+               engine_version: str, context: Any = None, context_raw: str | None = None,
+               wording: dict[str, str | None] | None = None) -> DecisionRecord:
         """Append one decision; returns it with its id, time, seq and hash.
 
         `identity` has .name and .role (service.deps.Identity). Give the
@@ -243,7 +255,7 @@ class DecisionStore:
         The rule base version must have been stored with store_rulebase.
         """
         item = self._prepare(identity, recommendation, None, None, rulebase_version, engine_version, context,
-                             context_raw)
+                             context_raw) | _wording(wording)
         with self._appending() as conn:
             digests = self._digests(conn, {rulebase_version})
             if digests.get(rulebase_version) is None:
@@ -270,7 +282,8 @@ class DecisionStore:
             try:
                 prepared.append((i, self._prepare(kw["identity"], None, kw["canonical"], kw["index"],
                                                   kw["rulebase_version"], kw["engine_version"], kw["context"],
-                                                  kw["context_raw"]) | {"idempotency": kw.get("idempotency")}))
+                                                  kw["context_raw"]) | {"idempotency": kw.get("idempotency")}
+                                 | _wording(kw.get("wording"))))
             except Exception as exc:     # this item's own fault (e.g. a record() misuse); the others go on
                 results[i] = exc
         failure = self._append_batch(prepared, results)
@@ -311,6 +324,31 @@ class DecisionStore:
         for (i, _), values in zip(ok, written):
             results[i] = (values["id"], values["created_at"])
         return None
+
+    # -- translations (the words of answers in other languages) ---------------------------
+    def store_translations(self, version: str, files: dict[str, str]) -> None:
+        """Keep the translation files of `version` (idempotent), so that a decision answered with them can
+        be read in its original wording later. The version is their digest (engine/translations.py): other
+        files under a stored version are refused."""
+        if files_version({rel: text.encode("utf-8") for rel, text in files.items()}) != version:
+            raise LogError(f"these translation files are not version {version}")
+        if version in self._translations_known or self.get_translations(version) is not None:
+            self._translations_known.add(version)
+            return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(TRANSLATIONS).values(version=version, files=canonical_json(files),
+                                                         stored_at=utc_naive(datetime.now(timezone.utc))))
+        except IntegrityError:   # another replica stored it first: the same files, as the version is their digest
+            pass
+        self._translations_known.add(version)
+
+    def get_translations(self, version: str) -> dict[str, str] | None:
+        """The translation files of a stored version, or None."""
+        with self.engine.connect() as conn:
+            files = conn.execute(select(TRANSLATIONS.c.files).where(TRANSLATIONS.c.version == version)
+                                 ).scalar_one_or_none()
+        return None if files is None else json.loads(files)
 
     def _prepare(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
                  rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
@@ -387,6 +425,7 @@ class DecisionStore:
                           recommendation=item["recommendation_text"], rulebase_version=item["rulebase_version"],
                           rulebase_digest=digests[item["rulebase_version"]], engine_version=item["engine_version"],
                           prev_hash=prev)
+            values.update(language=item.get("language"), translations=item.get("translations"))
             values["hash"] = record_hash(**{**values, "context_raw": item["hashed_context"],
                                             "recommendation": item["hashed_rec"]},
                                          format=item["format"], personal=list(personal))
@@ -452,7 +491,8 @@ class DecisionStore:
             engine_version=get("engine_version"), approach=get("approach"), city=get("city"),
             project_name=get("project_name"), prev_hash=get("prev_hash"), hash=get("hash"),
             fired_rules=rules or {}, format=get("format") or 1,
-            personal=json.loads(get("personal")) if get("personal") else {})
+            personal=json.loads(get("personal")) if get("personal") else {},
+            language=get("language"), translations=get("translations"))
 
     def _rules_of(self, conn, seqs: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {s: {} for s in seqs}
@@ -803,7 +843,8 @@ class DecisionStore:
     def _hash_problem(row: Row) -> str | None:
         """Why this record's content does not give its hash, or None."""
         content = {k: getattr(row, k) for k in ("seq", "id", "created_at", "caller_name", "caller_role",
-                                                "rulebase_version", "rulebase_digest", "engine_version", "prev_hash")}
+                                                "rulebase_version", "rulebase_digest", "engine_version", "prev_hash",
+                                                "language", "translations")}
         try:
             content["context_raw"], content["recommendation"] = texts(row)
             personal = json.loads(row.personal) if row.personal else {}
