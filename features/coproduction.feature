@@ -60,6 +60,7 @@ Feature: Co-production is more than decision involvement
     When the context is evaluated
     Then the approach is public_decision
     And stakeholder "volunteers" takes part as implementation_partner at level collaborate because of rule coproduction.implementation_partner_collaborate
+    And the core techniques are citizen_advisory_committee, citizen_reporting, fact_sheet, online_questionnaire, volunteer_programme and website
 
   Scenario: Users who report defects co-assess the service under a shared decision
     Given the project spans the activities co_assessment
@@ -79,6 +80,10 @@ Feature: Co-production is more than decision involvement
     And technique citizen_inspectors is recommended because of rule coproduction.assessment_inspectors
     And the governance arrangements include citizen_data_agreement because of rule coproduction.assessment_data
     And warning uneven_data_quality is given because of rule coproduction.contributes_reports
+    And skill evaluation is needed only because of rules techniques.phase_co_assessment_co_evaluation, skills.co_assessment and governance.evaluation_framework
+    And technique co_evaluation is recommended because of rule techniques.phase_co_assessment_co_evaluation
+    And warning uneven_data_quality is given only because of rules coproduction.contributes_reports and coproduction.assessment_data
+    And the core techniques are citizen_advisory_committee, citizen_inspectors, citizen_reporting, fact_sheet, online_questionnaire and website
 
   Scenario: Service users co-assess by default, and are consulted even when the manager decides alone
     Given the project:

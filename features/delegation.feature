@@ -38,6 +38,7 @@ Feature: Delegating a decision to the public within stated constraints
     And technique participatory_budgeting is recommended
     And the governance arrangements include binding_commitment because of rule iap2.delegated_within_constraints
     And the governance arrangements include stated_constraints because of rule iap2.delegated_within_constraints
+    And the core techniques are citizen_advisory_committee, citizen_panel, citizen_survey, fact_sheet, online_questionnaire and website
 
   Scenario: Without the delegation, the same quality decision stays with the manager
     Given the project spans the activities co_commissioning
@@ -46,6 +47,7 @@ Feature: Delegating a decision to the public within stated constraints
     And the project is not found to be delegated_decision
     And the governance arrangements do not include binding_commitment
     And no constraints are stated
+    And technique open_house is not recommended
 
   Scenario: A public that does not share the goals of a quality decision cannot be handed it
     Given the project spans the activities co_commissioning
@@ -74,6 +76,8 @@ Feature: Delegating a decision to the public within stated constraints
     And stakeholder "residents" takes part as delegated_decision_maker at level empower
     And stakeholder "residents" is selected by random_selection because of rule recruitment.mini_public
     And stakeholder "residents" takes part by deliberate as its IAP2 level says
+    And skill deliberative_design is needed only because of rules governance.random_selection and iap2.empower_jury
+    And technique negotiation is recommended because of rule techniques.conflict_negotiation
 
   Scenario: A delegated choice between known options, with no conflict to work out, is a binding ballot
     Given the decision:

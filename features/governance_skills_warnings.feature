@@ -22,6 +22,7 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And warning conflict is given because of rule warnings.conflict
     And skill conflict_management is lacking because of rule skills.gap_conflict_medium_facilitation
     And every line of the recommendation is explained
+    And the governance arrangements do not include random_selection
 
   Scenario: A decision the manager takes alone needs no feedback report or facilitator
     When the context is evaluated
@@ -43,6 +44,9 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And the governance arrangements include formal_consultation because of rule governance.legal_consultation_procedure
     And technique public_comment is recommended because of rule governance.legal_consultation_procedure
     And warning legal_consultation is given because of rule governance.legal_consultation_procedure
+    And technique public_comment is recommended only because of rules governance.legal_consultation_procedure and iap2.consult_techniques_larger_public
+    And technique online_questionnaire is recommended because of rule techniques.size_quantitative_online
+    And the core techniques are complaints_and_contacts, fact_sheet, focus_group, key_contact_interviews, public_comment and website
 
   Scenario: Personal data calls for a data protection plan
     Given the decision:
@@ -112,6 +116,7 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     Then the approach is segmented_consultation
     And warning tokenism is given because of rule warnings.tokenism
     And warning weak_political_support is not given
+    And technique focus_group is recommended only because of rules iap2.consult_techniques and techniques.thomas_segmented
 
   # ------------------------------------------------------------------ the team's skills and capacity
 
@@ -154,6 +159,7 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And skill facilitation is needed but not lacking
     And skill platform_management is needed but not lacking
     And the governance arrangements do not include capacity_building_programme
+    And technique online_platform is recommended because of rule techniques.online_platform_complement
 
   Scenario: A missing platform is a gap only where platform skills are needed
     Given the public:
@@ -245,6 +251,31 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     Then warning capture_by_organised_interests is given because of rule warnings.capture
     And warning self_selection_bias is given because of rule warnings.self_selection
     And the governance arrangements include targeted_recruitment because of rules warnings.self_selection and governance.accessible_participation
+    And the core techniques are fact_sheet, website, focus_group, key_contact_interviews, intermediary_associations and online_questionnaire
+
+  Scenario: A manager deciding alone recruits nobody, so a large public with hard-to-reach groups raises no self-selection warning
+    Given the decision answers:
+      | QR  | INFO | STRUCT | AR | AP  | GC  | CONF |
+      | yes | yes  | yes    | no | yes | yes | no   |
+    And the public:
+      | size                 | large |
+      | hard_to_reach_groups | yes   |
+    When the context is evaluated
+    Then the approach is autonomous
+    And warning self_selection_bias is not given
+    And technique intermediary_associations is recommended because of rule techniques.hard_to_reach_intermediaries
+
+  Scenario: A manager deciding alone only informs: nobody is recruited on purpose, surveyed or sidelined
+    Given the decision answers:
+      | QR  | INFO | STRUCT | AR | AP  | GC  | CONF |
+      | yes | yes  | yes    | no | yes | yes | no   |
+    When the context is evaluated
+    Then the approach is autonomous
+    And stakeholder "residents" takes part as informed_public at level inform only because of rules stakeholders.approach_autonomous and stakeholders.default_inform_only
+    And the core techniques are fact_sheet, open_house and website
+    And the governance arrangements do not include targeted_recruitment
+    And skill survey_research is not needed
+    And warning key_player_sidelined is not given
 
   Scenario: A small public is worked with face to face, not sampled
     Given the decision answers:
@@ -258,6 +289,7 @@ Feature: Governance arrangements, the team's skills and warnings that keep parti
     And technique deliberative_poll is avoided because of rule techniques.size_small_no_sampling
     And technique citizen_survey is not recommended
     And every recommended technique suits a public of size small
+    And technique citizen_panel is avoided because of rule techniques.size_small_no_sampling
 
   Scenario: Building capacity when the public does not share the goals warns against overpromising
     Given the objective is capacity_building

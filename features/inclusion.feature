@@ -57,6 +57,7 @@ Feature: Hard-to-reach groups and low digital access get an offline or assisted 
     And an assisted technique is recommended
     And online techniques are not recommended alone
     And warning digital_divide is given because of rule techniques.offline_channel_required
+    And stakeholder "residents" is selected by random_selection because of rule recruitment.mini_public
 
   Scenario: A connected public without hard-to-reach groups raises no digital-divide warning
     Given the public:

@@ -197,11 +197,15 @@ class MutationRun:
         if self.spec.get("ids"):
             chosen = [m for m in chosen if m.id in set(self.spec["ids"])]
         results = [self._verdict(m, original, order, contexts, before, users, by_id) for m in chosen]
+        noted = {}
+        if self.spec.get("contexts"):          # for an author writing the scenario that kills a survivor
+            for key in order:
+                for nodeid in users[key]:
+                    noted.setdefault(by_id[nodeid].name, []).append(contexts[key])
         Path(self.spec["out"]).write_text(json.dumps({
             "rulebase": original.version, "scenarios": len(items), "passing": len(passing),
             "broken": broken, "contexts": len(contexts), "baseline_seconds": round(baseline, 2),
-            "seconds": round(time.perf_counter() - started, 2),
-            "slowest": sorted(((round(c, 2), n) for n, c in cost.items()), reverse=True)[:25],
+            "seconds": round(time.perf_counter() - started, 2), "contexts_of": noted,
             "mutants": results}, indent=1), encoding="utf-8")
         self.current = None
         return True

@@ -40,6 +40,7 @@ Feature: Who takes part, selected how, taking part how
       | residents   | decision_partner      | collaborate | open_self_selection       | vote       |
       | council     | responsible_authority | collaborate | professional_stakeholders | deliberate |
       | association | decision_partner      | collaborate | organised_representatives | deliberate |
+    And warning partial_coproduction is given because of rule governance.full_coproduction
 
   Scenario: A large public divided over the choice deliberates through a randomly selected mini-public
     Given the project spans the activities co_commissioning
@@ -103,6 +104,8 @@ Feature: Who takes part, selected how, taking part how
     And stakeholder "volunteers" is selected by open_self_selection
     And stakeholder "volunteers" is not selected by random_selection
     And stakeholder "residents" is selected by random_selection because of rule recruitment.mini_public
+    And stakeholder "residents" takes part as citizen_evaluator at level collaborate only because of rule stakeholders.renn_citizen_evaluators_collaborate
+    And stakeholder "residents" takes part by deliberate as its role says
 
   Scenario: Hard-to-reach residents are recruited on purpose, organisations send their people
     Given the decision answers:

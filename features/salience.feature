@@ -36,3 +36,4 @@ Feature: Stakeholder salience (Mitchell, Agle & Wood) is worked out for every gr
       | stakeholder.power  | medium |
       | stakeholder.urgent | yes    |
     And rule stakeholders.salience_dominant did not fire for stakeholder "landlords"
+    And warning key_player_sidelined is not given

@@ -28,7 +28,7 @@ Feature: Who takes part, in which role and with how much power
     When the context is evaluated
     Then the approach is public_decision
     And stakeholder "traders" is found to be a key_player because of rule stakeholders.grid_key_player
-    And stakeholder "traders" takes part as decision_partner at level collaborate because of rule stakeholders.approach_public_decision
+    And stakeholder "traders" takes part as decision_partner at level collaborate only because of rules stakeholders.approach_public_decision and stakeholders.default_key_player
     And technique negotiation is recommended because of rule stakeholders.negotiate_with_organised_key_players
     And skill partnership_management is needed because of rule stakeholders.negotiate_with_organised_key_players
 

@@ -16,3 +16,14 @@ Feature: Techniques follow the co-production phase and the level the approach al
     And rule techniques.phase_co_design_testing fired matching:
       | project.activities | ["co_design"] |
       | approach.level     | consult       |
+
+  Scenario: Where conflict is likely but only a consultation is feasible, a public meeting brings the segments together
+    Given a base project context
+    And the decision answers:
+      | QR  | INFO | STRUCT | AR  | AP  | GC  | CONF |
+      | yes | no   | yes    | yes | yes | yes | yes  |
+    When the context is evaluated
+    Then the approach is modified_autonomous
+    And the approach's IAP2 level is consult
+    And technique public_meeting is recommended only because of rule techniques.conflict_no_segmented_only
+    And technique public_meeting is core
