@@ -68,3 +68,40 @@ def original_catalogue(store: Any, rulebase: RuleBase, version: str | None, serv
         if files is not None:
             return retranslated(rulebase.catalogue, Translations(version=version, files=files))
     return catalogue_for(rulebase, served)
+
+
+def _names(context: Any) -> dict[str, str]:
+    groups = context.get("stakeholders") if isinstance(context, dict) else None
+    return {str(s["id"]): str(s.get("name") or s["id"]) for s in groups or () if isinstance(s, dict) and "id" in s}
+
+
+def why_not_in(answer: dict[str, Any], catalogue: Catalogue, lang: str, context: Any = None) -> dict[str, Any]:
+    """A why-not answer (its JSON form) with its words in `lang`: the item and the summary said in words
+    (engine.words.why_not_words), each rule's title translated; codes, conditions and references unchanged."""
+    if lang == DEFAULT:
+        return answer
+    from engine.words import Words, item_words, why_not_words
+    words = Words(catalogue, lang)
+    out = dict(answer)
+    said = why_not_words(words, answer, _names(context))
+    label = item_words(words, answer.get("item") or "", _names(context))
+    out["label"] = label[:1].upper() + label[1:]
+    out["summary"] = " ".join([said["summary"], *said["reasons"]])
+    out["producers"] = [{**p, "title": words.rule_title(p["rule"], p["title"])} if p.get("rule") and p.get("title")
+                        else p for p in answer.get("producers") or ()]
+    return out
+
+
+def what_if_in(answer: dict[str, Any], catalogue: Catalogue, lang: str, context: Any = None) -> dict[str, Any]:
+    """A what-if answer (its JSON form) with its words in `lang`: each scenario's sentence said in words
+    (engine.words.scenario_words) and its recommendation's words (engine.localize); codes unchanged."""
+    if lang == DEFAULT:
+        return answer
+    from engine.words import Words, scenario_words
+    words = Words(catalogue, lang)
+    out = dict(answer)
+    out["scenarios"] = [{**s, "sentence": scenario_words(words, s, answer.get("original_approach"),
+                                                         answer.get("target"), _names(context)),
+                         "recommendation": localize(s["recommendation"], catalogue, lang)}
+                        for s in answer.get("scenarios") or ()]
+    return out

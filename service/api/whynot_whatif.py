@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, Field, SkipValidation
 from starlette.concurrency import run_in_threadpool
 
@@ -26,7 +26,8 @@ from engine.recommendation import Because
 from engine.whatif import FieldChange, Scenario
 from service.api.common import ERRORS, UNAVAILABLE, JsonBodyRoute, Manager, Reader, problem, visible_to
 from service.deps import PoolDep, ServingDep, StoreDep
-from service.whynot_whatif import SERVICE_MAX_CHANGES, what_if_decision, why_not_decision
+from service.rule_words import api_language, catalogue_for, set_language, what_if_in, why_not_in
+from service.whynot_whatif import SERVICE_MAX_CHANGES, rulebase_for, what_if_decision, why_not_decision
 from service.http import unprocessable
 from service.log import DecisionRecord
 
@@ -103,7 +104,8 @@ EXPLAIN_ERRORS = {**ERRORS, **problem(404, "No decision with this id, or (for a 
 @router.get("/decisions/{decision_id}/why-not", response_model=WhyNotOut, responses=EXPLAIN_ERRORS,
             summary="Why an item is not in a decision's recommendation", operation_id="explainWhyNot",
             tags=["explanations"])
-async def decision_why_not(store: StoreDep, serving: ServingDep, decision_id: str, identity: Reader,
+async def decision_why_not(request: Request, response: Response, store: StoreDep, serving: ServingDep,
+                           decision_id: str, identity: Reader,
                            item: Annotated[str, Query(max_length=300, description=ITEM_HELP)]) -> Any:
     """Which rules could have produced the item, which of their conditions failed with the actual values,
     or which rule eliminated, avoided or overrode it; or that no rule can ever produce it. Explained under
@@ -111,14 +113,21 @@ async def decision_why_not(store: StoreDep, serving: ServingDep, decision_id: st
     may differ from the stored recommendation's."""
     record = await _record(store, decision_id, identity)
     answer = await why_not_decision(store, serving, record, item)
-    return {**answer.model_dump(mode="json"), "decision_id": record.id}
+    lang = api_language(request)        # the words in the reader's language (service/rule_words.py)
+    set_language(response, lang)
+    data = answer.model_dump(mode="json")
+    if lang != "en":
+        rulebase = await rulebase_for(store, serving, record.rulebase_version)
+        data = why_not_in(data, catalogue_for(rulebase, serving.rulebase), lang, record.context)
+    return {**data, "decision_id": record.id}
 
 
 @router.get("/decisions/{decision_id}/what-if", response_model=WhatIfOut,
             responses={**EXPLAIN_ERRORS, **UNAVAILABLE},
             summary="The smallest answer changes that would change a decision's approach (or an item)",
             operation_id="findWhatIf", tags=["explanations"])
-async def decision_what_if(store: StoreDep, serving: ServingDep, decision_id: str, identity: Reader,
+async def decision_what_if(request: Request, response: Response, store: StoreDep, serving: ServingDep,
+                           decision_id: str, identity: Reader,
                            item: Annotated[str | None, Query(max_length=300, description=ITEM_HELP)] = None,
                            max_changes: Annotated[int, Query(ge=1, le=SERVICE_MAX_CHANGES,
                                                              description="Most answers changed at once")] = 2,
@@ -129,7 +138,13 @@ async def decision_what_if(store: StoreDep, serving: ServingDep, decision_id: st
     Disagreements between the two evaluations are listed in `errors`. Nothing is logged."""
     record = await _record(store, decision_id, identity)
     answer = await what_if_decision(store, serving, record, item=item or None, max_changes=max_changes, limit=limit)
-    return {**answer.model_dump(mode="json"), "decision_id": record.id}
+    lang = api_language(request)
+    set_language(response, lang)
+    data = answer.model_dump(mode="json")
+    if lang != "en":
+        rulebase = await rulebase_for(store, serving, record.rulebase_version)
+        data = what_if_in(data, catalogue_for(rulebase, serving.rulebase), lang, record.context)
+    return {**data, "decision_id": record.id}
 
 
 @router.post("/recommendations/what-if", response_model=ChangedOut,

@@ -7,11 +7,14 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.sentences import SENTENCES
 from engine.translations import fingerprint
 from service.app import create_app
 from svc_helpers import MINI, TOKENS_SPEC, auth, pilot, settings_for
 
 GERMAN = {"roles.advisor.label": ("Beraterin oder Berater", "Advisor")}
+SENTENCES_DE = {"whynot.not_recommended": "{item} wird nicht empfohlen.{instead}",
+                "whatif.scenario": "Wenn {conditions}, dann {approach}."}
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +28,9 @@ def german(tmp_path_factory):
     (folder / "roles.yaml").write_text("".join(
         f'{key}:\n  text: "{text}"\n  source: "{fingerprint(english)}"\n  status: drafted\n'
         for key, (text, english) in GERMAN.items()), encoding="utf-8")
+    (rules / "translations" / "de" / "sentences.yaml").write_text("".join(
+        f'sentences.{key}:\n  text: "{text}"\n  source: "{fingerprint(SENTENCES[key])}"\n  status: drafted\n'
+        for key, text in SENTENCES_DE.items()), encoding="utf-8")
     app = create_app(settings_for(tmp, tokens=TOKENS_SPEC, rules_dir=rules))
     with TestClient(app) as client:
         yield app, client
@@ -142,3 +148,21 @@ def test_an_activated_rule_base_keeps_the_served_translations(german):
     de = client.post("/api/v1/recommendations", json=pilot("athens"),
                      headers={**auth("alice"), "Accept-Language": "de"})
     assert labels(de.json())["advisor"] == "Beraterin oder Berater"
+
+
+def test_why_not_and_what_if_answer_in_the_language(german):
+    app, client = german
+    made = client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).json()
+    url = f"/api/v1/decisions/{made['decision_id']}"
+    en = client.get(f"{url}/why-not?item=approach:autonomous", headers=auth("alice"))
+    de = client.get(f"{url}/why-not?item=approach:autonomous", headers={**auth("alice"), "Accept-Language": "de"})
+    assert en.status_code == de.status_code == 200, de.text
+    assert en.headers["content-language"] == "en" and de.headers["content-language"] == "de"
+    assert " wird nicht empfohlen." in de.json()["summary"] and "wird" not in en.json()["summary"]
+    assert de.json()["defeated_by"] == en.json()["defeated_by"] and de.json()["item"] == en.json()["item"]
+    wi = client.get(f"{url}/what-if", headers={**auth("alice"), "Accept-Language": "de"})
+    assert wi.status_code == 200 and wi.headers["content-language"] == "de"
+    scenarios = wi.json()["scenarios"]
+    assert scenarios and all(s["sentence"].startswith("Wenn ") for s in scenarios)
+    assert all(labels(s["recommendation"]).get("advisor", "Beraterin oder Berater") == "Beraterin oder Berater"
+               for s in scenarios)
