@@ -9,9 +9,10 @@ Evidence is aggregate and the export de-personalised (service/evidence/export.py
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -118,45 +119,36 @@ async def evidence_overview(store: StoreDep, rulebase: RuleBaseDep, settings: Se
     return await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
 
 
-async def _one(store: Any, rulebase: Any, settings: Any, kind: str, code: str) -> EvidenceOut:
-    found = await run_in_threadpool(evidence.evidence_for, store, rulebase, settings.rules_dir, kind, code[:200])
-    if found is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {code!r} in the rule base or the log")
-    return found
-
-
-_ONE = {"response_model": EvidenceOut,
-        "responses": {**ERRORS, **problem(404, "Nothing of this kind has this code, in the rule base or the log.")}}
 _WHAT = ("Counts (recommended, evaluated, followed), scores where followed and where not with n and 95% "
          "intervals, broken down by context; nothing is a finding below min_evaluations.")
+_NO_SUCH = problem(404, "Nothing of this kind has this code, in the rule base or the log.")
+# one route per kind of evidence: (kind, path segment, path parameter, operation id, summary)
+EVIDENCE_ROUTES = (
+    ("technique", "techniques", "code", "techniqueEvidence", "The evidence about a technique"),
+    ("rule", "rules", "rule_id", "ruleEvidence", "The evidence about a rule's advice"),
+    ("approach", "approaches", "code", "approachEvidence", "The evidence about an approach"),
+    ("role", "roles", "code", "roleEvidence", "The evidence about a participant role"),
+)
 
 
-@router.get("/evidence/techniques/{code}", operation_id="techniqueEvidence", summary="The evidence about a technique",
-            description=_WHAT, **_ONE)
-async def technique_evidence(store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep, code: str,
-                             identity: Anyone) -> Any:
-    return await _one(store, rulebase, settings, "technique", code)
+def _evidence_of(kind: str, parameter: str) -> Callable[..., Awaitable[Any]]:
+    """The handler of GET /evidence/{kind's segment}/{parameter}."""
+    async def evidence_of(store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep, code: str,
+                          identity: Anyone) -> Any:
+        found = await run_in_threadpool(evidence.evidence_for, store, rulebase, settings.rules_dir, kind, code[:200])
+        if found is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} {code!r} in the rule base or the log")
+        return found
+    # the path parameter keeps its published name (rule_id for a rule); a resolved annotation, not a string
+    evidence_of.__annotations__["code"] = Annotated[str, Path(alias=parameter)]
+    evidence_of.__name__ = f"{kind}_evidence"
+    return evidence_of
 
 
-@router.get("/evidence/rules/{rule_id}", operation_id="ruleEvidence", summary="The evidence about a rule's advice",
-            description=_WHAT, **_ONE)
-async def rule_evidence(store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep, rule_id: str,
-                        identity: Anyone) -> Any:
-    return await _one(store, rulebase, settings, "rule", rule_id)
-
-
-@router.get("/evidence/approaches/{code}", operation_id="approachEvidence", summary="The evidence about an approach",
-            description=_WHAT, **_ONE)
-async def approach_evidence(store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep, code: str,
-                            identity: Anyone) -> Any:
-    return await _one(store, rulebase, settings, "approach", code)
-
-
-@router.get("/evidence/roles/{code}", operation_id="roleEvidence", summary="The evidence about a participant role",
-            description=_WHAT, **_ONE)
-async def role_evidence(store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep, code: str,
-                        identity: Anyone) -> Any:
-    return await _one(store, rulebase, settings, "role", code)
+for _kind, _segment, _parameter, _operation, _summary in EVIDENCE_ROUTES:
+    router.add_api_route(f"/evidence/{_segment}/{{{_parameter}}}", _evidence_of(_kind, _parameter), methods=["GET"],
+                         operation_id=_operation, summary=_summary, description=_WHAT, response_model=EvidenceOut,
+                         responses={**ERRORS, **_NO_SUCH})
 
 
 _EXPORT_NOTE = ("Coded fields only: no free text (names, city, notes, reasons), group ids as g1, g2...; each "

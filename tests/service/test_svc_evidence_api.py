@@ -112,6 +112,17 @@ def test_verify_names_an_altered_evaluation_in_its_fields(tmp_path):
     assert recorded[1]["evaluation_id"] in bad["reason"]
 
 
+@pytest.mark.parametrize(("segment", "kind", "parameter"), [
+    ("techniques", "technique", "code"), ("rules", "rule", "rule_id"), ("approaches", "approach", "code"),
+    ("roles", "role", "code")])
+def test_each_kind_of_evidence_has_its_route_its_parameter_and_its_404(client, segment, kind, parameter):
+    r = client.get(f"/api/v1/evidence/{segment}/no_such_thing", headers=auth("carol"))
+    assert r.status_code == 404 and r.json()["detail"] == f"no {kind} 'no_such_thing' in the rule base or the log"
+    operation = client.app.openapi()["paths"][f"/api/v1/evidence/{segment}/{{{parameter}}}"]["get"]
+    assert operation["operationId"] == f"{kind}Evidence"
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "path"] == [parameter]
+
+
 def test_an_unknown_decision_is_404(client, genoa):
     r = post(client, "no-such-decision", body(genoa))
     assert r.status_code == 404 and "no decision no-such-decision" in r.json()["detail"]
