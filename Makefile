@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 NODE_TOOLS := node_modules/.package-lock.json
 
-.PHONY: run test bench clean docs node-tools
+.PHONY: run test bench clean docs node-tools messages check-translations
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -44,6 +44,20 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/cogov schema docs > docs/CONTEXT.md
 	$(BIN)/python -m service.openapi_examples
+
+## messages: the interface's catalogues after a page's text changed (docs/TRANSLATING.md): extract
+## service/locale/messages.pot from the templates and service/pages, merge it into each language's .po (new entries
+## come in empty, to be translated; no guesses)
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=cogov --version=interface \
+		--copyright-holder=cogov -o service/locale/messages.pot .
+	$(BIN)/pybabel update -i service/locale/messages.pot -d service/locale -D messages \
+		--no-fuzzy-matching --ignore-obsolete
+
+## check-translations: every language translates every interface string, placeholders and markup kept, each
+## entry marked drafted or reviewed
+check-translations: $(STAMP)
+	$(BIN)/python -m pytest -n 0 -q tests/pages/test_i18n_catalogues.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

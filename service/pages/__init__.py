@@ -28,6 +28,7 @@ GET  /evidence/{k}/{c} one technique, rule, approach   any role
 GET  /decisions/{id}/outcomes  evaluations and form    manager, evaluator
 POST /decisions/{id}/outcomes  record an evaluation    manager, evaluator
 GET  /login, POST      keep an API token in a cookie   anyone
+GET  /language         remember a language, go back    anyone
 POST /logout           forget it                       anyone
 GET  /static/{name}    the stylesheet                  anyone
 GET  /docs, /docs/redoc  the API documentation       anyone (its assets: /docs/assets/{name})
@@ -37,18 +38,20 @@ from __future__ import annotations
 
 import re
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.requests import Request as StarletteRequest
 
 from service.deps import COOKIE
 
 from . import access, auditor, author, lint, manager, whynot_whatif
-from . import docs, evidence, export, governance, impact, replay, rules
+from . import docs, evidence, export, governance, impact, language, replay, rules
+from .l10n import language_dependency
 from .render import STATIC_DIR, error_page, path_for, render
+from .l10n import _
 
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(language_dependency)])
 router.include_router(manager.router)
 router.include_router(whynot_whatif.router)
 router.include_router(auditor.router)
@@ -60,6 +63,7 @@ router.include_router(evidence.router)
 router.include_router(governance.router)
 router.include_router(docs.router)
 router.include_router(export.router)
+router.include_router(language.router)
 router.include_router(rules.router)     # last: /rules/{id} after the fixed /rules/... pages
 
 _STATIC_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}$")
@@ -90,7 +94,7 @@ async def login_form(request: Request) -> Response:
 @router.post("/login", response_class=HTMLResponse, name="login_submit")
 async def login_submit(request: Request) -> Response:
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     form = await request.form()
     token = str(form.get("token") or "").strip()
     identity = _identity_for_token(request, token) if token else None
@@ -105,7 +109,7 @@ async def login_submit(request: Request) -> Response:
 @router.post("/logout", name="logout")
 async def logout(request: Request) -> Response:
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     response = RedirectResponse(path_for(request, "home"), status_code=303)
     response.delete_cookie(COOKIE, path="/")
     return response

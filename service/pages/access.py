@@ -12,6 +12,8 @@ from fastapi import Request
 from service.auth import AUDITOR, AUTHOR, MANAGER
 from service.deps import optional_identity
 
+from .l10n import _
+
 MANAGE = (MANAGER,)
 AUDIT = (AUDITOR,)
 AUTHOR_ROLES = (AUTHOR,)
@@ -43,10 +45,12 @@ def allowed(request: Request, roles: tuple[str, ...]) -> bool:
 def require(request: Request, roles: tuple[str, ...]) -> Any:
     identity = get_identity(request)
     if identity is None:
-        raise PageDenied(401, "Sign in to see this page.")
+        raise PageDenied(401, _("Sign in to see this page."))
     if not allowed(request, roles):
-        raise PageDenied(403, f"This page is for the role{'s' if len(roles) > 1 else ''} "
-                              f"{' or '.join(roles)}; you are signed in as {getattr(identity, 'role', '?')}.")
+        said = {"roles": _(" or ").join(roles), "role": getattr(identity, "role", "?")}
+        raise PageDenied(403, (_("This page is for the roles %(roles)s; you are signed in as %(role)s.")
+                               if len(roles) > 1 else
+                               _("This page is for the role %(roles)s; you are signed in as %(role)s.")) % said)
     return identity
 
 

@@ -17,6 +17,7 @@ from .decisions import context_of, fmt_time, record_view
 from .evidence_views import outcomes_context
 from .governance import last_verification
 from .render import error_page, path_for, refusal, render
+from .l10n import _
 
 router = APIRouter()
 
@@ -80,7 +81,7 @@ async def decision_report(request: Request, store: StoreDep, rulebase: RuleBaseD
         return refused
     stored = await backend.get_record(store, decision_id) if len(decision_id) <= 100 else None
     if stored is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
+        return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id."))
     rec = stored.recommendation
     context = context_of(stored)
     chain = await backend.verify(store)

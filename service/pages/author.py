@@ -16,6 +16,7 @@ from service.serving import ActivationRefused
 from . import access
 from .governance import confirm_page, last_verification
 from .render import error_page, path_for, refusal, render
+from .l10n import _
 
 router = APIRouter()
 
@@ -55,7 +56,7 @@ async def rule_versions(request: Request, store: StoreDep, settings: SettingsDep
 async def _activation(request: Request, activator: Any, store: Any, settings: Any, run) -> Response:
     """Run an activation from a form; refused: the page again with every error (422)."""
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     if (denied := _denied(request, access.AUTHOR_ROLES)) is not None:
         return denied
     identity = access.get_identity(request)
@@ -98,8 +99,8 @@ async def rule_diff(request: Request, store: StoreDep, a: str = "", b: str = "")
     for version in (a, b):
         stored = await run_in_threadpool(store.get_rulebase, version) if version else None
         if stored is None:
-            return error_page(request, 404, "No such version",
-                              f"No stored rule base version {version!r}: pick two from the list of versions.")
+            return error_page(request, 404, _("No such version"),
+                              _("No stored rule base version %(version)r: pick two from the list of versions.") % {"version": version})
         found[version] = stored.files
     files = diff_rulebases(found[a], found[b], a, b)
     for f in files:

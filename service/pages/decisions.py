@@ -20,10 +20,11 @@ from service.log import DecisionRecord, DecisionStore
 
 from . import access, backend
 from .render import error_page, refusal
+from .l10n import N_, _
 from .wording import local_time, words_for
 
-_SECTIONS = (("techniques", "technique", "Techniques"), ("governance", "arrangement", "Governance arrangements"),
-             ("skills", "skill", "Skills"), ("warnings", "warning", "Warnings"))
+_SECTIONS = (("techniques", "technique", N_("Techniques")), ("governance", "arrangement", N_("Governance arrangements")),
+             ("skills", "skill", N_("Skills")), ("warnings", "warning", N_("Warnings")))
 _CATALOGUE = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills", "warning": "warnings"}
 
 
@@ -47,8 +48,8 @@ async def decision_or_error_page(request: Request, store: DecisionStore,
         return refused
     stored = await readable_record(request, store, decision_id)
     if stored is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id "
-                                                             "that you may read.")
+        return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id "
+                                                               "that you may read."))
     return stored
 
 
@@ -79,7 +80,7 @@ def why_not_choices(rec: dict[str, Any], rulebase: Any) -> list[dict[str, Any]]:
     groups: list[dict[str, Any]] = []
     chosen = (rec.get("approach") or {}).get("code")
     words = words_for(rulebase if isinstance(rulebase, RuleBase) else None)
-    groups.append({"label": "Approaches", "options": [(f"approach:{c}", words.approach(c))
+    groups.append({"label": _("Approaches"), "options": [(f"approach:{c}", words.approach(c))
                                                       for c in ORDER if c != chosen]})
     people = []
     for p in rec.get("participants") or ():
@@ -87,11 +88,11 @@ def why_not_choices(rec: dict[str, Any], rulebase: Any) -> list[dict[str, Any]]:
             if p.get("excluded") or p.get("iap2_level") != level:
                 people.append((f"participant:{p['stakeholder']}:{level}",
                                f"{p.get('name')} at the {words.level(level)} level"))
-    groups.append({"label": "Participants", "options": people})
+    groups.append({"label": _("Participants"), "options": people})
     catalogue = getattr(rulebase, "catalogue", None)
     for section, kind, label in _SECTIONS:
         have = {it.get("code") for it in rec.get(section) or ()}
         entries = getattr(catalogue, _CATALOGUE[kind], {}) if catalogue is not None else {}
-        groups.append({"label": label, "options": [(f"{kind}:{code}", e.label) for code, e in entries.items()
+        groups.append({"label": _(label), "options": [(f"{kind}:{code}", e.label) for code, e in entries.items()
                                                    if code not in have]})
     return [g for g in groups if g["options"]]

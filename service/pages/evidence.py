@@ -31,11 +31,12 @@ from . import access, backend
 from .decisions import context_of
 from .evidence_views import form_view, outcomes_context, read_form
 from .render import error_page, path_for, refusal, render
+from .l10n import N_, _
 
 router = APIRouter()
 READERS = (MANAGER, AUDITOR, AUTHOR, EVALUATOR)
 RECORDERS = (MANAGER, EVALUATOR)
-KIND_TITLES = {"techniques": "Technique", "rules": "Rule", "approaches": "Approach", "roles": "Role"}
+KIND_TITLES = {"techniques": N_("Technique"), "rules": N_("Rule"), "approaches": N_("Approach"), "roles": N_("Role")}
 
 
 @router.get("/evidence", response_class=HTMLResponse, name="evidence_page")
@@ -58,9 +59,9 @@ async def evidence_detail(request: Request, store: StoreDep, rulebase: RuleBaseD
         found = await run_in_threadpool(evidence.evidence_for, store, rulebase, settings.rules_dir,
                                         evidence.KIND_PATHS[kind], code)
     if found is None:
-        return error_page(request, 404, "No such evidence", "There is no technique, rule, approach or role of that "
-                                                            "name in the rule base or the decision log.")
-    return render(request, "evidence_detail.html", ev=found, kind=kind, kind_title=KIND_TITLES[kind],
+        return error_page(request, 404, _("No such evidence"), _("There is no technique, rule, approach or role of that "
+                                                              "name in the rule base or the decision log."))
+    return render(request, "evidence_detail.html", ev=found, kind=kind, kind_title=_(KIND_TITLES[kind]),
                   outcomes_chart=charts.outcomes_chart(found),
                   context_charts=[(d, charts.context_chart(found, d)) for d in DIMENSIONS],
                   measures=[m for m, o in found.outcomes.items() if o.followed.n or o.not_followed.n])
@@ -73,8 +74,8 @@ async def _recordable(request: Request, store: Any, decision_id: str) -> Decisio
     record = await backend.get_record(store, decision_id) if len(decision_id) <= 100 else None
     identity = access.get_identity(request)
     if record is None or not evidence.may_record(identity, record):
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id whose "
-                                                            "outcomes you may record.")
+        return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id whose "
+                                                              "outcomes you may record."))
     return record
 
 
@@ -103,7 +104,7 @@ async def outcomes_submit(request: Request, store: StoreDep, rulebase: RuleBaseD
     if isinstance(record, Response):
         return record
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     form = await request.form(max_fields=2000, max_files=0)
     raw, evaluation, errors = read_form(form, record, rulebase)
     if evaluation is None:
@@ -114,7 +115,7 @@ async def outcomes_submit(request: Request, store: StoreDep, rulebase: RuleBaseD
         await run_in_threadpool(lambda: store.evaluations.record(decision_id=record.id, identity=identity,
                                                                  evaluation=evidence.body_of(evaluation)))
     except UnknownDecision:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
+        return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id."))
     except (SQLAlchemyError, DatabaseError, LogError):
         form_data = form_view(record, rulebase, raw, [{"field": "", "message": "The evaluation could not be written "
                                                        "to the decision log: your answers are kept, try again later."}])

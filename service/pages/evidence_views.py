@@ -22,35 +22,48 @@ from service.evidence.schemas import EVALUATORS, OECD_STAGES, ROWE_FREWER, Evalu
 from service.log import DecisionRecord
 
 from . import present
+from .l10n import N_, _
 from .decisions import context_of
 
-STAGE_LABELS = {"design_integrity": "Design integrity (before it ran)", "process": "The process (while or just "
-                "after it ran)", "pathways_to_impact": "Pathways to impact (what came of it)"}
-EVALUATOR_LABELS = {"self": "The team that ran it", "independent": "Someone independent of it"}
+STAGE_LABELS = {"design_integrity": N_("Design integrity (before it ran)"),
+                "process": N_("The process (while or just after it ran)"),
+                "pathways_to_impact": N_("Pathways to impact (what came of it)")}
+EVALUATOR_LABELS = {"self": N_("The team that ran it"), "independent": N_("Someone independent of it")}
 CRITERION_HELP = {
-    "representativeness": "The participants were a broadly representative sample of the public affected.",
-    "independence": "The process was run independently and without bias.",
-    "early_involvement": "The public was involved as early as value judgements became salient.",
-    "influence": "What came out had a genuine impact on the decision.",
-    "transparency": "The public could see what was going on and how the decision was made.",
-    "resource_accessibility": "Participants had the information, time and expertise they needed.",
-    "task_definition": "The nature and scope of the task were clearly defined.",
-    "structured_decision_making": "The process used appropriate ways to structure and show its decision making.",
-    "cost_effectiveness": "It was worth what it cost.",
-    "design_integrity": "OECD: the process was designed soundly (remit, selection, information, time).",
-    "process": "OECD: the deliberation itself was sound (balanced, inclusive, facilitated).",
-    "pathways_to_impact": "OECD: the recommendations were answered and influenced what was done.",
+    "representativeness": N_("The participants were a broadly representative sample of the public affected."),
+    "independence": N_("The process was run independently and without bias."),
+    "early_involvement": N_("The public was involved as early as value judgements became salient."),
+    "influence": N_("What came out had a genuine impact on the decision."),
+    "transparency": N_("The public could see what was going on and how the decision was made."),
+    "resource_accessibility": N_("Participants had the information, time and expertise they needed."),
+    "task_definition": N_("The nature and scope of the task were clearly defined."),
+    "structured_decision_making": N_("The process used appropriate ways to structure and show its decision making."),
+    "cost_effectiveness": N_("It was worth what it cost."),
+    "design_integrity": N_("OECD: the process was designed soundly (remit, selection, information, time)."),
+    "process": N_("OECD: the deliberation itself was sound (balanced, inclusive, facilitated)."),
+    "pathways_to_impact": N_("OECD: the recommendations were answered and influenced what was done."),
 }
-STATUS_CHOICES = (("", "(not said)"), ("followed", "followed"), ("dropped", "dropped"))
+STATUS_CHOICES = (("", N_("(not said)")), ("followed", N_("followed")), ("dropped", N_("dropped")))
+
+
+# the criteria's names as the form shows them (the codes, in words)
+CRITERION_LABELS = {"representativeness": N_("Representativeness"), "independence": N_("Independence"),
+                    "early_involvement": N_("Early involvement"), "influence": N_("Influence"),
+                    "transparency": N_("Transparency"), "resource_accessibility": N_("Resource accessibility"),
+                    "task_definition": N_("Task definition"),
+                    "structured_decision_making": N_("Structured decision making"),
+                    "cost_effectiveness": N_("Cost effectiveness"), "design_integrity": N_("Design integrity"),
+                    "process": N_("Process"), "pathways_to_impact": N_("Pathways to impact")}
 
 
 def criterion_label(criterion: str) -> str:
-    return criterion.replace("_", " ").capitalize()
+    label = CRITERION_LABELS.get(criterion)
+    return _(label) if label else criterion.replace("_", " ").capitalize()
 
 
 def item_label(key: str, rec: Mapping[str, Any], catalogue: Any, names: Mapping[str, str]) -> str:
     """A readable name for an item key of a recommendation (technique:x, participant:g, approach...)."""
-    kind, _, code = key.partition(":")
+    kind, _sep, code = key.partition(":")
     if kind == "approach":
         approach = (rec.get("approach") or {}).get("code")
         return f"Approach: {BY_CODE[approach].label}" if approach in BY_CODE else "Approach"
@@ -82,7 +95,7 @@ def form_view(record: DecisionRecord, rulebase: Any, raw: Mapping[str, Any] | No
     roles = getattr(catalogue, "roles", None) or {}
 
     def role(value: str) -> str:
-        code, _, level = value.partition("@")
+        code, _sep, level = value.partition("@")
         return f"{roles[code].label if code in roles else code.replace('_', ' ')}, {level}"
     groups = [{"id": key.split(":", 1)[1], "name": names.get(key.split(":", 1)[1], key.split(":", 1)[1]),
                "role": role(value.value)} for key, value in rec_items.items()
@@ -94,15 +107,15 @@ def form_view(record: DecisionRecord, rulebase: Any, raw: Mapping[str, Any] | No
         by_field.setdefault(e["field"], []).append(e["message"])
     return {
         "raw": raw or {}, "errors": errors or [], "by_field": by_field,
-        "stages": [(s, STAGE_LABELS[s]) for s in OECD_STAGES], "evaluators": [(e, EVALUATOR_LABELS[e]) for e in EVALUATORS],
+        "stages": [(s, _(STAGE_LABELS[s])) for s in OECD_STAGES],
+        "evaluators": [(e, _(EVALUATOR_LABELS[e])) for e in EVALUATORS],
         "recommended": [(code, techniques.get(code, code)) for code in recommended],
         "other_techniques": [(c, label) for c, label in techniques.items() if c not in recommended],
         "recruitment": _catalogue_choices(catalogue, "recruitment"), "groups": groups, "others": others,
-        "status_choices": STATUS_CHOICES,
-        "criteria": [("Acceptance (Rowe & Frewer 2000)", ROWE_FREWER[:5]), ("Process (Rowe & Frewer 2000)",
-                                                                           ROWE_FREWER[5:]),
-                     ("Stages (OECD 2021)", OECD_STAGES)],
-        "criterion_help": CRITERION_HELP, "criterion_label": criterion_label,
+        "status_choices": [(value, _(text)) for value, text in STATUS_CHOICES],
+        "criteria": [(_("Acceptance (Rowe & Frewer 2000)"), ROWE_FREWER[:5]),
+                     (_("Process (Rowe & Frewer 2000)"), ROWE_FREWER[5:]), (_("Stages (OECD 2021)"), OECD_STAGES)],
+        "criterion_help": {c: _(text) for c, text in CRITERION_HELP.items()}, "criterion_label": criterion_label,
     }
 
 
@@ -230,8 +243,9 @@ def evaluations_view(views: list[dict[str, Any]], record: DecisionRecord, ruleba
                    "rate": detail.get("rates", {}).get(g.get("stakeholder"))} for g in v.get("groups") or ()]
         out.append({**v, "by_status": by_status, "groups_view": groups, "when": _when(v["created_at"]),
                     "absent": [names.get(s, s) for s in detail.get("absent") or ()],
-                    "stage_label": STAGE_LABELS.get(v["stage"], v["stage"]),
-                    "evaluator_label": EVALUATOR_LABELS.get(v.get("evaluated_by"), v.get("evaluated_by")),
+                    "stage_label": _(STAGE_LABELS[v["stage"]]) if v["stage"] in STAGE_LABELS else v["stage"],
+                    "evaluator_label": (_(EVALUATOR_LABELS[v.get("evaluated_by")]) if v.get("evaluated_by") in EVALUATOR_LABELS
+                                        else v.get("evaluated_by")),
                     "used_labels": [techniques.get(c, c) for c in v.get("techniques_used") or ()],
                     "scores_view": [(criterion_label(c), (v.get("scores") or {}).get(c))
                                     for c in (*ROWE_FREWER, *OECD_STAGES) if c in (v.get("scores") or {})]})

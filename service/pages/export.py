@@ -24,7 +24,8 @@ from service.pdf import PdfUnavailable, html_to_pdf
 
 from . import present
 from .decisions import context_of, decision_or_error_page, record_view
-from .render import SECURITY_HEADERS, error_page, path_for, render_html
+from .render import SECURITY_HEADERS, error_page, page_headers, path_for, render_html
+from .l10n import _
 from .wording import local_time, plan_of
 
 router = APIRouter()
@@ -51,7 +52,7 @@ async def decision_print(request: Request, store: StoreDep, rulebase: RuleBaseDe
     stored = await decision_or_error_page(request, store, decision_id)
     if isinstance(stored, Response):
         return stored
-    return HTMLResponse(_document(request, stored, rulebase, for_pdf=False), headers=dict(SECURITY_HEADERS))
+    return HTMLResponse(_document(request, stored, rulebase, for_pdf=False), headers=page_headers())
 
 
 @router.get("/decisions/{decision_id}/report.pdf", name="decision_pdf")
@@ -63,9 +64,10 @@ async def decision_pdf(request: Request, store: StoreDep, rulebase: RuleBaseDep,
     try:
         pdf = await run_in_threadpool(html_to_pdf, html)
     except PdfUnavailable as exc:
-        return error_page(request, 503, "No PDF right now", f"{exc}. The print view has the same content.")
+        return error_page(request, 503, _("No PDF right now"),
+                          _("%(reason)s. The print view has the same content.") % {"reason": exc})
     return Response(pdf, media_type="application/pdf", headers={
-        **SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{_filename(stored, "pdf")}"'})
+        **page_headers(), "Content-Disposition": f'attachment; filename="{_filename(stored, "pdf")}"'})
 
 
 @router.get("/decisions/{decision_id}/decision.json", name="decision_json")

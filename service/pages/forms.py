@@ -27,6 +27,8 @@ from pydantic import BaseModel
 
 from engine.context import ProjectContext
 
+from .l10n import N_, _
+
 # Which button was pressed.
 ACTION_EVALUATE = "evaluate"
 ACTION_ADD = "add"          # "add:stakeholders"
@@ -413,6 +415,15 @@ def _convert(spec: Spec, text: str) -> tuple[Any, str | None]:
 # ----------------------------------------------------------------- form to render
 
 
+# a list's item as the form names it ("Stakeholder 3"), by the schema's title of the item
+_ITEM_TITLES = {"Stakeholder": N_("Stakeholder %(number)s"), "CoProduction": N_("Co-production %(number)s")}
+
+
+def item_title(item_label: str | None, number: int) -> str:
+    title = _ITEM_TITLES.get(item_label or "")
+    return _(title) % {"number": number} if title else f"{item_label} {number}"
+
+
 def field_id(path: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-")
 
@@ -584,7 +595,7 @@ def _list_group(spec: Spec, items: list, path: str, optional: bool = False) -> G
                   list_name=spec.name)
     for i, item in enumerate(items):
         assert spec.item is not None
-        group.items.append(_group(spec.item, item, f"{path}[{i}]", f"{spec.item_label} {i + 1}", "item", i,
+        group.items.append(_group(spec.item, item, f"{path}[{i}]", item_title(spec.item_label, i + 1), "item", i,
                                   optional=optional or not spec.required))
     return group
 

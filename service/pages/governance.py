@@ -20,6 +20,7 @@ from service.deps import StoreDep, serving_now
 
 from . import access, backend
 from .render import error_page, path_for, refusal, render
+from .l10n import _
 from .wording import local_time
 
 router = APIRouter()
@@ -37,7 +38,7 @@ def last_verification(store: Any) -> dict[str, Any] | None:
 @router.post("/log/verify", name="verify_now")
 async def verify_now(request: Request, store: StoreDep) -> Response:
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     if (refused := refusal(request, VERIFIERS)) is not None:
         return refused
     result = await backend.verify(store)
@@ -54,8 +55,8 @@ async def confirm_page(request: Request, store: Any, version: str, status_code: 
     it made, the difference), with the form that confirms it."""
     stored = await run_in_threadpool(store.get_rulebase, version) if version and len(version) <= 100 else None
     if stored is None:
-        return error_page(request, 404, "No such version",
-                          "There is no stored rule base version of that name: pick one from the list of versions.")
+        return error_page(request, 404, _("No such version"),
+                          _("There is no stored rule base version of that name: pick one from the list of versions."))
     serving = serving_now(request)
     history = await run_in_threadpool(store.list_activations)
     versions = {v["version"]: v for v in await run_in_threadpool(store.list_rulebases)}

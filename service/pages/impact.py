@@ -24,6 +24,7 @@ from service.log import DecisionFilter
 
 from . import access
 from .render import error_page, refusal, render
+from .l10n import _
 
 router = APIRouter()
 ROLES = access.AUTHOR_ROLES + access.AUDIT
@@ -57,7 +58,7 @@ async def impact_run(request: Request, store: StoreDep, settings: SettingsDep, c
     if (refused := refusal(request, ROLES)) is not None:
         return refused
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     form = await request.form()
     f = _form({k: str(v) for k, v in form.items() if isinstance(v, str)})
     errors: list[str] = []

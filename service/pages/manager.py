@@ -22,6 +22,7 @@ from . import access, backend, forms, present
 from .decisions import context_of, decision_or_error_page, readable_record, record_view, why_not_choices
 from .evidence_views import form_view, outcomes_context
 from .render import error_page, path_for, refusal, render
+from .l10n import _
 from .wording import ASKED, fill_stakeholder_ids, local_time, message_words, plan_of, where_words, words_for
 
 router = APIRouter()
@@ -72,12 +73,12 @@ async def evaluate_form(request: Request, store: StoreDep, example: str | None =
     if example:
         data = load_example(example)
         if data is None:
-            return error_page(request, 404, "No such example", "There is no pilot example of that name.")
+            return error_page(request, 404, _("No such example"), _("There is no pilot example of that name."))
         raw = forms.raw_from_context(data)
     elif source:
         stored = await readable_record(request, store, source)
         if stored is None:
-            return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
+            return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id."))
         context = context_of(stored)
         raw = forms.raw_from_context(context)
     return _form_page(request, raw)
@@ -88,9 +89,9 @@ async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep) -> R
     try:
         identity = access.require(request, access.MANAGE)
     except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+        return error_page(request, denied.status_code, _("Not allowed"), denied.message)
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     # a full form (200 stakeholder groups) has more fields than the parser's default limit of 1000
     submitted = await request.form(max_fields=forms.max_controls(forms.context_spec()) + 10, max_files=0)
     raw, action = forms.parse_submission(submitted)
@@ -116,14 +117,14 @@ async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep) -> R
         if isinstance(exc, ContextError):
             return _form_page(request, raw, list(exc.errors), status_code=said.status)
         return _form_page(request, raw, status_code=said.status,
-                          notice=f"{said.page_message.rstrip('.')}. Your answers are kept.")
+                          notice=_("%(problem)s. Your answers are kept.") % {"problem": said.page_message.rstrip(".")})
     try:
         stored = await backend.record(store, identity, context, rec)
     except (SQLAlchemyError, DatabaseError, LogError):
         # a recommendation is never shown unlogged
         return _form_page(request, raw, status_code=503,
-                          notice="The decision could not be written to the decision log, so no recommendation "
-                                 "is shown: your answers are kept, try again later.")
+                          notice=_("The decision could not be written to the decision log, so no recommendation "
+                                   "is shown: your answers are kept, try again later."))
     return RedirectResponse(path_for(request, "recommendation_page", decision_id=stored.id), status_code=303)
 
 

@@ -8,9 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from engine.localize import localize
 from service.deps import serving_now
 
-from . import access, present, wording
+from . import access, l10n, present, wording
+from .l10n import _
 
 SERVICE_DIR = Path(__file__).resolve().parents[1]
 TEMPLATES_DIR = SERVICE_DIR / "templates"
@@ -32,7 +34,14 @@ env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    extensions=["jinja2.ext.i18n"],  # {% trans %} and _(): the interface's catalogues (service/pages/l10n.py)
 )
+env.policies["ext.i18n.trimmed"] = True      # a message's line breaks and indentation are not part of it
+env.install_gettext_callables(l10n.gettext, l10n.ngettext, newstyle=True, pgettext=l10n.pgettext)
+env.filters["date"] = l10n.format_date
+env.filters["decimal"] = l10n.format_decimal
+env.globals["percent"] = l10n.format_percent
+env.filters["lower"] = l10n.lower            # a label inside a sentence: German keeps its capitals
 env.filters["value"] = present.fmt_value
 env.filters["humanize"] = present.humanize
 env.globals["answer_label"] = present.answer_label
@@ -60,34 +69,45 @@ def page_context(request: Request) -> dict[str, Any]:
     can = {"manage": access.allowed(request, access.MANAGE), "audit": access.allowed(request, access.AUDIT),
            "author": access.allowed(request, access.AUTHOR_ROLES)}
     path = request.url.path
-    nav = [{"label": "Start", "href": path_for(request, "home")}]
+    nav = [{"label": _("Start"), "href": path_for(request, "home")}]
     if can["manage"]:
-        nav.append({"label": "New evaluation", "href": path_for(request, "evaluate_form")})
+        nav.append({"label": _("New evaluation"), "href": path_for(request, "evaluate_form")})
     if can["audit"]:
-        nav.append({"label": "Decision log", "href": path_for(request, "decision_log")})
+        nav.append({"label": _("Decision log"), "href": path_for(request, "decision_log")})
     if identity is not None:    # rules for everyone (service/pages/rules.py)
-        nav.append({"label": "Rules", "href": path_for(request, "rule_browser")})
+        nav.append({"label": _("Rules"), "href": path_for(request, "rule_browser")})
     if identity is not None:    # every role reads the evidence (service/pages/evidence.py)
-        nav.append({"label": "Evidence", "href": path_for(request, "evidence_page")})
+        nav.append({"label": _("Evidence"), "href": path_for(request, "evidence_page")})
     for item in nav:
         item["current"] = item["href"] == path
     return {"identity": identity, "can": can, "nav": nav, "rulebase_version": serving_now(request).version,
-            "login_url": path_for(request, "login_form")}
+            "login_url": path_for(request, "login_form"), "lang": l10n.current(),
+            "languages": l10n.switcher(path, request.url.query),
+            "language_url": path_for(request, "choose_language")}
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     html = render_html(request, template, **context)
-    return HTMLResponse(html, status_code=status_code, headers=dict(SECURITY_HEADERS))
+    return HTMLResponse(html, status_code=status_code, headers=page_headers())
+
+
+def page_headers() -> dict[str, str]:
+    """A page's headers: the security policy, and the language it is in (it depends on the request's)."""
+    return {**SECURITY_HEADERS, "Content-Language": l10n.current(), "Vary": "Accept-Language, Cookie"}
 
 
 def render_html(request: Request, template: str, **context: Any) -> str:
-    """A template rendered with what every page gets (the PDF of a decision is made from such a text)."""
+    """A template rendered with what every page gets (the PDF of a decision is made from such a text),
+    in the request's language (service/i18n.py negotiates it)."""
+    l10n.use_request(request)
     ctx = page_context(request)
     ctx.update(context)
     ctx.setdefault("url", lambda route, /, **p: path_for(request, route, **p))
     ctx.setdefault("static_url", lambda name: path_for(request, "static", name=name) + "?v=" + static_version())
     # the words of the serving rule base's catalogue (service/pages/wording.py), for every template
     rulebase = serving_now(request).rulebase
+    if isinstance(ctx.get("rec"), dict) and l10n.current() != "en":   # the rules' words in the reader's language
+        ctx["rec"] = localize(ctx["rec"], rulebase.catalogue if rulebase is not None else None, l10n.current())
     ctx.setdefault("words", wording.words_for(rulebase))
     ctx.setdefault("participants_in_order", lambda rec: wording.participants_in_order(rec, rulebase))
     ctx.setdefault("rule_titles", wording.rule_titles(rulebase))
@@ -105,7 +125,7 @@ def refusal(request: Request, roles: tuple[str, ...]) -> HTMLResponse | None:
     try:
         access.require(request, roles)
     except access.PageDenied as denied:
-        return error_page(request, denied.status_code, "Not allowed", denied.message)
+        return error_page(request, denied.status_code, _("Not allowed"), denied.message)
     return None
 
 
@@ -114,5 +134,5 @@ def misdirected_page(request: Request, status_code: int, message: str) -> HTMLRe
     (service.http.HostCheckMiddleware). It is rendered for no one: a page from another site
     must not learn who the local user is or which pages they may open."""
     request.scope["cogov.pages.identity"] = None    # access.get_identity's cache: nobody is signed in
-    return render(request, "error.html", status_code=status_code, heading="Wrong address",
+    return render(request, "error.html", status_code=status_code, heading=_("Wrong address"),
                   message=message[:1].upper() + message[1:], details=[], rulebase_version=None)

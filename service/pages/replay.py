@@ -11,6 +11,7 @@ from service.replay import replay
 
 from . import access
 from .render import error_page, refusal, render
+from .l10n import _
 
 router = APIRouter()
 
@@ -21,20 +22,20 @@ async def replay_page(request: Request, store: StoreDep, current: RuleBaseDep, d
     if (refused := refusal(request, access.AUDIT)) is not None:
         return refused
     if not access.same_origin(request):
-        return error_page(request, 403, "Not allowed", "This form was sent from another site.")
+        return error_page(request, 403, _("Not allowed"), _("This form was sent from another site."))
     form = await request.form()
     version = str(form.get("rulebase_version") or "").strip()[:100] or None
     try:
         against = current if version in (None, current.version) else \
             await run_in_threadpool(candidates.from_store, store, version)
     except candidates.CandidateError as exc:
-        return error_page(request, 422, "Unknown rule base version", str(exc))
+        return error_page(request, 422, _("Unknown rule base version"), str(exc))
     try:
         report = await run_in_threadpool(replay, store, decision_id[:100], against)
     except RuntimeError as exc:
-        return error_page(request, 503, "The replay did not complete", str(exc))
+        return error_page(request, 503, _("The replay did not complete"), str(exc))
     if report is None:
-        return error_page(request, 404, "No such decision", "The decision log has no decision with that id.")
+        return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id."))
     versions = await run_in_threadpool(store.list_rulebases)
     return render(request, "replay.html", report=report, versions=versions, current=current.version,
                   status_code=200)

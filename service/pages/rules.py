@@ -21,6 +21,7 @@ from service.log import DecisionFilter
 
 from . import access, backend
 from .render import error_page, refusal, render
+from .l10n import _
 from .wording import local_time, words_for
 
 router = APIRouter()
@@ -152,8 +153,8 @@ async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store
         return refused
     rule = rulebase.by_id.get(rule_id) if len(rule_id) <= 200 else None
     if rule is None:
-        return error_page(request, 404, "No such rule", "The rule base serving now has no rule with that id. "
-                          "Rules are listed, by file and topic, on the rules page.")
+        return error_page(request, 404, _("No such rule"), _("The rule base serving now has no rule with that id. "
+                          "Rules are listed, by file and topic, on the rules page."))
     words = words_for(rulebase)
     authored = rule.as_authored()
     identity = access.get_identity(request)

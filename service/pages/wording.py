@@ -12,16 +12,21 @@ from engine.plan import build_plan
 from engine.rulebase import RuleBase, rulebase_cache
 from engine.words import Words, change_words, item_words, readable, scenario_words, why_not_words
 
+from . import l10n
+from .l10n import N_, _
+
 _LEVELS = ("empower", "collaborate", "involve", "consult", "inform")
 # "consultee (consult)": how resolve writes an overridden participant conclusion (role, level)
 _ROLE_LEVEL = re.compile(r"^([a-z][a-z0-9_]*) \(([a-z]+)\)$")
 
 
 def words_for(rulebase: RuleBase | None) -> Words:
-    """The words of a rule base's catalogue, built once per loaded rule base."""
+    """The words of a rule base's catalogue in the reader's language (service/pages/l10n.py), built once per
+    loaded rule base and language."""
+    lang = l10n.current()
     if rulebase is None:
-        return Words(None)
-    return rulebase_cache(rulebase, "words", lambda rb: Words(rb.catalogue))
+        return Words(None, lang)
+    return rulebase_cache(rulebase, f"words:{lang}", lambda rb: Words(rb.catalogue, lang))
 
 
 def plan_of(rec: Mapping[str, Any], rulebase: RuleBase | None) -> dict[str, Any]:
@@ -30,7 +35,8 @@ def plan_of(rec: Mapping[str, Any], rulebase: RuleBase | None) -> dict[str, Any]
     stored plan leaves out (it names groups by id, so that no personal name is stored outside the declared
     personal fields); the same steps, the same firings behind each."""
     plan = rec.get("plan")
-    built = build_plan(dict(rec), rulebase.catalogue if rulebase is not None else None, names=True)
+    built = build_plan(dict(rec), rulebase.catalogue if rulebase is not None else None, names=True,
+                       lang=l10n.current())
     return {**(dict(plan) if isinstance(plan, Mapping) else {}), **built}
 
 
@@ -63,7 +69,7 @@ def local_time(value: datetime | str | None) -> dict[str, str]:
     """A stored time for people: {'iso': machine-readable, 'text': e.g. '7 December 2026, 05:09 CET'} in the
     server's local time zone (its TZ setting), which is the city's where the service runs."""
     if value is None:
-        return {"iso": "", "text": "unknown time"}
+        return {"iso": "", "text": _("unknown time")}
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.replace("Z", "+00:00"))
@@ -73,15 +79,19 @@ def local_time(value: datetime | str | None) -> dict[str, str]:
         value = value.replace(tzinfo=timezone.utc)
     here = value.astimezone()
     zone = here.tzname() or here.strftime("%z")
+    text = (f"{here.day} {here.strftime('%B %Y, %H:%M')} {zone}" if l10n.current() == "en"   # the C locale's month
+            else f"{l10n.format_date(here, 'long')}, {here.strftime('%H:%M')} {zone}")           # the reader's
     return {"iso": value.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "text": f"{here.day} {here.strftime('%B %Y, %H:%M')} {zone}".strip()}
+            "text": text.strip()}
 
 
 def rule_titles(rulebase: RuleBase | None) -> dict[str, str]:
-    """Rule id -> title, for sentences that name rules by what they say."""
+    """Rule id -> title in the reader's language, for sentences that name rules by what they say."""
     if rulebase is None:
         return {}
-    return rulebase_cache(rulebase, "rule_titles", lambda rb: {r.id: r.title for r in rb.rules})
+    words = words_for(rulebase)
+    return rulebase_cache(rulebase, f"rule_titles:{words.lang}",
+                          lambda rb: {r.id: words.rule_title(r.id, r.title) for r in rb.rules})
 
 
 # -- the context form in words (templates/_form.html, service/pages/manager.py) -------------------------------
@@ -143,26 +153,26 @@ def message_words(error: Mapping[str, Any], words: Words) -> str:
     key = term_key(str(error.get("field") or ""))
     kind, message = str(error.get("type") or ""), str(error.get("message") or "invalid")
     if kind == "string_pattern_mismatch" and key == "stakeholder.id":
-        return ("use lowercase letters, digits, '-' and '_', starting with a letter or a digit, at most 64 "
-                "characters (for example “park-users”); leave it empty to have it made from the name")
+        return _("use lowercase letters, digits, '-' and '_', starting with a letter or a digit, at most 64 "
+                 "characters (for example “park-users”); leave it empty to have it made from the name")
     if kind == "string_pattern_mismatch":
-        return "this text is not in the expected form"
+        return _("this text is not in the expected form")
     if kind in ("missing", "form_missing"):
-        return "answer this question"
+        return _("answer this question")
     if kind in ("enum", "literal_error"):
         from engine.words import field_vocabulary
         vocabulary = field_vocabulary(key)
         allowed = re.findall(r"'([^']*)'", message)
         if vocabulary and allowed:
-            return "choose one of: " + "; ".join(words.option(vocabulary, v) for v in allowed)
-        return "choose one of the options"
+            return _("choose one of: %(options)s") % {"options": "; ".join(words.option(vocabulary, v) for v in allowed)}
+        return _("choose one of the options")
     if kind in ("bool_type", "bool_parsing"):
-        return "choose yes or no"
+        return _("choose yes or no")
     if kind == "string_too_short":
-        return "write something here"
+        return _("write something here")
     if kind == "string_too_long":
         limit = re.search(r"(\d+)", message)
-        return f"write at most {limit.group(1)} characters" if limit else "write less here"
+        return _("write at most %(count)s characters") % {"count": limit.group(1)} if limit else _("write less here")
     return message
 
 
@@ -199,14 +209,15 @@ def where_words(path: str, words: Words) -> str:
     """Where a form error is, in words: 'stakeholders[2].id' -> 'Stakeholder group 3 › Short name'."""
     said, so_far = [], []
     for part in path.split(".") if path else []:
-        name, _, index = part.partition("[")
+        name, _sep, index = part.partition("[")
         so_far.append(part)
         if index:
-            said.append(f"{_ITEM_NAMES.get(name, name)} {int(index.rstrip(']')) + 1}")
+            said.append(_(_ITEM_NAMES[name]) % {"number": int(index.rstrip(']')) + 1} if name in _ITEM_NAMES
+                        else f"{name} {int(index.rstrip(']')) + 1}")
             continue
         key = term_key(".".join(so_far))
         said.append(words.field(key) if key in words.terms.fields else readable(name).capitalize())
     return " › ".join(said)
 
 
-_ITEM_NAMES = {"stakeholders": "Stakeholder group", "co_produces": "Co-production"}
+_ITEM_NAMES = {"stakeholders": N_("Stakeholder group %(number)s"), "co_produces": N_("Co-production %(number)s")}
