@@ -9,10 +9,14 @@ not. Bibliographic sources stay as published. `localize` of English is the recom
 from __future__ import annotations
 
 import copy
+import functools
+import re
+import string
 from typing import Any
 
 from .approaches import BY_CODE
 from .catalogue import Catalogue
+from .sentences import SENTENCES
 from .translations import ENGLISH, Translations
 from .words import Words
 
@@ -57,6 +61,8 @@ def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None)
         for item in out.get(key) or ():
             if isinstance(item, dict) and item.get("code"):
                 item["label"] = words.item(kind, item["code"])
+                if isinstance(item.get("tier_reason"), str):
+                    item["tier_reason"] = _tier_reason(words, item["tier_reason"])
                 if kind == "warning" and item.get("message"):
                     item["message"] = words.entry_text("warning", item["code"], "message", item["message"])
     for u in out.get("unknowns") or ():
@@ -73,6 +79,8 @@ def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None)
         policy["title"] = words.text(f"unknown_answers.{policy['id']}.title", policy.get("title") or "")
         policy["rationale"] = words.text(f"unknown_answers.{policy['id']}.rationale", policy.get("rationale") or "")
     plan = out.get("plan")
+    if isinstance(plan, dict) and isinstance(plan.get("sizing"), str):
+        plan["sizing"] = _sizing(words, plan["sizing"])
     if isinstance(plan, dict) and "steps" in plan:     # the plan's sentences, made again in the language
         from .plan import build_plan
         said = build_plan(out, catalogue, lang=lang)
@@ -93,3 +101,67 @@ def retranslated(catalogue: Catalogue, translations: Translations | None) -> Cat
     files = {rel: text.encode("utf-8") for rel, text in translations.files.items()}
     found, _ = load_translations(files, list(own.sources.values()), english)
     return catalogue.model_copy(update={"translations": found.model_copy(update={"version": translations.version})})
+
+
+# -- the engine's own sentences stored as text (tier reasons, the plan's sizing), said again --------------------
+@functools.lru_cache(maxsize=None)
+def _pattern(key: str) -> re.Pattern[str]:
+    """The English template `key` as a pattern whose groups are its placeholders."""
+    out = ""
+    for literal, name, _, _ in string.Formatter().parse(SENTENCES[key]):
+        out += re.escape(literal)
+        if name is not None:
+            out += f"(?P<{name}>.+?)"
+    return re.compile(out + r"\Z", re.S)
+
+
+def _read(keys: tuple[str, ...], text: str) -> tuple[str, dict[str, str]] | None:
+    """Which of the English templates `keys` made `text`, and its values; None when none did."""
+    for key in keys:
+        found = _pattern(key).match(text)
+        if found:
+            return key, found.groupdict()
+    return None
+
+
+def _level(words: Words, value: str) -> str:
+    return words.lower(words.option("level", value)) if value in ("low", "medium", "high") else value
+
+
+def _tier_reason(words: Words, text: str) -> str:
+    """A technique's tier reason (engine/resolve.py made it from tier.* in English) in the reader's language."""
+    found = _read(("tier.extra_demands", "tier.extra_core_full", "tier.core_bounded", "tier.core_unbounded"), text)
+    if found is None:
+        return text
+    key, values = found
+    if key == "tier.extra_demands":
+        reasons = []
+        for part in values["reasons"].split("; "):
+            demand = _read(("tier.demand",), part)
+            if demand is None:
+                return text
+            said = demand[1]
+            what = next((k for k in ("cost", "facilitation", "time") if SENTENCES[f"demand.{k}"] == said["what"]),
+                        None)
+            reasons.append(words.say("tier.demand", demand=_level(words, said["demand"]), value=_level(words, said["value"]),
+                                     what=words.say(f"demand.{what}") if what else said["what"], rules=said["rules"]))
+        values = {"reasons": "; ".join(reasons)}
+    return words.say(key, **values)
+
+
+def _sizing(words: Words, text: str) -> str:
+    """The plan's sizing sentence (plan.sizing_*) in the reader's language, each bound said again."""
+    found = _read(("plan.sizing_bounded", "plan.sizing_unbounded"), text)
+    if found is None:
+        return text
+    key, values = found
+    if key == "plan.sizing_bounded":
+        bounds = []
+        names = tuple(f"bound.{n}" for n in ("core_at_most", "cost_at_most", "facilitation_at_most", "time_at_most"))
+        for part in values["bounds"].split("; "):
+            bound = _read(names, part)
+            if bound is None:
+                return text
+            bounds.append(words.say(bound[0], value=_level(words, bound[1]["value"])))
+        values = {**values, "bounds": "; ".join(bounds)}
+    return words.say(key, **values)

@@ -17,6 +17,7 @@ from .memory import Firing, WorkingMemory
 from .recommendation import Recommendation
 from .plan import build_plan
 from .rulebase import RuleBase, rulebase_cache
+from .sentences import SENTENCES
 
 POLICY = ("approach: feasible = all minus eliminated, chosen by the highest-priority preference; "
           "participants: highest priority, then higher IAP2 level, then rule order; "
@@ -178,11 +179,12 @@ def _plan(wm: WorkingMemory, recommended: dict[str, list[Firing]], codes: list[s
     tiers: dict[str, tuple[str, str]] = {}
     fitting: list[str] = []
     for code in codes:
-        over = [f"it demands {demand(code, what)} {what} and the plan allows at most {value} ({rules(fs)})"
+        over = [SENTENCES["tier.demand"].format(demand=demand(code, what), what=SENTENCES[f"demand.{what}"],
+                                                value=value, rules=rules(fs))
                 for name, (value, fs) in bounds.items() if (what := _DEMAND_OF.get(name))
                 and _LEVELS.index(demand(code, what)) > _LEVELS.index(value)]
         if over:
-            tiers[code] = ("extra", "extra: " + "; ".join(over))
+            tiers[code] = ("extra", SENTENCES["tier.extra_demands"].format(reasons="; ".join(over)))
         else:
             fitting.append(code)
     fitting.sort(key=lambda c: (-max(f.rule.priority for f in recommended[c]),
@@ -192,16 +194,14 @@ def _plan(wm: WorkingMemory, recommended: dict[str, list[Firing]], codes: list[s
     core = fitting if limit is None else fitting[:limit[0]]
     for code in core:
         top = max(f.rule.priority for f in recommended[code])
-        why = f"priority {top}: {rules([f for f in recommended[code] if f.rule.priority == top])}"
-        tiers[code] = ("core", f"core: within the plan's bounds ({why})" if bounds else
-                       f"core: no rule bounds the plan ({why})")
+        why = {"priority": top, "rules": rules([f for f in recommended[code] if f.rule.priority == top])}
+        tiers[code] = ("core", SENTENCES["tier.core_bounded" if bounds else "tier.core_unbounded"].format(**why))
     for code in fitting[len(core):]:
-        tiers[code] = ("extra", f"extra: the core holds at most {limit[0]} techniques ({rules(limit[1])}) and "
-                                "more important or lighter ones come first")
+        tiers[code] = ("extra", SENTENCES["tier.extra_core_full"].format(limit=limit[0], rules=rules(limit[1])))
     extra = [c for c in codes if tiers[c][0] == "extra"]
-    shown = "; ".join(f"{name.replace('_', ' ')} {value}" for name, (value, _) in bounds.items())
-    summary = (f"Sized to the team's capacity ({shown}): {len(core)} core, {len(extra)} extra." if bounds else
-               f"No rule bounds the plan: all {len(core)} techniques are core.")
+    shown = "; ".join(SENTENCES[f"bound.{name}"].format(value=value) for name, (value, _) in bounds.items())
+    summary = (SENTENCES["plan.sizing_bounded"].format(bounds=shown, core=len(core), extra=len(extra)) if bounds
+               else SENTENCES["plan.sizing_unbounded"].format(core=len(core)))
     plan = dict(bounds=[dict(bound=name, value=value, because=_bs(fs)) for name, (value, fs) in bounds.items()],
                 core=list(core), extra=extra, sizing=summary)
     return plan, tiers

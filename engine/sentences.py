@@ -174,6 +174,22 @@ SENTENCES: dict[str, str] = {
     "plan.brief_title_none": "Plan",
     "plan.brief_because": "because: {rules}",
     "plan.brief_more": "Every reason, rule by rule: cogov evaluate FILE --format text",
+    # -- how the plan was sized, and why each technique is core or extra (engine/resolve.py)
+    "plan.sizing_bounded": "Sized to the team's capacity ({bounds}): {core} core, {extra} extra.",
+    "plan.sizing_unbounded": "No rule bounds the plan: all {core} techniques are core.",
+    "bound.core_at_most": "core at most {value}",
+    "bound.cost_at_most": "cost at most {value}",
+    "bound.facilitation_at_most": "facilitation at most {value}",
+    "bound.time_at_most": "time at most {value}",
+    "tier.core_bounded": "core: within the plan's bounds (priority {priority}: {rules})",
+    "tier.core_unbounded": "core: no rule bounds the plan (priority {priority}: {rules})",
+    "tier.extra_core_full": "extra: the core holds at most {limit} techniques ({rules}) and more important or "
+                            "lighter ones come first",
+    "tier.extra_demands": "extra: {reasons}",
+    "tier.demand": "it demands {demand} {what} and the plan allows at most {value} ({rules})",
+    "demand.cost": "cost",
+    "demand.facilitation": "facilitation",
+    "demand.time": "time",
     # -- what if
     "whatif.condition": "“{field}” were {new} instead of {old}",
     "whatif.and": " and ",

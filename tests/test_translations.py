@@ -243,3 +243,26 @@ def test_the_plan_is_made_again_in_the_language(english):
     assert [s["because"] for s in de["steps"]] == [s["because"] for s in rec["plan"]["steps"]]
     set_up = [s["text"] for s in de["steps"] if s["text"].startswith("Richten Sie ein: ")]
     assert len(set_up) == 1 and [s["text"] for s in rec["plan"]["steps"] if s["text"].startswith("Set up ")]
+
+
+def test_tier_reasons_and_the_sizing_are_said_again_in_the_language(english):
+    """engine/resolve.py writes why each technique is core or extra, and how the plan was sized, from templates:
+    localize reads each stored English sentence back by its template and says it in the language."""
+    from engine import Engine
+    texts = {"tier.demand": "es verlangt {demand} {what}, der Plan erlaubt höchstens {value} ({rules})",
+             "tier.extra_demands": "Zusatz: {reasons}", "demand.cost": "Kosten",
+             "plan.sizing_bounded": "Auf die Kapazität des Teams zugeschnitten ({bounds}): {core} Kern, {extra} Zusatz.",
+             "bound.cost_at_most": "Kosten höchstens {value}"}
+    rb = load_rulebase_files({**english, SENTENCES_DE: "".join(
+        entry(f"sentences.{k}", v, fingerprint(SENTENCES[k])) for k, v in texts.items())})
+    engine = Engine(REPO / "rules", backend="python")
+    try:
+        rec = engine.evaluate(json.loads((REPO / "examples" / "pilots" / "athens.json").read_text()))
+    finally:
+        engine.close()
+    de = localize(rec, rb.catalogue, "de")
+    costly = [t["tier_reason"] for t in de["techniques"] if t["tier_reason"].startswith("Zusatz: es verlangt")]
+    assert costly and all("Kosten" in r and "(capacity." in r for r in costly)
+    assert de["plan"]["sizing"].startswith("Auf die Kapazität des Teams zugeschnitten (core at most")
+    assert "Kosten höchstens" in de["plan"]["sizing"]
+    assert localize(rec, rb.catalogue, "en") is rec
