@@ -22,9 +22,8 @@ import yaml
 
 from .conditions import FIELDS
 from .errors import YamlError
+from .loader import POLICY_DIR
 from .yamlsource import parse_yaml
-
-POLICY_DIR = "policy"
 
 # The kinds of edit, in the order a report lists them.
 KINDS = {

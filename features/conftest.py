@@ -25,10 +25,10 @@ from .steps.output_steps import *  # noqa: F401,F403
 from .steps.participant_steps import *  # noqa: F401,F403
 from .steps.pilot_steps import *  # noqa: F401,F403
 from .steps.world import FIRED_RULES, RULES_DIR, World, check_step_arguments
+from .mutation_run import PLUGIN_NAME as MUTATION_PLUGIN
 from .test_rule_coverage import PARTIAL_RUN
 
 COVERAGE_TEST = "test_features_fire_every_rule"
-MUTATION_PLUGIN = "cogov-mutation"    # features/mutation_run.py registers itself under this name
 
 
 @pytest.fixture(scope="session")

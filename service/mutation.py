@@ -24,7 +24,7 @@ from engine.mutation import KINDS
 REPO = Path(__file__).resolve().parents[1]
 FEATURES_DIR = REPO / "features"
 PLUGIN = "features.mutation_run"
-SPEC_ENV = "COGOV_MUTATION_SPEC"
+SPEC_ENV = "COGOV_MUTATION_SPEC"          # what features/mutation_run.py reads (it is not imported here: pytest's)
 VERDICTS = ("killed", "survived", "equivalent", "refused")
 TARGET = 90.0            # % of the mutants that change a recommendation the features must kill
 
