@@ -501,7 +501,8 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
             rule = _check_rule(spec, rel, located, at, len(rules), catalogue, errs, sources_ok, broken)
             if rule is not None:
                 rules.append(rule)
-                texts += rule_sources(rule.id, rule.title, rule.rationale, rel, line)
+                texts += rule_sources(rule.id, rule.title, rule.rationale, rel, line,
+                                      exclude=rule.then.exclude if isinstance(rule.then.exclude, str) else None)
     if len(rules) > MAX_RULES:
         errs.add(POLICY_DIR, None, f"{len(rules)} rules: durable_rules allows at most {MAX_RULES} per rule base")
 

@@ -51,6 +51,9 @@ def localize(rec: dict[str, Any], catalogue: Catalogue | None, lang: str | None)
             if isinstance(e, dict) and e.get("code") in BY_CODE:
                 e["label"] = approach_label(words, e["code"], e.get("label") or "")
     for p in out.get("participants") or ():
+        if p.get("excluded") and isinstance(p.get("reason"), str):      # a rule's reason for leaving it out
+            for b in p.get("because") or ():
+                p["reason"] = words.text(f"rules.{b.get('rule')}.exclude", p["reason"])
         if p.get("role"):
             p["role_label"] = words.item("role", p["role"])
         for what in ("recruitment", "mode"):

@@ -173,9 +173,10 @@ def terms_sources(rel: str, terms_file: Any, line_of: Any) -> list[SourceText]:
 
 
 def rule_sources(rule_id: str, title: str, rationale: str, rel: str, line: int | None,
-                 kind: str = "rules") -> list[SourceText]:
+                 kind: str = "rules", exclude: str | None = None) -> list[SourceText]:
+    """A rule's texts: its title, its rationale, and the reason it gives for leaving a group out, if any."""
     return [SourceText(f"{kind}.{rule_id}.{name}", text, rel, line)
-            for name, text in (("title", title), ("rationale", rationale)) if text]
+            for name, text in (("title", title), ("rationale", rationale), ("exclude", exclude)) if text]
 
 
 def sentence_sources() -> list[SourceText]:

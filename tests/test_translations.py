@@ -266,3 +266,16 @@ def test_tier_reasons_and_the_sizing_are_said_again_in_the_language(english):
     assert de["plan"]["sizing"].startswith("Auf die Kapazität des Teams zugeschnitten (core at most")
     assert "Kosten höchstens" in de["plan"]["sizing"]
     assert localize(rec, rb.catalogue, "en") is rec
+
+
+def test_a_rules_reason_for_leaving_a_group_out_is_translated(english):
+    rb = load_rulebase_files(english)
+    rule = rb.by_id["stakeholders.default_monitor"]
+    key = "rules.stakeholders.default_monitor.exclude"
+    assert rb.catalogue.translations.sources[key].text == rule.then.exclude
+    de = load_rulebase_files({**english, "translations/de/policy/stakeholders.yaml": entry(
+        key, "Geringes Interesse und wenig Einfluss.", fingerprint(rule.then.exclude))})
+    rec = {"participants": [{"stakeholder": "g", "excluded": True, "reason": rule.then.exclude, "role": None,
+                             "because": [{"rule": rule.id, "firing": 1, "subject": "g"}]}]}
+    assert localize(rec, de.catalogue, "de")["participants"][0]["reason"] == "Geringes Interesse und wenig Einfluss."
+    assert localize(rec, de.catalogue, "it")["participants"][0]["reason"] == rule.then.exclude
