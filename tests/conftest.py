@@ -10,6 +10,7 @@ import copy
 import json
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -159,6 +160,29 @@ def app_routes(app) -> list[tuple[str, str]]:
     return sorted(out)
 
 
+class BothBackends:
+    """Both backends on one rule base (a directory): evaluate() checks that what `agree(recommendation)`
+    keeps is the same on each and returns the Python backend's recommendation. A context manager: leaving
+    it closes the durable backend's host."""
+
+    def __init__(self, root: Path, agree: Callable[[dict[str, Any]], Any]):
+        from engine import Engine, load_rulebase   # here, not at the top: collecting a test needs no engine
+        rulebase = load_rulebase(root)
+        self.agree = agree
+        self.pair = (Engine(rulebase, backend="durable"), Engine(rulebase, backend="python"))
+
+    def __enter__(self) -> "BothBackends":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pair[0].close()
+
+    def evaluate(self, context: dict[str, Any]) -> dict[str, Any]:
+        durable, python = (e.evaluate(copy.deepcopy(context)) for e in self.pair)
+        assert self.agree(durable) == self.agree(python)
+        return python
+
+
 @pytest.fixture(scope="session")
 def h() -> SimpleNamespace:
     return SimpleNamespace(
@@ -166,7 +190,7 @@ def h() -> SimpleNamespace:
         VENV_COGOV=VENV_COGOV, BASE_CONTEXT=BASE_CONTEXT, make_context=make_context, stakeholder=stakeholder,
         copy_mini=copy_mini, rule=rule, write_policy=write_policy, line_of=line_of, dedent=dedent,
         firing_keys=firing_keys, ADVERSARIAL_CONTEXT=ADVERSARIAL_CONTEXT, adversarial_whens=adversarial_whens,
-        app_routes=app_routes)
+        app_routes=app_routes, both_backends=BothBackends)
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ fill the core up to core_at_most, most important first (priority, then lighter d
 """
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from engine import Engine, RuleBaseError, load_rulebase
+from engine import RuleBaseError, load_rulebase
 from engine.diff import diff
 from engine.report import render_text
 
@@ -47,23 +46,10 @@ def _recommend(h, codes: list[str], priority: int = 50, rid: str = "t.all") -> s
     return h.rule(rid, "public.size >= small", {"techniques": codes}, priority=priority)
 
 
-class _engines:
-    def __init__(self, root: Path):
-        rb = load_rulebase(root)
-        self.pair = (Engine(rb, backend="durable"), Engine(rb, backend="python"))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.pair[0].close()
-
-    def evaluate(self, ctx: dict) -> dict:
-        durable, python = (e.evaluate(copy.deepcopy(ctx)) for e in self.pair)
-        assert [(t["code"], t["tier"], t["tier_reason"]) for t in durable["techniques"]] == \
-            [(t["code"], t["tier"], t["tier_reason"]) for t in python["techniques"]]
-        assert (durable["plan"]["core"], durable["plan"]["extra"]) == (python["plan"]["core"], python["plan"]["extra"])
-        return python
+def _planned(rec: dict) -> tuple:
+    """What both backends must agree on here: each technique's tier and reason, and the plan's core and extra."""
+    return ([(t["code"], t["tier"], t["tier_reason"]) for t in rec["techniques"]],
+            rec["plan"]["core"], rec["plan"]["extra"])
 
 
 def _tiers(rec: dict) -> dict[str, str]:
@@ -72,7 +58,7 @@ def _tiers(rec: dict) -> dict[str, str]:
 
 def test_without_a_plan_rule_every_technique_is_core(tmp_path, h):
     root = _mini(tmp_path, h, _recommend(h, ["fact_sheet", "focus_group", "mediation"]))
-    with _engines(root) as e:
+    with h.both_backends(root, _planned) as e:
         rec = e.evaluate(h.make_context())
     assert set(_tiers(rec).values()) == {"core"}
     assert rec["plan"]["bounds"] == [] and rec["plan"]["extra"] == []
@@ -86,7 +72,7 @@ def test_the_tightest_bound_holds_and_names_its_rules(tmp_path, h):
                  h.rule("p.six", "public.size >= small", {"plan": {"core_at_most": 6}}),
                  h.rule("p.two", "capacity.engagement_budget == medium", {"plan": {"core_at_most": 2}}),
                  h.rule("p.two_again", "public.size >= medium", {"plan": {"core_at_most": 2}}))
-    with _engines(root) as e:
+    with h.both_backends(root, _planned) as e:
         rec = e.evaluate(h.make_context())
     (bound,) = rec["plan"]["bounds"]
     assert (bound["bound"], bound["value"]) == ("core_at_most", 2)
@@ -102,7 +88,7 @@ def test_priority_comes_before_lightness(tmp_path, h):
     root = _mini(tmp_path, h, _recommend(h, ["fact_sheet", "focus_group"]),
                  _recommend(h, ["online_platform"], priority=60, rid="t.important"),
                  h.rule("p.one", "public.size >= small", {"plan": {"core_at_most": 1}}))
-    with _engines(root) as e:
+    with h.both_backends(root, _planned) as e:
         rec = e.evaluate(h.make_context())
     assert rec["plan"]["core"] == ["online_platform"]
 
@@ -111,7 +97,7 @@ def test_demands_above_a_bound_make_a_technique_extra_and_unstated_demands_count
     root = _mini(tmp_path, h, _recommend(h, ["fact_sheet", "focus_group", "online_platform", "mediation"]),
                  h.rule("p.cheap", "capacity.engagement_budget == medium", {"plan": {"cost_at_most": "low"}}),
                  h.rule("p.simple", "public.size >= small", {"plan": {"facilitation_at_most": "medium"}}))
-    with _engines(root) as e:
+    with h.both_backends(root, _planned) as e:
         rec = e.evaluate(h.make_context())
     assert _tiers(rec) == {"fact_sheet": "core", "focus_group": "core", "online_platform": "extra",
                            "mediation": "extra"}
@@ -128,7 +114,7 @@ def test_demands_above_a_bound_make_a_technique_extra_and_unstated_demands_count
 def test_a_plan_nothing_fits_is_a_gap(tmp_path, h):
     root = _mini(tmp_path, h, _recommend(h, ["online_platform"]),
                  h.rule("p.cheap", "public.size >= small", {"plan": {"cost_at_most": "low"}}))
-    with _engines(root) as e:
+    with h.both_backends(root, _planned) as e:
         rec = e.evaluate(h.make_context())
     assert "no recommended technique fits the team's capacity: the plan has no core" in rec["gaps"]
 
@@ -158,8 +144,8 @@ def test_every_shipped_technique_says_what_it_demands():
 # ---- the shipped rules ------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def shipped():
-    with _engines(REPO / "rules") as e:
+def shipped(h):
+    with h.both_backends(REPO / "rules", _planned) as e:
         yield e
 
 

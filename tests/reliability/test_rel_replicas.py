@@ -8,23 +8,19 @@ tested on SQLite (tests/service/test_svc_replicas.py).
 """
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from engine import load_rulebase
+from pg_databases import fresh_database
 from rel_helpers import MINI, LiveService, audit_verify, auth, pilot
 
-PG_URL = os.environ.get("COGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 POLICY = "policy/people.yaml"
 FOLLOW_WITHIN = 20.0   # seconds: "within a few seconds", with room for a check process and a worker start
 
@@ -32,22 +28,8 @@ FOLLOW_WITHIN = 20.0   # seconds: "within a few seconds", with room for a check 
 @pytest.fixture
 def fresh_pg() -> Iterator[str]:
     """A database of its own in the test cluster, dropped afterwards (skips without a server)."""
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server to test against"
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}): the replicas test needs one; "
-                    "set COGOV_TEST_POSTGRES_URL")
-    name = f"cogov_replicas_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("cogov_replicas", "the replicas tests") as url:
+        yield url
 
 
 @pytest.fixture

@@ -7,20 +7,16 @@ the test worker targets.
 """
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
+from pg_databases import fresh_database
 from service.app import create_app
 from svc_helpers import TOKENS_SPEC, settings_for
-
-PG_URL = os.environ.get("COGOV_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="module")
@@ -37,26 +33,8 @@ def client(api_app) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this module, dropped afterwards (skips when no server)."""
-    try:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server to test against"
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); "
-                    "set COGOV_TEST_POSTGRES_URL to run the PostgreSQL tests")
-    name = f"cogov_test_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
-        admin.dispose()
-        pytest.skip(f"cannot create a test database on {PG_URL}: {exc}")
-    try:
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database("cogov_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
