@@ -15,6 +15,7 @@ records beside the language of an answer.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import string
@@ -203,15 +204,58 @@ def files_version(files: dict[str, bytes]) -> str | None:
     return "sha256:" + digest.hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=512)
+def _parse_file(rel: str, content: bytes) -> tuple[dict[str, Entry], dict[tuple, int | None],
+                                                 list[tuple[str, int | None, str]]]:
+    """One translation file read and validated: its entries, the line of each entry and text, its problems.
+    Kept per content (a service loads the same translations at each activation, tests at each load): the
+    files are parsed once, and checked against each rule base's English anew."""
+    from pydantic import ValidationError
+
+    from .yamlsource import YamlError, parse_yaml_bytes
+    problems: list[tuple[str, int | None, str]] = []
+    try:
+        located = parse_yaml_bytes(content)
+    except YamlError as exc:
+        problems.append((rel, exc.line, exc.message))
+        return {}, {}, problems
+    data = located.data if located.data is not None else {}
+    if not isinstance(data, dict):
+        problems.append((rel, 1, "expected a mapping of keys (e.g. techniques.focus_group.label:) at the top "
+                                 "of the file"))
+        return {}, {}, problems
+    try:
+        parsed = TranslationFile.model_validate(data).root
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            key = str(loc[0]) if loc else ""
+            where = ".".join(str(p) for p in loc[1:] if p != "[key]")
+            said = f"`{where}`" if where else "the entry"
+            message = err["msg"]
+            if where == "source" and err["type"] in ("string_pattern_mismatch", "string_type"):
+                message = ("the English text's fingerprint is 12 hex digits, in quotes (cogov rules translations "
+                           "--missing prints it)")
+            elif err["type"] == "string_pattern_mismatch" and not where:
+                message = "a key is dotted lowercase words, e.g. techniques.focus_group.label"
+            elif err["type"] == "literal_error":
+                message = f"the status is {' or '.join(STATUSES)}"
+            elif err["type"] == "extra_forbidden":
+                message = "unknown key; an entry holds text, source and status"
+            problems.append((rel, located.line_of(tuple(p for p in loc if p != "[key]")),
+                             f"{key}: {said}: {message}" if key else f"{said}: {message}"))
+        return {}, {}, problems
+    lines = {(key,): located.line_of((key,)) for key in parsed}
+    lines.update({(key, "text"): located.line_of((key, "text")) for key in parsed})
+    return parsed, lines, problems
+
+
 def load_translations(files: dict[str, bytes], sources: list[SourceText],
                       english_files: set[str]) -> tuple[Translations, list[tuple[str, int | None, str]]]:
     """The translations in `files` (translations/<lang>/<English file>: bytes), checked against the English
     `sources`; the problems as (file, line, message). A translation file must translate a file of the rule base
     (or the engine's sentences); a sentence's translation keeps its English placeholders; a key is written in
     the translation of the file its English is in."""
-    from pydantic import ValidationError
-
-    from .yamlsource import YamlError, parse_yaml_bytes
     by_key = {s.key: s for s in sources}
     problems: list[tuple[str, int | None, str]] = []
     entries: dict[str, dict[str, Translated]] = {}
@@ -225,40 +269,13 @@ def load_translations(files: dict[str, bytes], sources: list[SourceText],
         if english not in english_files and english != SENTENCES_SOURCE:
             problems.append((rel, None, f"translates {english}, which is not a file of this rule base"))
             continue
-        try:
-            located = parse_yaml_bytes(files[rel])
-        except YamlError as exc:
-            problems.append((rel, exc.line, exc.message))
-            continue
-        data = located.data if located.data is not None else {}
-        if not isinstance(data, dict):
-            problems.append((rel, 1, "expected a mapping of keys (e.g. techniques.focus_group.label:) at the top "
-                                     "of the file"))
-            continue
-        try:
-            parsed = TranslationFile.model_validate(data).root
-        except ValidationError as exc:
-            for err in exc.errors(include_url=False):
-                loc = tuple(err["loc"])
-                key = str(loc[0]) if loc else ""
-                where = ".".join(str(p) for p in loc[1:] if p != "[key]")
-                said = f"`{where}`" if where else "the entry"
-                message = err["msg"]
-                if where == "source" and err["type"] in ("string_pattern_mismatch", "string_type"):
-                    message = ("the English text's fingerprint is 12 hex digits, in quotes (cogov rules translations "
-                               "--missing prints it)")
-                elif err["type"] == "string_pattern_mismatch" and not where:
-                    message = "a key is dotted lowercase words, e.g. techniques.focus_group.label"
-                elif err["type"] == "literal_error":
-                    message = f"the status is {' or '.join(STATUSES)}"
-                elif err["type"] == "extra_forbidden":
-                    message = "unknown key; an entry holds text, source and status"
-                problems.append((rel, located.line_of(tuple(p for p in loc if p != "[key]")),
-                                 f"{key}: {said}: {message}" if key else f"{said}: {message}"))
+        parsed, lines, found_problems = _parse_file(rel, files[rel])
+        if found_problems:
+            problems.extend(found_problems)
             continue
         mine = entries.setdefault(lang, {})
         for key, entry in parsed.items():
-            line = located.line_of((key,))
+            line = lines.get((key,))
             source = by_key.get(key)
             if source is not None and source.file != english:
                 problems.append((rel, line, f"{key}: its English is in {source.file}: write it in "
@@ -270,7 +287,7 @@ def load_translations(files: dict[str, bytes], sources: list[SourceText],
             if source is not None and key.startswith("sentences.") and \
                     placeholders(entry.text) != placeholders(source.text):
                 want = ", ".join("{" + p + "}" for p in sorted(placeholders(source.text))) or "none"
-                problems.append((rel, located.line_of((key, "text")), f"{key}: a sentence keeps the English "
+                problems.append((rel, lines.get((key, "text")), f"{key}: a sentence keeps the English "
                                                                       f"placeholders ({want}), in any order"))
                 continue
             mine[key] = Translated(key, lang, entry.text, entry.source, entry.status, rel, line)
