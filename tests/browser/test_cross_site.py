@@ -8,17 +8,14 @@ would be seen. Screenshots of both pages go to test-artifacts/.
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from .live_service import loopback_socket, running_service, url_of
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -70,12 +67,6 @@ async function attempt(name, init) {{
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def page_server(service: str) -> ThreadingHTTPServer:
     """A tiny web site on a loopback port of its own, serving the page above at / (the port is bound here,
     so no other process can take it between choosing and binding)."""
@@ -103,40 +94,17 @@ def page_server(service: str) -> ThreadingHTTPServer:
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory):
     """The service (local mode, one allowed origin), an attacker's site and the allowed site."""
-    port = free_port()
-    service = f"http://127.0.0.1:{port}"
+    sock = loopback_socket()         # bound first: the pages must name the service's address
+    service = url_of(sock)
     attacker, allowed = page_server(service), page_server(service)
-    tmp = tmp_path_factory.mktemp("cross-site")
-    log = tmp / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COGOV_")}
-    env.update(COGOV_DATABASE_URL=f"sqlite:///{tmp / 'log.db'}", COGOV_RULES_DIR=str(REPO / "rules"),
-               COGOV_WORKERS="1", COGOV_ALLOWED_ORIGINS=f"http://127.0.0.1:{allowed.server_port}")
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-                                 "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"],
-                                cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env)
-    deadline = time.time() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(service + "/readyz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the app did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    yield service, f"http://127.0.0.1:{attacker.server_port}", f"http://127.0.0.1:{allowed.server_port}", log
-    for server in (attacker, allowed):
-        server.shutdown()
-        server.server_close()
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        with running_service(tmp_path_factory.mktemp("cross-site"), sock, log_level="info", COGOV_WORKERS="1",
+                             COGOV_ALLOWED_ORIGINS=f"http://127.0.0.1:{allowed.server_port}") as (url, log):
+            yield url, f"http://127.0.0.1:{attacker.server_port}", f"http://127.0.0.1:{allowed.server_port}", log
+    finally:
+        for server in (attacker, allowed):
+            server.shutdown()
+            server.server_close()
 
 
 def logged(service: str) -> int:
