@@ -81,7 +81,7 @@ def test_the_api_answer_names_the_decisions_page(client):
     r = client.post("/api/v1/recommendations", json=genoa())
     assert r.status_code == 201
     body = r.json()
-    assert list(body)[:4] == ["decision_id", "created_at", "page", "plan"]
+    assert list(body)[:5] == ["decision_id", "created_at", "page", "explanation_url", "plan"]
     assert body["page"] == f"/decisions/{body['decision_id']}"
     assert client.get(body["page"]).status_code == 200
 

@@ -110,7 +110,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, api_app, monkeyp
 def test_recommendation_is_logged_with_the_context_as_received(client, api_app):
     context = pilot("genoa")
     raw = json.dumps(context, indent=3, ensure_ascii=True) + "\n  "
-    r = client.post("/api/v1/recommendations", content=raw.encode(), headers={**auth("alice"), **JSON})
+    r = client.post("/api/v1/recommendations?explain=full", content=raw.encode(), headers={**auth("alice"), **JSON})
     assert r.status_code == 201, r.text
     body = r.json()
     assert r.headers["location"] == f"/api/v1/decisions/{body['decision_id']}"
@@ -120,7 +120,8 @@ def test_recommendation_is_logged_with_the_context_as_received(client, api_app):
     assert stored.recommendation == {k: v for k, v in body.items() if k not in ("decision_id", "created_at", "page")}
     assert stored.caller_name == "alice" and stored.caller_role == "manager"
     assert stored.rulebase_version == api_app.state.activator.current.rulebase.version == body["rulebase"]["version"]
-    full = client.get(f"/api/v1/decisions/{body['decision_id']}", headers=auth("carol")).json()
+    full = client.get(f"/api/v1/decisions/{body['decision_id']}", params={"explain": "full"},
+                      headers=auth("carol")).json()
     assert full["context_raw"] == raw and full["context"] == context
     assert full["recommendation"]["approach"] == body["approach"]
     assert full["caller"] == {"name": "alice", "role": "manager"}
@@ -180,7 +181,7 @@ def several(client) -> list[dict]:
     made = []
     for who, name in [("bob", "milan"), ("alice", "bremen"), ("bob", "athens"), ("alice", "malmo"),
                       ("alice", "palmela")]:
-        r = client.post("/api/v1/recommendations", json=pilot(name), headers=auth(who))
+        r = client.post("/api/v1/recommendations?explain=full", json=pilot(name), headers=auth(who))
         assert r.status_code == 201, r.text
         made.append({**r.json(), "who": who, "pilot": name})
     return made
