@@ -29,6 +29,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("POST", "/api/v1/recommendations"): frozenset({M}),
     ("GET", "/api/v1/decisions"): frozenset({M, A}),
     ("GET", "/api/v1/decisions/{decision_id}"): frozenset({M, A}),
+    ("GET", "/api/v1/decisions/{decision_id}/explanation"): frozenset({M, A}),   # the full explanation
     ("GET", "/api/v1/decisions/{decision_id}/why-not"): frozenset({M, A}),
     ("GET", "/api/v1/decisions/{decision_id}/what-if"): frozenset({M, A}),
     ("POST", "/api/v1/recommendations/what-if"): frozenset({M}),
@@ -59,6 +60,7 @@ ACCESS: dict[tuple[str, str], frozenset[str] | str] = {
     ("GET", "/api/v1/evidence/export.csv"): frozenset({M, A, W}),
     # pages: 401/403 pages instead of JSON errors
     ("GET", "/"): PUBLIC, ("GET", "/static/{name}"): PUBLIC,
+    ("GET", "/language"): PUBLIC,            # the language switcher: sets a cookie, holds no data
     ("GET", "/login"): PUBLIC, ("POST", "/login"): LOGIN, ("POST", "/logout"): PUBLIC,
     ("GET", "/evaluate"): frozenset({M}), ("POST", "/evaluate"): frozenset({M}),
     ("GET", "/decisions/{decision_id}"): frozenset({M, A}),
