@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from engine import Engine, RuleBaseError, load_rulebase, why_not
-import conftest     # tests/ is on sys.path (tests/conftest.py)
 from engine import group_words
 from engine.conditions import group_literals, parse_condition, parse_group_text, to_terms
 from engine.facts import subjects, validate_context
@@ -117,9 +116,9 @@ unknown_answers:
 
 
 @pytest.fixture(scope="module")
-def rb(tmp_path_factory):
+def rb(tmp_path_factory, h):
     """tests/fixtures/mini with the rules above, a policy for unknown answers and one more arrangement."""
-    root = conftest.copy_mini(tmp_path_factory.mktemp("groups"))
+    root = h.copy_mini(tmp_path_factory.mktemp("groups"))
     (root / "policy" / "groups.yaml").write_text(GROUP_RULES, encoding="utf-8")
     (root / "policy" / "unknowns.yaml").write_text(UNKNOWNS, encoding="utf-8")
     cat = root / "catalogue" / "arrangements.yaml"
