@@ -57,7 +57,7 @@ def _readable(engine: Engine, fmt: str, rec: dict[str, Any], context: Any = None
     """The text report, or the plan alone (brief), in the rule base's words (`rec` already in `lang`)."""
     if fmt == "brief":
         return render_brief(rec, context if isinstance(context, dict) else None, engine.rulebase.catalogue, lang)
-    return render_text(rec, context)
+    return render_text(rec, context, engine.rulebase.catalogue, lang)
 
 
 def _field_errors(file: str, errors: list[dict[str, Any]]) -> NoReturn:
