@@ -133,7 +133,8 @@ def _level(words: Words, value: str) -> str:
 
 def _tier_reason(words: Words, text: str) -> str:
     """A technique's tier reason (engine/resolve.py made it from tier.* in English) in the reader's language."""
-    found = _read(("tier.extra_demands", "tier.extra_core_full", "tier.core_bounded", "tier.core_unbounded"), text)
+    found = _read(("tier.extra_core_full", "tier.core_bounded", "tier.core_unbounded", "tier.extra_demands"),
+                  text)     # "extra: {reasons}" last: it matches any extra reason
     if found is None:
         return text
     key, values = found

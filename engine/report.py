@@ -12,6 +12,7 @@ from typing import Any
 
 from .catalogue import Catalogue
 from .sentences import SENTENCES
+from .translations import ENGLISH
 from .words import Words
 
 # the reasons engine/resolve.py gives for setting a conclusion aside, and their sentences
@@ -45,6 +46,10 @@ class _Report:
         if isinstance(v, (list, tuple)):      # a list field such as project.activities
             return "[" + ", ".join(str(x) for x in v) + "]"
         return self.say("report.not_given") if v is None else str(v)
+
+    def answer(self, word: str) -> str:
+        """An unknown answer's 'yes' or 'no' (engine/unknowns.py's words) in this language."""
+        return self.say(f"report.{word}") if word in ("yes", "no") else word
 
     def winner(self, o: dict[str, Any]) -> str:
         """Which rule won over an overridden conclusion, and why: "(higher priority)" alone read as if the
@@ -89,7 +94,8 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None,
     w(f"  {a['meaning']}")
     if a.get("constraints"):
         w("  " + say("report.constraints", constraints=a["constraints"]))
-    w("  " + say("report.chosen_by", policy=a["policy"], rules=_refs(a["because"])))
+    policy = a["policy"] if r.words.lang == ENGLISH else f"{r.words.policy(a['policy'])} [{a['policy']}]"
+    w("  " + say("report.chosen_by", policy=policy, rules=_refs(a["because"])))
     w("  " + say("report.feasible", codes=", ".join(a["feasible"])))
     for e in a["eliminated"]:
         w("  " + say("report.ruled_out_approach", code=e["code"], rules=_refs(e["because"])))
@@ -104,7 +110,7 @@ def render_text(rec: dict[str, Any], context: dict[str, Any] | None = None,
             flag = say("report.find_out_first") if u["first"] else ""
             w("  " + say("report.assumed", field=u["field"], value=r.value(u["assumed"])) + flag)
             if u["changes_approach"]:
-                under = ", ".join(f"{answer}: {code or say('report.no_approach')}"
+                under = ", ".join(f"{r.answer(answer)}: {code or say('report.no_approach')}"
                                   for answer, code in u["approaches"].items())
                 w("      " + say("report.changes_approach", outcomes=under, count=u["changes_in"],
                                  combinations=u["combinations"]))

@@ -3,6 +3,7 @@ of its version; English the fallback, a stale translation never shown; lint name
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,33 @@ def test_a_rules_reason_for_leaving_a_group_out_is_translated(english):
                              "because": [{"rule": rule.id, "firing": 1, "subject": "g"}]}]}
     assert localize(rec, de.catalogue, "de")["participants"][0]["reason"] == "Geringes Interesse und wenig Einfluss."
     assert localize(rec, de.catalogue, "it")["participants"][0]["reason"] == rule.then.exclude
+
+
+def refs(text: str) -> list[str]:
+    """The firings a report cites, rule#number."""
+    return sorted(re.findall(r"[a-z_0-9]+\.[a-z_0-9]+#[0-9]+", text))
+
+
+def test_the_text_report_is_said_in_each_shipped_language():
+    """`cogov evaluate --format text --lang X`: the same report line for line, its frames (report.*), the tier
+    reasons and the approach's policy in the language, the codes and rule ids as they are."""
+    from engine import Engine
+    from engine.report import render_text
+    rb = load_rulebase(REPO / "rules")
+    context = json.loads((REPO / "examples" / "pilots" / "genoa.json").read_text(encoding="utf-8"))
+    engine = Engine(rb, backend="python")
+    try:
+        rec = engine.evaluate(context)
+    finally:
+        engine.close()
+    english = render_text(rec, context).splitlines()
+    assert any(line.strip().startswith("extra: the core holds at most") for line in english)
+    for lang in rb.catalogue.translations.languages:
+        said = localize(rec, rb.catalogue, lang)
+        text = render_text(said, context, rb.catalogue, lang)
+        lines = text.splitlines()
+        assert len(lines) == len(english), lang
+        for frame in ("because ", "chosen by:", "HOW THE RULES FIRED", "extra: the core holds", "set aside: "):
+            assert frame not in text, (lang, frame)
+        assert "[least_involving (preference of thomas.choice_time_efficient)]" in text      # the code, for auditors
+        assert refs(text) == refs("\n".join(english)), lang
