@@ -194,3 +194,32 @@ def test_the_report_counts_only_what_changes_a_recommendation():
     report = MutationReport(rules="rules", seed=0, mutants=results)
     assert report.changing == 10 and report.kill_rate == 90.0 and report.meets(90) and not report.meets(91)
     assert "rules/policy/x.yaml:9 rule x.r9: rule deleted: no scenario pins this" in report.text()
+
+
+def test_the_shortcut_for_unchanged_firings_agrees_with_working_out_the_recommendation(shipped):
+    """A context whose firings are the same rules for the same subjects, none of them edited, is not resolved
+    again (features/mutation_run.py, same_outcome): on the pilots and the base context, for a sample of
+    mutants, that shortcut says "same" only where the pinned views are the same."""
+    import copy
+    import json
+
+    from engine import Engine
+    from features.mutation_run import run_rules, same_outcome
+    from features.steps.world import BASE_CONTEXT, PILOTS, PILOTS_DIR
+
+    contexts = [json.loads((PILOTS_DIR / f"{p}.json").read_text(encoding="utf-8")) for p in PILOTS]
+    contexts.append(copy.deepcopy(BASE_CONTEXT))
+    original = Engine(shipped, backend="python")
+    shortcuts = differing = 0
+    for m in mutants(shipped.files, seed=9, limit=15):
+        try:
+            engine = Engine(load_rulebase_files(m.apply(shipped.files)), backend="python")
+        except RuleBaseError:
+            continue
+        for ctx in contexts:
+            fast = same_outcome(run_rules(original, ctx), run_rules(engine, ctx), set(m.rules))
+            same = run_rules(original, ctx).outcome() == run_rules(engine, ctx).outcome()
+            assert fast == same, (m.describe(), ctx["project"]["name"])
+            differing += not same
+            shortcuts += fast and run_rules(engine, ctx).fired == run_rules(original, ctx).fired
+    assert shortcuts and differing          # both cases were met
