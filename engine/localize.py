@@ -149,7 +149,7 @@ def _tier_reason(words: Words, text: str) -> str:
                         None)
             reasons.append(words.say("tier.demand", demand=_level(words, said["demand"]), value=_level(words, said["value"]),
                                      what=words.say(f"demand.{what}") if what else said["what"], rules=said["rules"]))
-        values = {"reasons": "; ".join(reasons)}
+        values = {"reasons": words.say("words.list_semicolon").join(reasons)}
     return words.say(key, **values)
 
 
@@ -167,5 +167,5 @@ def _sizing(words: Words, text: str) -> str:
             if bound is None:
                 return text
             bounds.append(words.say(bound[0], value=_level(words, bound[1]["value"])))
-        values = {**values, "bounds": "; ".join(bounds)}
+        values = {**values, "bounds": words.say("words.list_semicolon").join(bounds)}
     return words.say(key, **values)

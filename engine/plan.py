@@ -43,7 +43,8 @@ def _join(words: list[str], said: Words | None = None) -> str:
     if len(words) <= 1:
         return "".join(words)
     if any("," in w for w in words):
-        return said.say("plan.join_and_semicolon", items="; ".join(words[:-1]), last=words[-1])
+        return said.say("plan.join_and_semicolon", items=said.say("words.list_semicolon").join(words[:-1]),
+                        last=words[-1])
     return said.say("plan.join_and", items=", ".join(words[:-1]), last=words[-1])
 
 
@@ -100,7 +101,7 @@ class _Builder:
             roles.setdefault(self.words.lower_first(p.get("role_label") or self.words.item("role", p["role"])),
                              []).append(self._name(p))
         join = self.join
-        who = "; ".join(f"{join(names)} ({role})" for role, names in roles.items())
+        who = self.words.say("words.list_semicolon").join(f"{join(names)} ({role})" for role, names in roles.items())
         text = f"{self.words.level(level)}: {who}. {self.words.level_explained(level)}"
         for what, intro in (("recruitment", "plan.selected_by"), ("mode", "plan.taking_part_by")):
             found = self._by(people, what)
@@ -124,7 +125,7 @@ class _Builder:
             parts = [f"{self.words.lower(self.words.level(level))} {self.join([self._name(p) for p in by_level[level]])}"
                      for level in tail]
             people = [p for level in tail for p in by_level[level]]
-            steps.append(_step(self.words.say("plan.also", groups="; ".join(parts)),
+            steps.append(_step(self.words.say("plan.also", groups=self.words.say("words.list_semicolon").join(parts)),
                                *[self._participant_because(p) for p in people]))
         unassigned = [p for p in self.rec.get("participants") or () if not p.get("excluded") and not p.get("role")]
         if unassigned:
@@ -187,8 +188,9 @@ class _Builder:
         first = next((u for u in unknowns if u.get("first")), None) or \
             next((u for u in unknowns if u.get("changes_approach")), None)
         if first is None:
-            said = "; ".join(f"“{self.words.field_explained(u['field']) or self.words.field(u['field'])}”{assumed(u)}"
-                             for u in unknowns)
+            said = self.words.say("words.list_semicolon").join(
+                f"“{self.words.field_explained(u['field']) or self.words.field(u['field'])}”{assumed(u)}"
+                for u in unknowns)
             many = len(unknowns) > 1
             return [_step(self.words.say("plan.find_out_later_many" if many else "plan.find_out_later",
                                          questions=said), *because)]
@@ -202,7 +204,7 @@ class _Builder:
                                    approaches=either.join(self.words.lower_first(self.words.approach(code))
                                                           for code in codes))
                     for answer, codes in under.items()]
-        effect = " " + (self.words.say("plan.changes_approach_to", outcomes="; ".join(outcomes)) if outcomes
+        effect = " " + (self.words.say("plan.changes_approach_to", outcomes=self.words.say("words.list_semicolon").join(outcomes)) if outcomes
                         else self.words.say("plan.changes_approach"))
         others = len(unknowns) - 1
         more = " " + self.words.say("plan.others_unknown" if others != 1 else "plan.other_unknown",

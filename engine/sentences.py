@@ -25,6 +25,7 @@ SENTENCES: dict[str, str] = {
     "words.chosen_level": "the IAP2 level of the chosen approach",
     "words.list_and": "{items} and {last}",
     "words.list_or": " or ",
+    "words.list_semicolon": "; ",      # between items that hold commas (Greek: "·", its ";" is a question mark)
     # -- conditions in words
     "cond.not": "not ({condition})",
     "cond.not_derived": "not {conclusion}",

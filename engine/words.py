@@ -423,7 +423,7 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
         how = field(d, "how")
         if how == "eliminated":
             matched = field(d, "matched") or {}
-            because = "; ".join(group_words.matched(words, k, v, literal_words, names)   # a count of groups
+            because = words.say("words.list_semicolon").join(group_words.matched(words, k, v, literal_words, names)   # a count of groups
                                 if k.startswith(group_words.PREFIX) else f"{words.field(k)}: {_said_value(words, k, v)}"
                                 for k, v in matched.items())
             reasons.append(words.say("whynot.eliminated_because", rule=title, answers=because) if because

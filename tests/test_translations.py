@@ -310,3 +310,18 @@ def test_the_text_report_is_said_in_each_shipped_language():
             assert frame not in text, (lang, frame)
         assert "[least_involving (preference of thomas.choice_time_efficient)]" in text      # the code, for auditors
         assert refs(text) == refs("\n".join(english)), lang
+
+
+def test_greek_lists_are_parted_by_its_semicolon_not_its_question_mark():
+    """A list whose items hold commas is parted by words.list_semicolon: in Greek '·' (';' is its question
+    mark); the English plan parts the same list with '; '."""
+    from engine import Engine
+    rb = load_rulebase(REPO / "rules")
+    engine = Engine(rb, backend="python")
+    try:
+        rec = engine.evaluate(json.loads((REPO / "examples" / "pilots" / "palmela.json").read_text(encoding="utf-8")))
+    finally:
+        engine.close()
+    assert any("; " in s["text"] for s in rec["plan"]["steps"])
+    greek = localize(rec, rb.catalogue, "el")["plan"]["steps"]
+    assert any("· " in s["text"] for s in greek) and not any(";" in s["text"] for s in greek)
