@@ -159,7 +159,7 @@ class Term(BaseModel):
     description: Prose = Field(description="One line a manager understands.")
 
 
-TERM_KINDS = ("approaches", "levels", "strategies", "fields")
+TERM_KINDS = ("approaches", "levels", "strategies", "fields", "conclusions")
 
 
 class TermsFile(BaseModel):
@@ -172,6 +172,7 @@ class TermsFile(BaseModel):
     levels: list[Term] = Field(default_factory=list)
     strategies: list[Term] = Field(default_factory=list)
     fields: list[Term] = Field(default_factory=list)
+    conclusions: list[Term] = Field(default_factory=list)     # the facts rules derive (then: derive: [...])
     options: dict[Code, list[Term]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -201,6 +202,7 @@ class Terms(BaseModel):
     levels: dict[str, Term] = Field(default_factory=dict)
     strategies: dict[str, Term] = Field(default_factory=dict)
     fields: dict[str, Term] = Field(default_factory=dict)
+    conclusions: dict[str, Term] = Field(default_factory=dict)
     options: dict[str, dict[str, Term]] = Field(default_factory=dict)
 
 

@@ -159,9 +159,10 @@ def catalogue_sources(kind: str, rel: str, entries: list[Any], line_of: Any, lis
 
 
 def terms_sources(rel: str, terms_file: Any, line_of: Any) -> list[SourceText]:
-    """The texts of catalogue/terms.yaml: approaches, levels, strategies, fields, options by vocabulary."""
+    """The texts of catalogue/terms.yaml: approaches, levels, strategies, fields, conclusions (each list of the
+    file's model), options by vocabulary."""
     out = []
-    for kind in ("approaches", "levels", "strategies", "fields"):
+    for kind in (k for k in type(terms_file).model_fields if k != "options"):
         for i, term in enumerate(getattr(terms_file, kind)):
             for name in TERM_FIELDS:
                 out.append(SourceText(f"{kind}.{term.code}.{name}", getattr(term, name), rel, line_of((kind, i, name))))

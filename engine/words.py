@@ -112,7 +112,8 @@ class Words:
         return self.text(f"{home}.{code}.{name}", english) if english else english
 
     def term(self, kind: str, code: str, name: str = "label") -> str | None:
-        """A terms.yaml text (approaches, levels, strategies, fields) in this language; None when not there."""
+        """A terms.yaml text (approaches, levels, strategies, fields, conclusions) in this language; None when not
+        there."""
         term = getattr(self.terms, kind).get(code)
         return self.text(f"{kind}.{code}.{name}", getattr(term, name)) if term is not None else None
 
@@ -166,7 +167,8 @@ class Words:
         if groups is not None:
             return groups
         if path.startswith("derived."):
-            return self.say("words.derived", name=readable(path.split('.', 1)[1]))
+            name = path.split(".", 1)[1]
+            return self.say("words.derived", name=self.term("conclusions", name) or readable(name))
         if path == "approach.code":
             return self.say("words.chosen_approach")
         if path == "approach.level":
