@@ -443,7 +443,7 @@ def why_not_words(words: Words, answer: Any, names: Mapping[str, str] | None = N
             continue
         ways = [[failed_words(words, f, names) for f in field(a, "failed") or ()]
                 for a in field(p, "alternatives") or ()]
-        needs = ["; ".join(way) for way in ways if way]
+        needs = [words.say("words.list_semicolon").join(way) for way in ways if way]
         if len(needs) > 1:      # the rule's condition holds one way or another: each way, and what it met
             needs = [words.say("whynot.either" if i == 0 else "whynot.or", way=n) for i, n in enumerate(needs)]
         subject = field(p, "subject")

@@ -316,12 +316,18 @@ def test_greek_lists_are_parted_by_its_semicolon_not_its_question_mark():
     """A list whose items hold commas is parted by words.list_semicolon: in Greek '·' (';' is its question
     mark); the English plan parts the same list with '; '."""
     from engine import Engine
+    from engine.words import why_not_text
     rb = load_rulebase(REPO / "rules")
     engine = Engine(rb, backend="python")
+    context = json.loads((REPO / "examples" / "pilots" / "palmela.json").read_text(encoding="utf-8"))
     try:
-        rec = engine.evaluate(json.loads((REPO / "examples" / "pilots" / "palmela.json").read_text(encoding="utf-8")))
+        rec = engine.evaluate(context)
+        why = engine.why_not(context, "technique:citizen_jury")     # two unmet conditions of one rule
     finally:
         engine.close()
     assert any("; " in s["text"] for s in rec["plan"]["steps"])
     greek = localize(rec, rb.catalogue, "el")["plan"]["steps"]
     assert any("· " in s["text"] for s in greek) and not any(";" in s["text"] for s in greek)
+    assert "; " in why_not_text(Words(rb.catalogue), why, context)
+    said = why_not_text(Words(rb.catalogue, "el"), why, context)
+    assert "· " in said and ";" not in said
