@@ -3,14 +3,23 @@
 Does the behaviour specification notice a wrong rule? In one pytest session, with the features collected
 as usual:
 
-1. every scenario runs once against the rule base as it is (the plain-Python backend), and the contexts
-   each one evaluates are recorded; a scenario that fails here cannot count as catching anything;
+1. every scenario runs once against the rule base as it is, and the contexts each one evaluates are
+   recorded; a scenario that fails here cannot count as catching anything;
 2. each mutant (engine/mutation.py) is loaded in memory (engine.load_rulebase_files): refused, or
-3. it evaluates the recorded contexts; where a recommendation's pinned view (engine/pins.py) differs from
-   the original's, the scenarios that evaluated that context really run again, against the mutant
-   (features/conftest.py's `cogov_engine` is the mutant's engine), cheapest first: the first failure
-   kills the mutant. A mutant whose recommendations all stay the same is equivalent (on these contexts);
-   one that changes some while those scenarios all pass survives: no scenario pins what it changed.
+3. it evaluates the recorded contexts (the plain-Python backend, quicker); where a recommendation's pinned
+   view (engine/pins.py) differs from the original's, the scenarios that evaluated that context really run
+   again, against the mutant (features/conftest.py's `cogov_engine` is the mutant's engine), cheapest
+   first: the first failure kills the mutant. A mutant whose recommendations all stay the same is
+   equivalent (on these contexts); one that changes some while those scenarios all pass survives: no
+   scenario pins what it changed.
+
+The engine a scenario gets (in 1 and 3) is on SCENARIO_BACKEND, the durable_rules backend, as in the plain
+features run (features/conftest.py) and in the service: the two backends agree on what fires and what is
+recommended (tests/test_agreement.py), not on the order of the firings, which a recommendation's
+explanation numbers; a decision logged from a plain-Python evaluation is therefore not reproduced by a
+replay (service/replay.py, durable_rules, exact), and a what-if answer is checked by the durable engine
+only. On the plain-Python backend those scenarios would fail on the rule base as it is, or fail against a
+mutant for the backend rather than for the edit.
 
 Scenarios are run with pytest's own protocol (fixtures, pytest-bdd's steps and hooks), without logging
 them as tests of this session. The results go to the JSON file the spec names.
@@ -37,6 +46,7 @@ from engine.resolve import recommendation_data
 SPEC_ENV = "COGOV_MUTATION_SPEC"      # JSON: rules (a directory), seed, limit, ids, out (the result file)
 PLUGIN_NAME = "cogov-mutation"        # features/conftest.py asks the plugin manager for it by this name
 SCENARIOS_FILE = "test_features.py"
+SCENARIO_BACKEND = "durable"          # the engine scenarios run on: as features/conftest.py's, see above
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -46,26 +56,33 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 class _Recording(Engine):
-    """The original rule base's engine, noting every context a scenario asks about."""
+    """The original rule base's engine (SCENARIO_BACKEND), noting every context a scenario asks about in
+    `notes` (set for each scenario). The evaluations a what-if makes to check its answers are not noted: the
+    scenario asked about one context."""
 
-    def __init__(self, rulebase: Any, notes: list[Any]):
-        super().__init__(rulebase, backend="python")
-        self.notes = notes
+    def __init__(self, rulebase: Any):
+        super().__init__(rulebase, backend=SCENARIO_BACKEND)
+        self.notes: list[Any] = []
+        self._inside = False
 
-    def _note(self, context: Any) -> None:
+    def _noted(self, context: Any, ask: Any) -> Any:
+        if self._inside:
+            return ask()
         self.notes.append(copy.deepcopy(context))
+        self._inside = True
+        try:
+            return ask()
+        finally:
+            self._inside = False
 
     def infer(self, context: Any):
-        self._note(context)
-        return super().infer(context)
+        return self._noted(context, lambda: super(_Recording, self).infer(context))
 
     def why_not(self, context: Any, item: str):
-        self._note(context)
-        return super().why_not(context, item)
+        return self._noted(context, lambda: super(_Recording, self).why_not(context, item))
 
     def what_if(self, context: Any, item: str | None = None, **bounds: Any):
-        self._note(context)
-        return super().what_if(context, item, **bounds)
+        return self._noted(context, lambda: super(_Recording, self).what_if(context, item, **bounds))
 
 
 def _key(context: Any) -> str:
@@ -168,19 +185,27 @@ class MutationRun:
         users: dict[str, list[str]] = {}
         contexts: dict[str, Any] = {}
         broken: list[str] = []
-        for item in items:
-            notes: list[Any] = []
-            failed, took = self._run(item, _Recording(original, notes))
-            if failed is not None:
-                broken.append(f"{item.name}: {failed}")
-                continue
-            passing.append(item)
-            cost[item.nodeid] = took
+        noted: dict[str, list[Any]] = {}
+        recording = _Recording(original)
+        try:
+            for item in items:
+                recording.notes = []
+                failed, took = self._run(item, recording)
+                if failed is not None:
+                    broken.append(f"{item.name}: {failed}")
+                    continue
+                passing.append(item)
+                cost[item.nodeid] = took
+                noted[item.nodeid] = recording.notes
+        finally:
+            self.current = None
+            recording.close()
+        for nodeid, notes in noted.items():
             for ctx in notes:
                 key = _key(ctx)
                 contexts.setdefault(key, ctx)
-                if item.nodeid not in users.setdefault(key, []):
-                    users[key].append(item.nodeid)
+                if nodeid not in users.setdefault(key, []):
+                    users[key].append(nodeid)
         by_id = {i.nodeid: i for i in passing}
         plain = Engine(original, backend="python")
         before = {key: run_rules(plain, ctx) for key, ctx in contexts.items()}
@@ -197,15 +222,15 @@ class MutationRun:
         if self.spec.get("ids"):
             chosen = [m for m in chosen if m.id in set(self.spec["ids"])]
         results = [self._verdict(m, original, order, contexts, before, users, by_id) for m in chosen]
-        noted = {}
+        contexts_of: dict[str, list[Any]] = {}
         if self.spec.get("contexts"):          # for an author writing the scenario that kills a survivor
             for key in order:
                 for nodeid in users[key]:
-                    noted.setdefault(by_id[nodeid].name, []).append(contexts[key])
+                    contexts_of.setdefault(by_id[nodeid].name, []).append(contexts[key])
         Path(self.spec["out"]).write_text(json.dumps({
             "rulebase": original.version, "scenarios": len(items), "passing": len(passing),
             "broken": broken, "contexts": len(contexts), "baseline_seconds": round(baseline, 2),
-            "seconds": round(time.perf_counter() - started, 2), "contexts_of": noted,
+            "seconds": round(time.perf_counter() - started, 2), "contexts_of": contexts_of,
             "mutants": results}, indent=1), encoding="utf-8")
         self.current = None
         return True
@@ -218,25 +243,33 @@ class MutationRun:
             rb = load_rulebase_files(m.apply(original.files))
         except RuleBaseError as exc:
             return {**out, "verdict": "refused", "because": str(exc.errors[0]) if exc.errors else "refused"}
-        engine = Engine(rb, backend="python")
+        engine = Engine(rb, backend="python")            # the recorded contexts, quickly
+        scenarios: Engine | None = None                     # the scenarios' (SCENARIO_BACKEND), when one runs
         changed: list[str] = []          # scenarios whose contexts now give another recommendation
         differences: list[str] = []
         tried: set[str] = set()
-        for key in order:
-            after = run_rules(engine, contexts[key])
-            if same_outcome(before[key], after, set(m.rules)):
-                continue
-            if not differences:
-                differences = _differences(before[key].outcome(), after.outcome())[:5]
-            for nodeid in users[key]:
-                if nodeid not in changed:
-                    changed.append(nodeid)
-                if nodeid in tried:
+        try:
+            for key in order:
+                after = run_rules(engine, contexts[key])
+                if same_outcome(before[key], after, set(m.rules)):
                     continue
-                tried.add(nodeid)
-                failed, _ = self._run(by_id[nodeid], engine)
-                if failed is not None:
-                    return {**out, "verdict": "killed", "by": by_id[nodeid].name, "because": failed}
+                if not differences:
+                    differences = _differences(before[key].outcome(), after.outcome())[:5]
+                for nodeid in users[key]:
+                    if nodeid not in changed:
+                        changed.append(nodeid)
+                    if nodeid in tried:
+                        continue
+                    tried.add(nodeid)
+                    if scenarios is None:
+                        scenarios = Engine(rb, backend=SCENARIO_BACKEND)
+                    failed, _ = self._run(by_id[nodeid], scenarios)
+                    if failed is not None:
+                        return {**out, "verdict": "killed", "by": by_id[nodeid].name, "because": failed}
+        finally:
+            self.current = None
+            if scenarios is not None:
+                scenarios.close()
         if not changed:
             return {**out, "verdict": "equivalent"}
         return {**out, "verdict": "survived", "scenarios": [by_id[n].name for n in changed],

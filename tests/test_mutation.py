@@ -17,6 +17,7 @@ from service.mutation import TARGET, MutationReport, mutation_check
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules"
 MINI = REPO / "tests" / "fixtures" / "mini"
+FEATURES = REPO / "features"
 # The CI sample: sized so that the run takes about a minute on one core. The scenarios of the decision log
 # (replay, impact, evidence) are left out for time: each keeps a log of its own and takes seconds, and they
 # evaluate only the six pilots' contexts, whose recommendations pilots.feature pins whole. Leaving scenarios
@@ -173,6 +174,40 @@ def test_the_check_kills_what_a_scenario_pins_and_lists_what_none_pins(tmp_path,
     assert (f"{MINI}/{survivor.file}:{survivor.line} rule project.mediation: conclusion techniques: mediation "
             "removed: no scenario pins this") in text
     assert "technique mediation" in text and "kill rate 50.0% (target 90%)" in text
+
+
+def _scenarios_of(feature: Path, names: list[str]) -> str:
+    """The feature file's heading and Background with only the scenarios named, as written there."""
+    blocks = feature.read_text(encoding="utf-8").split("\n  Scenario: ")
+    kept = [b for b in blocks[1:] if b.splitlines()[0].strip() in names]
+    assert len(kept) == len(names), names
+    return "\n  Scenario: ".join([blocks[0], *kept])
+
+
+def test_the_decision_log_and_what_if_scenarios_run_in_the_check_as_in_the_features_run(tmp_path, shipped):
+    """Scenarios run on the durable engine there too, as in the features run: a decision logged by the
+    scenario is replayed by durable_rules, exactly (firing numbers too, on which the plain-Python backend
+    differs), and a what-if answer is checked by the durable engine. So these pass on the rule base as it
+    is; and against a mutant whose recommendations of the pilots differ (deleting the rule that recommends
+    a fact sheet), the log, made and replayed under that mutant, is still reproduced: it survives, no
+    scenario failing for the backend rather than the edit."""
+    d = _features(tmp_path)
+    (d / "one.feature").unlink()
+    (d / "replay.feature").write_text(_scenarios_of(FEATURES / "replay.feature", [
+        "Every pilot comes out the same under the rules that made it",
+        "A decision made by an earlier engine that comes out the same is reproduced"]), encoding="utf-8")
+    (d / "what_if.feature").write_text(_scenarios_of(FEATURES / "what_if.feature", [
+        "Without the conflict in the public, a segmented consultation would do"]), encoding="utf-8")
+    deleted = next(m for m in all_mutants(shipped.files) if m.rule == "iap2.inform_baseline"
+                   and m.kind == "rule_deleted")
+    report = mutation_check(RULES, ids=[deleted.id], features_dir=d)
+    assert report.broken == [] and report.passing == report.scenarios == 3, report.text()
+    (verdict,) = report.mutants
+    assert verdict["verdict"] == "survived", verdict
+    assert set(verdict["scenarios"]) == {
+        "test_every_pilot_comes_out_the_same_under_the_rules_that_made_it",
+        "test_a_decision_made_by_an_earlier_engine_that_comes_out_the_same_is_reproduced",
+        "test_without_the_conflict_in_the_public_a_segmented_consultation_would_do"}, verdict
 
 
 # ---------------------------------------------------------------- the shipped features against the shipped rules
