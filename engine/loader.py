@@ -447,7 +447,6 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
                 errs.add(rel, located.line_of((key, i, "code")), f"duplicate {kind} code {entry.code!r}")
             cat[kind][entry.code] = entry
     texts: list[SourceText] = []     # the English texts, by key, for the translations
-    terms = terms_at = None
     if TERMS_FILE in files:
         terms, terms_at = _read(files, TERMS_FILE, TermsFile, errs)
         cat["terms"] = terms.terms() if terms is not None else {}
@@ -477,13 +476,11 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
     seen: dict[str, str] = {}
     declared: set[str] = set()   # facts derived by any rule, even one with errors (no cascades)
     policy: UnknownPolicy | None = None
-    unread = False               # a rule file that did not parse: its derived facts are not known
     for rel in rels:
         if not rel.startswith(POLICY_DIR + "/"):
             continue
         parsed, located = _read(files, rel, RuleFile, errs)
         if parsed is None:
-            unread = True
             continue
         if parsed.unknown_answers is not None:
             found = _check_unknown_policy(parsed.unknown_answers, rel, located, errs, catalogue, sources_ok)
@@ -511,11 +508,6 @@ def _check(files: Mapping[str, str | bytes], rels: list[str], raw_files: dict[st
         errs.add(POLICY_DIR, None, f"{len(rules)} rules: durable_rules allows at most {MAX_RULES} per rule base")
 
     fact_scope, derivers = _facts(rules, errs, declared)
-    if terms is not None and not unread:       # words for a conclusion no rule draws would mislead
-        for i, term in enumerate(terms.conclusions):
-            if term.code not in declared:
-                errs.add(TERMS_FILE, terms_at.line_of(("conclusions", i, "code")),
-                         f"conclusion {term.code}: no rule derives it{did_you_mean(term.code, declared) or ''}")
     strata, approach_stratum = _stratify(rules, derivers, errs)
     if errs.errors:
         raise RuleBaseError(errs.errors)

@@ -117,6 +117,7 @@ EXPECTED = [  # (kind, rule, file, line)
     ("unused_fact", "facts.unused", "policy/facts.yaml", 29),
     ("chaining_cycle", "facts.loop_a", "policy/facts.yaml", 30),
     ("weak_rationale", "facts.weak", "policy/facts.yaml", 45),
+    ("unknown_conclusion", None, "catalogue/terms.yaml", 7),     # at the words' label
     ("gap_role", None, "policy/people.yaml", 1),
     ("contradiction_participant", "people.advisor_if_informed", "policy/people.yaml", 18),
     ("shadowed", "people.never_wins", "policy/people.yaml", 41),
@@ -156,7 +157,7 @@ def test_examples_really_show_the_finding(flawed, kind):
     """Each finding with an example context: the context is valid and the engine shows the problem."""
     for f in (f for f in flawed.findings if f.kind == kind):
         if kind in ("unreachable", "unreachable_alternative", "chaining_cycle", "unused_fact", "weak_rationale",
-                    "translation_missing", "translation_stale", "translation_orphan"):
+                    "unknown_conclusion", "translation_missing", "translation_stale", "translation_orphan"):
             assert f.example is None  # nothing to show: these are proofs or facts about the text
         else:
             assert f.example is not None and f.confirmed is True, str(f)
@@ -249,3 +250,11 @@ def test_cli_check_fails_on_lint_errors_and_lint_prints_json():
     data = json.loads(out.output)
     assert {f["kind"] for f in data["findings"]} == set(KINDS)
     assert data["checks"]["unreachable"]["method"] == "complete"
+
+
+def test_words_for_a_conclusion_no_rule_derives_are_named_with_a_suggestion(flawed):
+    """terms.yaml's conclusions give derived facts their words; a misspelt code would never be shown. It is a
+    lint finding, not a load error: a rule base may keep words while a rule is rewritten."""
+    (f,) = [f for f in flawed.findings if f.kind == "unknown_conclusion"]
+    assert f.message.startswith("conclusion loop_c: no rule derives it (did you mean loop_")
+    assert load_rulebase(FLAWED).catalogue.terms.conclusions["distrust"].label == "The public distrusts the agency"

@@ -21,7 +21,7 @@ from .checks import Linter
 from .config import LINT_FILE, LintConfig, load_lint_config
 from .evidence import evidence_findings
 from .findings import ALL_KINDS, KINDS, OBSERVED_KINDS, SEVERITIES, Finding, LintReport
-from .translations import translation_findings
+from .translations import conclusion_findings, translation_findings
 
 __all__ = ["ALL_KINDS", "KINDS", "LINT_FILE", "OBSERVED_KINDS", "SEVERITIES", "Finding", "LintConfig", "LintReport",
            "lint", "lint_directory", "load_lint_config"]
@@ -33,7 +33,7 @@ def lint(rb: RuleBase, config: LintConfig | None = None, groups: int = 1,
     plain numbers of engine.lint.evidence, counted by the caller from evaluations), the evidence findings too."""
     started = time.monotonic()
     config = config or LintConfig()
-    findings = Linter(rb, groups=groups).run() + translation_findings(rb)
+    findings = Linter(rb, groups=groups).run() + conclusion_findings(rb) + translation_findings(rb)
     if evidence is not None:
         findings += evidence_findings(rb, evidence, config.evidence)
     config.apply(findings)

@@ -34,6 +34,9 @@ KINDS: dict[str, tuple[str, str, str]] = {
                        "derived facts support each other in a loop (positive cycle)"),
     "unused_fact": ("warning", "complete",
                     "a derived fact that no rule reads"),
+    "unknown_conclusion": ("warning", "complete",
+                           "catalogue/terms.yaml gives words for a conclusion no rule derives (a misspelt code, or "
+                           "the rules that derived it were removed): readers never see them"),
     "weak_rationale": ("warning", "complete",
                        "the rationale is a placeholder, repeats the title, or is too short to explain the rule"),
     "translation_missing": ("warning", "complete",
