@@ -185,6 +185,37 @@ def test_the_cli_lists_what_is_left_and_writes_translations_in(tmp_path):
     assert "de" in summary.output.split("\n")[2]
 
 
+@pytest.mark.parametrize("lang", ["../../escape", "DE", "en", "d"])
+def test_the_cli_refuses_a_language_it_cannot_write_before_writing(tmp_path, lang):
+    import shutil
+
+    from service.cli import main
+    root = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", root, ignore=shutil.ignore_patterns("translations"))
+    texts = tmp_path / "x.yaml"
+    texts.write_text("techniques.focus_group.label: Fokusgruppe\n", encoding="utf-8")
+    added = CliRunner().invoke(main, ["rules", "translations", str(root), "--add", lang, "--file", str(texts)])
+    assert added.exit_code == 2 and "--add" in added.output and "not a language to translate into" in added.output
+    assert not (root / "translations").exists() and not (tmp_path / "escape").exists()
+    load_rulebase(root)
+
+
+def test_the_cli_puts_the_files_back_when_what_it_wrote_does_not_load(tmp_path):
+    import shutil
+
+    from service.cli import main
+    root = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", root)
+    sentences = root / translation_file("de", "engine/sentences.py")
+    before = sentences.read_text(encoding="utf-8")
+    texts = tmp_path / "x.yaml"
+    texts.write_text("sentences.role.at_level: ohne Platzhalter\n", encoding="utf-8")   # drops {role}, {level}
+    added = CliRunner().invoke(main, ["rules", "translations", str(root), "--add", "de", "--file", str(texts)])
+    assert added.exit_code == 1 and "not written" in added.output and "wrote" not in added.output
+    assert sentences.read_text(encoding="utf-8") == before
+    load_rulebase(root)
+
+
 def test_cli_evaluate_and_explain_speak_the_language_asked(tmp_path):
     import shutil
 

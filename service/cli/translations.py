@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from engine.translations import fingerprint, merged_files, render_file, translation_file
+from engine.translations import ENGLISH, LANGUAGE, fingerprint, merged_files, render_file, translation_file
 from service.cli.base import default_rules_dir
 from service.cli.rules import _load, rules
 
@@ -33,6 +33,11 @@ def rules_translations(directory: Path | None, missing: str | None, fmt: str, ad
                        file: Path | None) -> None:
     """Per language: how many texts are translated, reviewed, missing and stale, and the translations'
     version. Exit 1 with --missing when something is left."""
+    for option, lang in (("--add", add), ("--missing", missing)):
+        if lang is not None and (not LANGUAGE.match(lang) or lang == ENGLISH):
+            raise click.BadParameter(f"{lang!r} is not a language to translate into: a language code of two or three "
+                                     f"lowercase letters (e.g. de, el), not {ENGLISH}, the source",
+                                     param_hint=option)
     root = directory or default_rules_dir()
     rb, _ = _load(root)
     translations = rb.catalogue.translations
@@ -44,14 +49,25 @@ def rules_translations(directory: Path | None, missing: str | None, fmt: str, ad
         if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
             raise click.UsageError(f"{file}: expected a mapping of key: text")
         written, unknown = merged_files(translations, add, {str(k): v for k, v in texts.items()}, status)
+        before = {rel: (root / rel).read_text(encoding="utf-8") if (root / rel).exists() else None for rel in written}
         for rel, text in written.items():
             path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        try:
+            _load(root)     # what was written loads (or every error, file:line, and exit 1)
+        except SystemExit:
+            for rel, text in before.items():       # put the files back as they were: nothing half-written stays
+                if text is None:
+                    (root / rel).unlink()
+                else:
+                    (root / rel).write_text(text, encoding="utf-8")
+            click.echo(f"{file}: not written: the rule base would not load with it (errors above)", err=True)
+            raise
+        for rel in written:
             click.echo(f"wrote {rel}")
         for key in unknown:
             click.echo(f"{file}: {key}: names no text of the rule base (not written)", err=True)
-        _load(root)     # what was written loads (or every error, file:line, and exit 1)
         raise SystemExit(1 if unknown else 0)
     if missing is not None:
         left = [(s, None) for s in translations.missing(missing)] + \
