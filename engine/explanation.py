@@ -46,8 +46,11 @@ def compact(rec: dict[str, Any]) -> dict[str, Any]:
         "compact": COMPACT,
         "plan": {**rec["plan"], "steps": [{**s, "because": refs.out(s["because"])} for s in rec["plan"]["steps"]],
                  "bounds": [{**b, "because": refs.out(b["because"])} for b in rec["plan"]["bounds"]]},
-        "approach": {"code": a["code"], "constraints": a["constraints"], "feasible": a["feasible"],
-                     "eliminated": [{"code": e["code"], "because": refs.out(e["because"])} for e in a["eliminated"]],
+        "approach": {"code": a["code"], "thomas": a["thomas"], "label": a["label"], "iap2_level": a["iap2_level"],
+                     "meaning": a["meaning"],     # the engine's words for Thomas's approaches, kept as made
+                     "constraints": a["constraints"], "feasible": a["feasible"],
+                     "eliminated": [{"code": e["code"], "label": e["label"], "because": refs.out(e["because"])}
+                                    for e in a["eliminated"]],
                      "policy": a["policy"], "because": refs.out(a["because"]),
                      "overridden": [refs.overridden(o) for o in a["overridden"]]},
         "unknowns": rec["unknowns"],
@@ -213,10 +216,11 @@ class _Expander:
             if e["code"] not in approaches.BY_CODE:
                 raise ExpansionError(f"approach.eliminated[{i}]: {e['code']!r} is not an approach",
                                      field=f"approach.eliminated[{i}].code")
-            eliminated.append({"code": e["code"], "label": approaches.BY_CODE[e["code"]].label,
+            eliminated.append({"code": e["code"], "label": e.get("label", approaches.BY_CODE[e["code"]].label),
                                "because": back(e["because"], f"approach.eliminated[{i}].because")})
-        return {"code": known.code, "thomas": known.thomas, "label": known.label, "iap2_level": known.iap2_level,
-                "meaning": known.meaning, "constraints": a["constraints"], "feasible": a["feasible"],
+        # the words stored with the record; a record without them (stored before they were kept) reads the engine's
+        said = {name: a.get(name, getattr(known, name)) for name in ("thomas", "label", "iap2_level", "meaning")}
+        return {"code": known.code, **said, "constraints": a["constraints"], "feasible": a["feasible"],
                 "eliminated": eliminated, "policy": a["policy"], "because": back(a["because"], "approach.because"),
                 "overridden": [self.refs.overridden_back(o, f"approach.overridden[{i}]")
                                for i, o in enumerate(a["overridden"])]}

@@ -93,3 +93,22 @@ def test_a_reference_that_is_not_its_firings_is_kept_as_it_is(athens, rulebase):
     small = compact(odd)
     assert small["techniques"][0]["because"][0] == ref
     assert _text(expand(json.loads(json.dumps(small)), rulebase)) == _text(odd)
+
+
+def test_the_engines_words_for_the_approach_are_kept_as_made(athens, rulebase, monkeypatch):
+    """Thomas's approaches are named by the engine's code (engine/approaches.py), not the rule base: a later
+    engine that words them otherwise does not re-word a stored decision; a record stored without the words
+    reads the running engine's."""
+    import dataclasses
+
+    from engine import approaches
+    small = compact(athens)
+    code = athens["approach"]["code"]
+    renamed = dataclasses.replace(approaches.BY_CODE[code], label="Renamed", meaning="Reworded.")
+    monkeypatch.setitem(approaches.BY_CODE, code, renamed)
+    again = expand(copy.deepcopy(small), rulebase)["approach"]
+    assert (again["label"], again["meaning"]) == (athens["approach"]["label"], athens["approach"]["meaning"])
+    older = copy.deepcopy(small)
+    for name in ("thomas", "label", "iap2_level", "meaning"):
+        del older["approach"][name]
+    assert expand(older, rulebase)["approach"]["label"] == "Renamed"
