@@ -57,6 +57,16 @@ def field_vocabulary(path: str) -> str | None:
     return vocabulary_name(enum) if enum is not None else None
 
 
+# German words that open a label and are written small inside a sentence (not the polite Sie, Ihr, Ihre...)
+_GERMAN_LOWER = frozenset("der die das den dem des ein eine einen einem einer eines kein keine keinen keinem keiner "
+                          "alle jede jeder jedes".split())
+
+
+def _german_article_lowered(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    return text[:1].lower() + text[1:] if first.lower() in _GERMAN_LOWER and first[:1].isupper() else text
+
+
 class Words:
     """The words of one rule base's catalogue, in one language (English, the source, by default): each text
     is looked up in the rule base's translations (engine/translations.py) by its key, English where none is."""
@@ -78,12 +88,15 @@ class Words:
         return (template or SENTENCES[key]).format(**values)
 
     def lower(self, text: str) -> str:
-        """A label lowered to sit inside a sentence; German keeps its nouns' capitals."""
-        return text if self.lang == "de" else text.lower()
+        """A label lowered to sit inside a sentence; German keeps its nouns' capitals (an article that opens
+        the label is lowered: 'umfasst nicht die Dienstleistung …')."""
+        return _german_article_lowered(text) if self.lang == "de" else text.lower()
 
     def lower_first(self, text: str) -> str:
         """A label's first letter lowered inside a sentence (not an acronym's, not a German noun's)."""
-        if self.lang == "de" or text[:2] == text[:2].upper():
+        if self.lang == "de":
+            return _german_article_lowered(text)
+        if text[:2] == text[:2].upper():
             return text
         return text[:1].lower() + text[1:]
 

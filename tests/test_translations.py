@@ -362,3 +362,11 @@ def test_greek_lists_are_parted_by_its_semicolon_not_its_question_mark():
     assert "; " in why_not_text(Words(rb.catalogue), why, context)
     said = why_not_text(Words(rb.catalogue, "el"), why, context)
     assert "· " in said and ";" not in said
+
+
+def test_german_lowers_an_opening_article_inside_a_sentence_and_keeps_nouns_and_the_polite_form(english):
+    words = Words(load_rulebase_files(english).catalogue, "de")
+    assert words.lower("Die Dienstleistung erbringen") == "die Dienstleistung erbringen"
+    assert words.lower_first("Eine Regel bevorzugt") == "eine Regel bevorzugt"
+    assert words.lower("Ihr Ziel ist Effizienz") == "Ihr Ziel ist Effizienz"
+    assert words.lower("Fokusgruppe") == "Fokusgruppe" and words.lower("Dienstleistung") == "Dienstleistung"
