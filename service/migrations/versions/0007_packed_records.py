@@ -47,7 +47,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    """Refused while the log holds packed (format 3) records: their texts are only in `packed`, which this
+    drops, so they would lose their context and recommendation (and no longer verify). Not unpacked here:
+    revision 0006's code cannot read or verify a format 3 record either way."""
+    bind = op.get_bind()
+    packed = bind.execute(sa.text("SELECT COUNT(*) FROM decisions WHERE packed IS NOT NULL")).scalar_one()
+    if packed:
+        raise RuntimeError(f"cannot downgrade below revision 0007: {packed} decision record(s) are packed (format "
+                           "3), their context and recommendation kept only in decisions.packed, which the "
+                           "downgrade drops; refused rather than lose them. Downgrade a copy of the log made "
+                           "before 0007, or keep revision 0007.")
+    if bind.dialect.name == "sqlite":
         _rebuild_decision_rules(rowid=True)
     with op.batch_alter_table("decisions") as batch:
         batch.drop_column("packed")
