@@ -6,9 +6,10 @@ after the connection is gone.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass, field
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -25,8 +26,6 @@ class DecisionRecord:
     created_at: datetime              # aware, UTC
     caller_name: str
     caller_role: str
-    context_raw: str                  # as the caller sent it; canonical JSON when it has personal fields
-    recommendation: dict[str, Any]
     rulebase_version: str
     rulebase_digest: str
     engine_version: str
@@ -40,6 +39,21 @@ class DecisionRecord:
     personal: dict[str, str | None] = field(default_factory=dict)   # pointer -> salt, None once removed
     language: str | None = None          # the language the answer's words were given in (None: before 0008)
     translations: str | None = None      # the version of the translations it used (None: English, or before)
+    # how its texts are had, read on first use: a listing shows the columns above (summary) and neither
+    # decompresses nor renders a record it does not show in full (DecisionStore.list)
+    load_context: Callable[[], str] = field(default=str, repr=False, compare=False)
+    load_recommendation: Callable[[], dict[str, Any]] = field(default=dict, repr=False, compare=False)
+
+    @functools.cached_property
+    def context_raw(self) -> str:
+        """The context as the caller sent it; canonical JSON when it has personal fields."""
+        return self.load_context()
+
+    @functools.cached_property
+    def recommendation(self) -> dict[str, Any]:
+        """The recommendation in full (a compact one rendered from its rule base version: the store's
+        RecordNotRenderable when it cannot be)."""
+        return self.load_recommendation()
 
     @property
     def context(self) -> Any:
@@ -178,10 +192,15 @@ class VerifyResult:
     chain: str | None = None            # the chain of the first problem: decisions, activations or evaluations
     evaluation_id: str | None = None    # the first bad evaluation's id, when it still exists
     decision_id: str | None = None      # the first bad decision, or the decision the first bad evaluation is of
+    translations: int = 0               # stored translations versions whose files verify (checked after decisions)
+    first_bad_translations: str | None = None   # the first stored translations version whose files do not
 
     def __str__(self) -> str:
         if self.ok:     # the activations too (kept word for word as before they were chained: scripts read it)
             return f"OK: all {self.count} records verify"
+        if self.first_bad_translations is not None:
+            return f"FAILED at {self.reason} (all {self.count} records verify; {self.translations} stored " \
+                   "translations versions before it verify)"
         if self.first_bad_evaluation is not None:
             return f"FAILED at {self.reason} (all {self.count} records and {self.activations} activations verify; " \
                    f"{self.evaluations} evaluations before it verify)"

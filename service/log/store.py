@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import unicodedata
 import uuid
@@ -332,7 +333,7 @@ class DecisionStore:
         files under a stored version are refused."""
         if files_version({rel: text.encode("utf-8") for rel, text in files.items()}) != version:
             raise LogError(f"these translation files are not version {version}")
-        if version in self._translations_known or self.get_translations(version) is not None:
+        if version in self._translations_known or self._translations_row(version) is not None:
             self._translations_known.add(version)
             return
         try:
@@ -343,12 +344,54 @@ class DecisionStore:
             pass
         self._translations_known.add(version)
 
-    def get_translations(self, version: str) -> dict[str, str] | None:
-        """The translation files of a stored version, or None."""
+    def _translations_row(self, version: str) -> str | None:
+        """The stored files text of a translations version, as stored (unchecked), or None."""
         with self.engine.connect() as conn:
-            files = conn.execute(select(TRANSLATIONS.c.files).where(TRANSLATIONS.c.version == version)
-                                 ).scalar_one_or_none()
-        return None if files is None else json.loads(files)
+            return conn.execute(select(TRANSLATIONS.c.files).where(TRANSLATIONS.c.version == version)
+                                ).scalar_one_or_none()
+
+    @staticmethod
+    def _translations_problem(version: str, stored: str) -> tuple[dict[str, str] | None, str | None]:
+        """(the files, None) of a stored translations version whose files are still that version (their
+        digest, engine/translations.py files_version), else (None, what is wrong)."""
+        try:
+            files = json.loads(stored)
+            if not isinstance(files, dict) or not all(isinstance(t, str) for t in files.values()):
+                raise ValueError("not a mapping of file paths to texts")
+            actual = files_version({rel: text.encode("utf-8") for rel, text in files.items()})
+        except (ValueError, TypeError, AttributeError) as exc:
+            return None, f"the stored translations {version} are not files ({exc}): they were altered"
+        if actual != version:
+            return None, f"the stored files of translations {version} were altered (they are now version {actual})"
+        return files, None
+
+    def get_translations(self, version: str) -> dict[str, str] | None:
+        """The translation files of a stored version, or None when it is not stored. RecordNotRenderable when
+        the stored files are not that version (altered): a decision's original wording is never shown from
+        them."""
+        stored = self._translations_row(version)
+        if stored is None:
+            return None
+        files, problem = self._translations_problem(version, stored)
+        if problem is not None:
+            raise RecordNotRenderable(f"{problem}, so the decisions answered with them cannot be shown in their "
+                                      "original wording")
+        return files
+
+    def _verify_translations(self, checked: dict[str, str | None]) -> tuple[int, tuple[str, str] | None]:
+        """(translations versions that verify, (the first that does not, why) or None): every stored version's
+        files against their version (their digest). `checked`: versions the decisions' walk checked already."""
+        count = 0
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(TRANSLATIONS.c.version, TRANSLATIONS.c.files)
+                                .order_by(TRANSLATIONS.c.stored_at, TRANSLATIONS.c.version)).all()
+        for row in rows:
+            problem = checked[row.version] if row.version in checked else \
+                self._translations_problem(row.version, row.files)[1]
+            if problem is not None:
+                return count, (row.version, f"{problem}; no decision in the log was answered with them")
+            count += 1
+        return count, None
 
     def _prepare(self, identity: Any, recommendation: dict[str, Any] | None, rec_text: str | None,
                  rec_index: dict[str, Any] | None, rulebase_version: str, engine_version: str,
@@ -476,23 +519,35 @@ class DecisionStore:
 
     # -- reading -----------------------------------------------------------------
     def _record(self, row: Any, recommendation: dict[str, Any] | None = None,
-                rules: dict[str, int] | None = None) -> DecisionRecord:
+                rules: dict[str, int] | None = None, *, lazy: bool = False) -> DecisionRecord:
         """The record of a stored row, its recommendation in full (a compact one rendered: LogError when it
-        cannot be); `recommendation` is the row's, already parsed."""
+        cannot be); `recommendation` is the row's, already parsed. lazy=True: its texts are decompressed and
+        its recommendation rendered only when read (a listing shows neither, so a record that cannot be
+        rendered does not keep the others from being listed)."""
         get = row.get if isinstance(row, dict) else row._mapping.get
-        context_raw, rec_text = texts(row)
-        if recommendation is None:
-            recommendation = json.loads(rec_text)
+        version = get("rulebase_version")
+        if lazy:
+            stored = functools.cache(lambda: texts(row))
+
+            def load_context() -> str:
+                return stored()[0]
+
+            def load_recommendation() -> dict[str, Any]:
+                return self.expand(json.loads(stored()[1]), version)
+        else:
+            context_raw, rec_text = texts(row)
+            full = self.expand(json.loads(rec_text) if recommendation is None else recommendation, version)
+            load_context, load_recommendation = (lambda: context_raw), (lambda: full)
         return DecisionRecord(
             seq=get("seq"), id=get("id"), created_at=utc_aware(get("created_at")), caller_name=get("caller_name"),
-            caller_role=get("caller_role"), context_raw=context_raw,
-            recommendation=self.expand(recommendation, get("rulebase_version")),
-            rulebase_version=get("rulebase_version"), rulebase_digest=get("rulebase_digest"),
+            caller_role=get("caller_role"),
+            rulebase_version=version, rulebase_digest=get("rulebase_digest"),
             engine_version=get("engine_version"), approach=get("approach"), city=get("city"),
             project_name=get("project_name"), prev_hash=get("prev_hash"), hash=get("hash"),
             fired_rules=rules or {}, format=get("format") or 1,
             personal=json.loads(get("personal")) if get("personal") else {},
-            language=get("language"), translations=get("translations"))
+            language=get("language"), translations=get("translations"),
+            load_context=load_context, load_recommendation=load_recommendation)
 
     def _rules_of(self, conn, seqs: list[int]) -> dict[int, dict[str, int]]:
         out: dict[int, dict[str, int]] = {s: {} for s in seqs}
@@ -563,7 +618,7 @@ class DecisionStore:
             more = len(rows) > limit
             rows = rows[:limit]
             rules = self._rules_of(conn, [r.seq for r in rows])
-        items = [self._record(r, rules=rules[r.seq]) for r in rows]
+        items = [self._record(r, rules=rules[r.seq], lazy=True) for r in rows]   # rendered when read
         return DecisionPage(items, encode_cursor(items[-1].seq) if more else None)
 
     def count(self, filters: DecisionFilter | Mapping[str, Any] | None = None) -> int:
@@ -726,21 +781,28 @@ class DecisionStore:
         return None
 
     def verify(self, batch: int = 500) -> VerifyResult:
-        """Walk the decisions' chain from the start, then the activations' one, then the evaluations' one
-        (service/log/evaluations.py); stop at the first record that does not verify."""
-        result = self._verify_decisions(batch)
+        """Walk the decisions' chain from the start (each decision's stored rule base files and translations
+        with it), then every stored translations version's files, then the activations' chain, then the
+        evaluations' one (service/log/evaluations.py); stop at the first record that does not verify."""
+        words: dict[str, str | None] = {}
+        result = self._verify_decisions(batch, words)
         if not result.ok:
             return dataclasses.replace(result, chain="decisions", decision_id=result.first_bad_id)
+        translations, bad = self._verify_translations(words)
+        if bad is not None:     # a version no decision used (one a decision used is that decision's finding)
+            return VerifyResult(False, result.count, reason=bad[1], translations=translations,
+                                first_bad_translations=bad[0])
         count, problem, bad = self._verify_activations()
         if problem is not None:
-            return VerifyResult(False, result.count, reason=problem, activations=count, first_bad_activation=bad,
-                                chain="activations")
+            return VerifyResult(False, result.count, reason=problem, translations=translations, activations=count,
+                                first_bad_activation=bad, chain="activations")
         evaluated, problem, bad = self.evaluations.verify()
         if problem is None:
-            return VerifyResult(True, result.count, activations=count, evaluations=evaluated)
+            return VerifyResult(True, result.count, activations=count, evaluations=evaluated,
+                                translations=translations)
         named = self.evaluations.ids_at(bad) if bad is not None else None   # the row at that position, if any
-        return VerifyResult(False, result.count, reason=problem, activations=count, evaluations=evaluated,
-                            first_bad_evaluation=bad, chain="evaluations", evaluation_id=named and named[0],
+        return VerifyResult(False, result.count, reason=problem, translations=translations, activations=count,
+                            evaluations=evaluated, first_bad_evaluation=bad, chain="evaluations", evaluation_id=named and named[0],
                             decision_id=named and named[1])
 
     def heads(self) -> dict[str, Any]:
@@ -816,7 +878,7 @@ class DecisionStore:
                           "activation altered)", count
         return count, None, None
 
-    def _verify_decisions(self, batch: int) -> VerifyResult:
+    def _verify_decisions(self, batch: int, words: dict[str, str | None]) -> VerifyResult:
         with self.engine.connect() as conn:
             head = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == HEAD_ID)).first()
         if head is None:
@@ -825,7 +887,7 @@ class DecisionStore:
         prev_hash, expected, count = GENESIS_HASH, 1, 0
         for rows, rules in self._batches(batch):
             for row in rows:
-                problem = self._check(row, rules[row.seq], expected, prev_hash, digests)
+                problem = self._check(row, rules[row.seq], expected, prev_hash, digests, words)
                 if problem:
                     return VerifyResult(False, count, row.id, row.seq, problem)
                 prev_hash, expected, count = row.hash, expected + 1, count + 1
@@ -860,8 +922,10 @@ class DecisionStore:
         return None
 
     def _check(self, row: Row, rules: dict[str, int], expected: int, prev_hash: str,
-               digests: dict[str, str | None]) -> str | None:
-        """Why this record does not verify, or None."""
+               digests: dict[str, str | None], words: dict[str, str | None] | None = None) -> str | None:
+        """Why this record does not verify, or None. `digests` and `words` keep what was found of each
+        rule base version's stored files and each translations version's (why it does not verify, or None)
+        over a walk."""
         if row.seq != expected:
             missing = f"{expected}" if row.seq == expected + 1 else f"{expected}..{row.seq - 1}"
             return f"seq {row.seq} follows seq {expected - 1}: record(s) {missing} are missing (deleted)"
@@ -878,6 +942,14 @@ class DecisionStore:
             return f"rule base {row.rulebase_version} it was made with is not stored"
         if actual != row.rulebase_digest:
             return f"the stored files of rule base {row.rulebase_version} were altered since this decision"
+        if row.translations is not None:    # the words it was answered in, shown as its original wording
+            words = {} if words is None else words
+            if row.translations not in words:
+                stored = self._translations_row(row.translations)
+                words[row.translations] = self._translations_problem(row.translations, stored)[1] \
+                    if stored is not None else None
+            if words[row.translations] is not None:
+                return f"{words[row.translations]} since this decision was answered with them"
         try:
             context_raw, rec_text = texts(row)
             recommendation = json.loads(rec_text)
