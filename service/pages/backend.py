@@ -10,8 +10,12 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from engine.catalogue import Catalogue
 from service.log import DecisionFilter, DecisionPage, DecisionRecord, DecisionStore, VerifyResult
+from service.rule_words import keep_translations
 from service.workers import EnginePool
+
+from . import l10n
 
 
 async def evaluate(pool: EnginePool, context: dict[str, Any]) -> dict[str, Any]:
@@ -20,11 +24,22 @@ async def evaluate(pool: EnginePool, context: dict[str, Any]) -> dict[str, Any]:
     return await pool.evaluate(context)
 
 
-async def record(store: DecisionStore, identity: Any, context: dict[str, Any], rec: dict[str, Any]) -> DecisionRecord:
-    # A form has no JSON text "as received": the log keeps the context the form built, as canonical JSON.
-    return await run_in_threadpool(
-        lambda: store.record(identity=identity, context=context, recommendation=rec,
-                             rulebase_version=rec["rulebase"]["version"], engine_version=rec["engine"]["version"]))
+async def record(store: DecisionStore, identity: Any, context: dict[str, Any], rec: dict[str, Any],
+                 catalogue: Catalogue | None = None) -> DecisionRecord:
+    """Log a decision made through the form. A form has no JSON text "as received": the log keeps the context
+    the form built, as canonical JSON. The answer is shown in the page's language (l10n.current(), the reader's
+    choice), so the record says that language and the version of the translations of `catalogue` (the
+    request's rule base's) it used, which are kept in the log, as for the API's decisions
+    (service/rule_words.py keep_translations). Without a catalogue the record says no language (as before
+    the pages said one)."""
+    lang = l10n.current()
+
+    def write() -> DecisionRecord:
+        wording = keep_translations(store, catalogue, lang) if catalogue is not None else None
+        return store.record(identity=identity, context=context, recommendation=rec,
+                            rulebase_version=rec["rulebase"]["version"], engine_version=rec["engine"]["version"],
+                            wording=wording)
+    return await run_in_threadpool(write)
 
 
 async def get_record(store: DecisionStore, decision_id: str) -> DecisionRecord | None:
