@@ -64,19 +64,28 @@ async def get_decision(request: Request, store: StoreDep, serving: ServingDep, d
     `Content-Language` says which."""
     record = await _readable(store, decision_id, identity)
     # as stored: the context's values untrimmed and its defaults not filled in, so not re-validated here
-    said = api_language(request) if lang else (record.language or "en")
     data = record.as_dict()
-    if said != "en":
-        rulebase = await rulebase_for(store, serving, record.rulebase_version)
-        if lang:
-            catalogue = catalogue_for(rulebase, serving.rulebase)
-        else:       # the original wording: the translations the answer used, as the log keeps them
-            catalogue = await run_in_threadpool(original_catalogue, store, rulebase, record.translations,
-                                                serving.rulebase)
-        data["recommendation"] = in_language(data["recommendation"], catalogue, said)
+    said, data["recommendation"] = await _worded(request, store, serving, record, lang, data["recommendation"])
     if explain != "full":     # the plan, the items and their because references (the full: explain=full)
         data["recommendation"] = brief(data["recommendation"])
     return set_language(immutable_json(data, if_none_match, DECISION_MAX_AGE), said)
+
+
+async def _worded(request: Request, store: Any, serving: Any, record: Any, lang: str | None,
+                  recommendation: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(the language, the logged recommendation in its words): without `lang`, the words the answer was given
+    in (the translations it used, as the log keeps them); with it, the language `lang` and Accept-Language
+    name (service/rule_words.py), in the served translations. English: the recommendation as logged."""
+    said = api_language(request) if lang else (record.language or "en")
+    if said == "en":
+        return said, recommendation
+    rulebase = await rulebase_for(store, serving, record.rulebase_version)
+    if lang:
+        catalogue = catalogue_for(rulebase, serving.rulebase)
+    else:
+        catalogue = await run_in_threadpool(original_catalogue, store, rulebase, record.translations,
+                                            serving.rulebase)
+    return said, in_language(recommendation, catalogue, said)
 
 
 async def _readable(store: Any, decision_id: str, identity: Any) -> Any:
@@ -91,17 +100,21 @@ async def _readable(store: Any, decision_id: str, identity: Any) -> Any:
 @router.get("/decisions/{decision_id}/explanation", response_model=RecommendationOut, operation_id="getExplanation",
             tags=["decisions"], responses={**ERRORS, **NOT_FOUND, **cached_answer_doc("explanation")},
             summary="The full explanation of a decision")
-async def get_explanation(request: Request, store: StoreDep, decision_id: str, identity: Reader,
-                          if_none_match: IfNoneMatch = None) -> Any:
+async def get_explanation(request: Request, store: StoreDep, serving: ServingDep, decision_id: str,
+                          identity: Reader, if_none_match: IfNoneMatch = None,
+                          lang: Annotated[str | None, Query(description=LANG_HELP)] = None) -> Any:
     """The decision's recommendation with its full explanation, as POST /recommendations?explain=full answered
     it: the trace (each firing's rule, title, file and line, the values it matched, the firings it used, its
     conclusions and sources), the sources' citations, what each item overrode, why each technique is in its
     tier and what the catalogue says of it. A decision made since records became compact is rendered from the
-    rule base version that made it, which the log keeps. Same readers as the decision; cached like it."""
+    rule base version that made it, which the log keeps. Same readers as the decision; cached like it. Its
+    words are those the answer was given in, or with `lang` those of that language, as for the decision;
+    `Content-Language` says which."""
     record = await _readable(store, decision_id, identity)
+    said, recommendation = await _worded(request, store, serving, record, lang, record.recommendation)
     data = {"decision_id": record.id, "created_at": timestamp(record.created_at),
-            "page": decision_page(request, record.id), **record.recommendation}
-    return immutable_json(data, if_none_match, DECISION_MAX_AGE)
+            "page": decision_page(request, record.id), **recommendation}
+    return set_language(immutable_json(data, if_none_match, DECISION_MAX_AGE), said)
 
 
 @router.get("/audit/verify", response_model=VerifyOut, operation_id="verifyLog", tags=["audit"], responses=ERRORS,

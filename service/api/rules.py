@@ -1,16 +1,21 @@
 """The rule base: GET /rules, /rulebases, /catalogue, /schema/context; POST /rules/check."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from engine.catalogue import Catalogue
 from engine.context import context_json_schema
+from engine.translations import CATALOGUE_FIELDS, TERM_FIELDS
+from engine.words import Words
 from service.api.caching import RULEBASE_MAX_AGE, IfNoneMatch, cached_answer_doc, immutable_json
 from service.api.common import ERRORS, UNAVAILABLE, Anyone, Author, JsonBodyRoute, RuleReader, problem
 from service.deps import PoolDep, RuleBaseDep, StoreDep
+from service.i18n import DEFAULT
+from service.rule_words import api_language, set_language
 from service.schemas import (CandidateRuleBase, CatalogueOut, CheckOut, JsonSchemaOut, RuleBaseFilesOut,
                              RuleBaseVersionOut, RuleDetailOut, RulesOut)
 from service.workers import WorkerFailure
@@ -71,12 +76,47 @@ async def check_rules(pool: PoolDep, candidate: CandidateRuleBase, identity: Aut
         raise WorkerFailure(f"the rule base check did not complete: {exc}", exc.kind) from None
 
 
+CATALOGUE_LANG_HELP = ("The language of the catalogue's words (en, it, de, sv, el, pt; English where a text is not "
+                       "translated; an unsupported one is passed over, not an error); codes, keys and the "
+                       "published sources stay as they are. Without it, Accept-Language, then English.")
+
+
 @router.get("/catalogue", response_model=CatalogueOut, responses=ERRORS, operation_id="getCatalogue",
             tags=["reference"], summary="The technique catalogue and the other catalogues")
-async def catalogue(rb: RuleBaseDep, identity: Anyone) -> Any:
+async def catalogue(request: Request, response: Response, rb: RuleBaseDep, identity: Anyone,
+                    lang: Annotated[str | None, Query(description=CATALOGUE_LANG_HELP)] = None
+                    ) -> Any:
     """What recommendations are made of, by code: techniques, roles, recruitment and participation modes,
-    governance arrangements, skills, warnings, and the published sources rules cite."""
-    return {"rulebase_version": rb.version, **rb.catalogue.model_dump(mode="json")}
+    governance arrangements, skills, warnings, and the published sources rules cite. Labels, descriptions,
+    warnings' messages and actions and the terms are in the language `lang` or Accept-Language names, where
+    translated; `Content-Language` says which."""
+    said = api_language(request)
+    set_language(response, said)
+    return {"rulebase_version": rb.version, **catalogue_in(rb.catalogue, said)}
+
+
+def catalogue_in(catalogue: Catalogue, lang: str) -> dict[str, Any]:
+    """The catalogue's JSON form with its words in `lang` (engine.words.Words: the rule base's translations,
+    English where none); English: the catalogue as loaded."""
+    data = catalogue.model_dump(mode="json")
+    if lang == DEFAULT:
+        return data
+    words = Words(catalogue, lang)
+    for kind in (k for k in data if k not in ("sources", "terms")):
+        for code, entry in data[kind].items():
+            for name in CATALOGUE_FIELDS:
+                if entry.get(name):
+                    entry[name] = words.text(f"{kind}.{code}.{name}", entry[name])
+    terms = data.get("terms") or {}
+    for kind, entries in terms.items():
+        groups = entries.items() if kind == "options" else [(None, entries)]
+        for vocabulary, by_code in groups:
+            prefix = f"options.{vocabulary}" if vocabulary is not None else kind
+            for code, term in by_code.items():
+                for name in TERM_FIELDS:
+                    if term.get(name):
+                        term[name] = words.text(f"{prefix}.{code}.{name}", term[name])
+    return data
 
 
 @router.get("/schema/context", response_model=JsonSchemaOut, responses=ERRORS, operation_id="getContextSchema",

@@ -166,3 +166,65 @@ def test_why_not_and_what_if_answer_in_the_language(german):
     assert scenarios and all(s["sentence"].startswith("Wenn ") for s in scenarios)
     assert all(labels(s["recommendation"]).get("advisor", "Beraterin oder Berater") == "Beraterin oder Berater"
                for s in scenarios)
+
+
+def test_the_explanation_is_in_the_words_of_the_answer_or_of_lang(german):
+    """GET /decisions/{id}/explanation negotiates as GET /decisions/{id} does: the words the answer was given in,
+    or with `lang` those of that language; Content-Language says which (issue 18)."""
+    _, client = german
+    made = client.post("/api/v1/recommendations", json=pilot("athens"),
+                       headers={**auth("alice"), "Accept-Language": "de"})
+    url = made.json()["explanation_url"]
+    original = client.get(url, headers=auth("alice"))
+    assert original.status_code == 200, original.text
+    assert original.headers["content-language"] == "de" and "Accept-Language" in original.headers["vary"]
+    assert labels(original.json())["advisor"] == "Beraterin oder Berater"
+    inline = client.post("/api/v1/recommendations?explain=full", json=pilot("athens"),
+                         headers={**auth("alice"), "Accept-Language": "de"}).json()
+    assert labels(inline) == labels(original.json())
+    assert [f["title"] for f in inline["explanation"]["firings"]] == \
+        [f["title"] for f in original.json()["explanation"]["firings"]]
+    english = client.get(f"{url}?lang=en", headers=auth("alice"))
+    assert english.headers["content-language"] == "en" and labels(english.json())["advisor"] == "Advisor"
+    assert english.headers["etag"] != original.headers["etag"]
+    assert labels(client.get(f"{url}?lang=de", headers=auth("alice")).json())["advisor"] == "Beraterin oder Berater"
+    # an answer given in English reads in English; `lang` reads it in German
+    plain = client.post("/api/v1/recommendations", json=pilot("athens"), headers=auth("alice")).json()
+    en = client.get(plain["explanation_url"], headers=auth("alice"))
+    assert en.headers["content-language"] == "en" and labels(en.json())["advisor"] == "Advisor"
+    de = client.get(plain["explanation_url"], params={"lang": "de"}, headers=auth("alice"))
+    assert de.headers["content-language"] == "de" and labels(de.json())["advisor"] == "Beraterin oder Berater"
+    assert list(de.json()) == list(en.json()) and de.json()["approach"]["code"] == en.json()["approach"]["code"]
+    assert [f["rule"] for f in de.json()["explanation"]["firings"]] == \
+        [f["rule"] for f in en.json()["explanation"]["firings"]]
+    again = client.get(plain["explanation_url"], params={"lang": "de"},
+                       headers={**auth("alice"), "If-None-Match": de.headers["etag"]})
+    assert again.status_code == 304
+
+
+def test_the_explanation_documents_lang(german):
+    _, client = german
+    spec = client.get("/openapi.json").json()
+    params = spec["paths"]["/api/v1/decisions/{decision_id}/explanation"]["get"]["parameters"]
+    assert any(p["name"] == "lang" and p["in"] == "query" and p.get("description") for p in params)
+    params = spec["paths"]["/api/v1/catalogue"]["get"]["parameters"]
+    assert any(p["name"] == "lang" and p["in"] == "query" and p.get("description") for p in params)
+
+
+def test_the_catalogue_follows_accept_language(german):
+    _, client = german
+    english = client.get("/api/v1/catalogue", headers=auth("alice"))
+    de = client.get("/api/v1/catalogue", headers={**auth("alice"), "Accept-Language": "de-AT"})
+    assert english.status_code == de.status_code == 200, de.text
+    assert english.headers["content-language"] == "en" and de.headers["content-language"] == "de"
+    assert "Accept-Language" in de.headers["vary"]
+    assert english.json()["roles"]["advisor"]["label"] == "Advisor"
+    assert de.json()["roles"]["advisor"]["label"] == "Beraterin oder Berater"
+    # the same catalogue: only the translated words differ (English where none), codes and keys unchanged
+    changed = {k for k in english.json() if english.json()[k] != de.json()[k]}
+    assert changed == {"roles"}
+    assert {c: {**r, "label": None} for c, r in de.json()["roles"].items()} == \
+        {c: {**r, "label": None} for c, r in english.json()["roles"].items()}
+    assert client.get("/api/v1/catalogue?lang=de", headers={**auth("alice"), "Accept-Language": "en"}).json() \
+        == de.json()
+    assert client.get("/api/v1/catalogue?lang=fr", headers=auth("alice")).json() == english.json()
