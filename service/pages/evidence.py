@@ -19,7 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
-from service import evidence
+from engine.localize import approach_label
+from engine.words import Words
+from service import evidence, i18n
 from service.auth import AUDITOR, AUTHOR, EVALUATOR, MANAGER
 from service.deps import RuleBaseDep, SettingsDep, StoreDep
 from service.evidence import charts
@@ -32,6 +34,7 @@ from .decisions import context_of
 from .evidence_views import form_view, outcomes_context, read_form
 from .render import error_page, path_for, refusal, render
 from .l10n import N_, _
+from .wording import words_for
 
 router = APIRouter()
 READERS = (MANAGER, AUDITOR, AUTHOR, EVALUATOR)
@@ -43,7 +46,8 @@ KIND_TITLES = {"techniques": N_("Technique"), "rules": N_("Rule"), "approaches":
 async def evidence_page(request: Request, store: StoreDep, rulebase: RuleBaseDep, settings: SettingsDep) -> Response:
     if (refused := refusal(request, READERS)) is not None:
         return refused
-    overview = await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
+    overview = in_words(await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir),
+                        words_for(rulebase))
     return render(request, "evidence.html", overview=overview,
                   charts=[c for c in (charts.followed_chart(overview, "techniques"),
                                       charts.followed_chart(overview, "roles")) if c is not None])
@@ -61,10 +65,35 @@ async def evidence_detail(request: Request, store: StoreDep, rulebase: RuleBaseD
     if found is None:
         return error_page(request, 404, _("No such evidence"), _("There is no technique, rule, approach or role of that "
                                                               "name in the rule base or the decision log."))
+    words = words_for(rulebase)
+    found = found.model_copy(update={"label": label_in(words, found.kind, found.code, found.label)})
     return render(request, "evidence_detail.html", ev=found, kind=kind, kind_title=_(KIND_TITLES[kind]),
                   outcomes_chart=charts.outcomes_chart(found),
                   context_charts=[(d, charts.context_chart(found, d)) for d in DIMENSIONS],
                   measures=[m for m, o in found.outcomes.items() if o.followed.n or o.not_followed.n])
+
+
+def label_in(words: Words, kind: str, code: str, english: str) -> str:
+    """The name of a technique, role, approach or rule the evidence is about, in the reader's language (the
+    catalogue's translated label, Thomas's approach, the rule's translated title; `english` where none)."""
+    if kind in ("technique", "role"):
+        return words.item(kind, code) if code in getattr(words.catalogue, f"{kind}s") else english
+    if kind == "approach":
+        return approach_label(words, code, english)
+    if kind == "rule":
+        return words.rule_title(code, english)
+    return english
+
+
+def in_words(overview: Any, words: Words) -> Any:
+    """The evidence overview with each row's label in the reader's language (English: as it is)."""
+    if words.lang == i18n.DEFAULT:
+        return overview
+    return overview.model_copy(update={
+        kind: [row.model_copy(update={"label": label_in(words, kind[:-1] if kind != "approaches" else "approach",
+                                                         row.code, row.label)})
+               for row in getattr(overview, kind)]
+        for kind in ("techniques", "approaches", "roles", "rules")})
 
 
 async def _recordable(request: Request, store: Any, decision_id: str) -> DecisionRecord | Response:

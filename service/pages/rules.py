@@ -38,8 +38,9 @@ _CONCLUSIONS = {"techniques": ("technique", "Recommends the techniques"),
                 "mode": ("mode", "Has the group take part by")}
 
 
-def conclusions(then: dict[str, Any], words: Any) -> list[dict[str, Any]]:
-    """What a rule concludes, one line per kind, in words; codes kept beside for authors."""
+def conclusions(then: dict[str, Any], words: Any, rule_id: str = "") -> list[dict[str, Any]]:
+    """What a rule concludes, one line per kind, in words; codes kept beside for authors. `rule_id`: the rule's,
+    whose reason for leaving a group out is translated under its id."""
     out = []
     for kind, value in then.items():
         values = value if isinstance(value, list) else [value]
@@ -54,9 +55,11 @@ def conclusions(then: dict[str, Any], words: Any) -> list[dict[str, Any]]:
                 shown = [words.item(item, v) for v in values]
         elif kind == "participant" and isinstance(value, dict):
             said = "Gives the group the role"
-            shown = [f"{words.item('role', value.get('role', ''))}, at the {words.level(value.get('level'))} level"]
+            shown = [words.say("role.at_level", role=words.item("role", value.get("role", "")),
+                               level=words.level(value.get("level")))]
         elif kind == "exclude":
-            said, shown = "Leaves the group out", [str(value)]
+            said, shown = "Leaves the group out", [words.text(f"rules.{rule_id}.exclude", str(value))
+                                                   if rule_id else str(value)]
         elif kind == "derive":
             said, shown = "Concludes", [words.field(f"derived.{v}") for v in values]
         elif kind == "plan" and isinstance(value, dict):
@@ -96,19 +99,27 @@ def _files(rulebase: RuleBase) -> dict[str, str]:
     return rulebase_cache(rulebase, "policy_descriptions", build)
 
 
-def _searchable(rulebase: RuleBase) -> dict[str, str]:
-    """What a search matches for each rule: id, title, rationale, file, conditions and conclusions in words."""
+def in_words(rule: Any, words: Any) -> dict[str, Any]:
+    """A rule as authored, its title and rationale in the reader's language (the author's English where none)."""
+    authored = rule.as_authored()
+    return {**authored, "title": words.rule_title(rule.id, rule.title),
+            "rationale": words.rule_rationale(rule.id, rule.rationale)}
+
+
+def _searchable(rulebase: RuleBase, words: Any) -> dict[str, str]:
+    """What a search matches for each rule, in the reader's language (one index per language): id, title and
+    rationale (in that language and as authored), file, conditions and conclusions in words."""
     def build(rb: RuleBase) -> dict[str, str]:
-        words = words_for(rb)
         out = {}
         for r in rb.rules:
-            authored = r.as_authored()
-            said = [r.id, r.title, r.rationale, r.file, _flat(condition_words(words, r.when_raw))]
-            said += [f"{c['said']} {' '.join(c['shown'])} {' '.join(c['codes'])}"
-                     for c in conclusions(authored["then"], words)]
-            out[r.id] = " ".join(said).lower()
+            said = in_words(r, words)
+            found = [r.id, said["title"], said["rationale"], r.title, r.rationale, r.file,
+                     _flat(condition_words(words, r.when_raw))]
+            found += [f"{c['said']} {' '.join(c['shown'])} {' '.join(c['codes'])}"
+                      for c in conclusions(said["then"], words, r.id)]
+            out[r.id] = " ".join(found).lower()
         return out
-    return rulebase_cache(rulebase, "rule_search", build)
+    return rulebase_cache(rulebase, f"rule_search:{words.lang}", build)
 
 
 def _flat(node: dict[str, Any]) -> str:
@@ -125,7 +136,8 @@ async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep,
         return refused
     by = by if by in ("file", "topic") else "file"
     needle = " ".join(q.lower().split())[:200]
-    search = _searchable(rulebase)
+    words = words_for(rulebase)
+    search = _searchable(rulebase, words)
     shown = [r for r in rulebase.rules if (not file or r.file == file)
              and (not topic or any(getattr(r.then, k, None) for t in TOPICS if t[0] == topic for k in t[2]))
              and (not needle or all(w in search[r.id] for w in needle.split()))]
@@ -141,8 +153,9 @@ async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep,
             if members and (not topic or key == topic):
                 groups.append({"title": title, "description": None, "rules": members})
     counts = await backend.fire_counts(store) if access.allowed(request, access.AUDIT + access.AUTHOR_ROLES) else {}
-    return render(request, "rules.html", groups=groups, files=sorted(descriptions), topics=TOPICS, by=by, file=file,
-                  topic=topic, q=q, total=len(rulebase.rules), shown=len(shown), counts=counts,
+    titles = {r.id: words.rule_title(r.id, r.title) for r in shown}
+    return render(request, "rules.html", groups=groups, titles=titles, files=sorted(descriptions), topics=TOPICS,
+                  by=by, file=file, topic=topic, q=q, total=len(rulebase.rules), shown=len(shown), counts=counts,
                   show_counts=bool(counts) or access.allowed(request, access.AUDIT + access.AUTHOR_ROLES))
 
 
@@ -156,7 +169,7 @@ async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store
         return error_page(request, 404, _("No such rule"), _("The rule base serving now has no rule with that id. "
                           "Rules are listed, by file and topic, on the rules page."))
     words = words_for(rulebase)
-    authored = rule.as_authored()
+    authored = in_words(rule, words)
     identity = access.get_identity(request)
     auditor = identity.has(*access.AUDIT)
     mine = None if auditor else identity.name
@@ -168,7 +181,7 @@ async def rule_page(request: Request, rule_id: str, rulebase: RuleBaseDep, store
     # the rule's evidence: how often its advice was followed where evaluated, and how it scored (service/evidence)
     found = await run_in_threadpool(evidence.overview, store, rulebase, settings.rules_dir)
     return render(request, "rule.html", rule=authored, when=condition_words(words, rule.when_raw),
-                  then=conclusions(authored["then"], words), sources=sources, fired_in=fired_in,
+                  then=conclusions(authored["then"], words, rule.id), sources=sources, fired_in=fired_in,
                   more=recent.next_cursor is not None, total=counts.get(rule.id), auditor=auditor,
                   by_stakeholder=rule.scope == "stakeholder", topic=_files(rulebase).get(rule.file, ""),
                   evidence=next((row for row in found.rules if row.code == rule.id), None),
