@@ -16,14 +16,17 @@ from starlette.concurrency import run_in_threadpool
 
 from engine.approaches import BY_CODE
 from engine.diff import items as recommendation_items
+from engine.localize import approach_label
+from engine.words import Words
 from service import evidence
 from service.evidence.outcomes import NOT_TAKING_PART
 from service.evidence.schemas import EVALUATORS, OECD_STAGES, ROWE_FREWER, EvaluationIn
 from service.log import DecisionRecord
 
 from . import present
-from .l10n import N_, _
 from .decisions import context_of
+from .l10n import N_, _
+from .wording import words_for
 
 STAGE_LABELS = {"design_integrity": N_("Design integrity (before it ran)"),
                 "process": N_("The process (while or just after it ran)"),
@@ -61,25 +64,27 @@ def criterion_label(criterion: str) -> str:
     return _(label) if label else criterion.replace("_", " ").capitalize()
 
 
-def item_label(key: str, rec: Mapping[str, Any], catalogue: Any, names: Mapping[str, str]) -> str:
-    """A readable name for an item key of a recommendation (technique:x, participant:g, approach...)."""
+def item_label(key: str, rec: Mapping[str, Any], words: Words, names: Mapping[str, str]) -> str:
+    """A readable name for an item key of a recommendation (technique:x, participant:g, approach...), the
+    catalogue's words in the reader's language."""
     kind, _sep, code = key.partition(":")
     if kind == "approach":
         approach = (rec.get("approach") or {}).get("code")
-        return f"Approach: {BY_CODE[approach].label}" if approach in BY_CODE else "Approach"
+        return f"Approach: {approach_label(words, approach, BY_CODE[approach].label)}" if approach in BY_CODE \
+            else "Approach"
     if kind == "participant":
         return f"{names.get(code, code)} takes part"
     if kind in ("recruitment", "mode"):
         return f"How {names.get(code, code)} {'is recruited' if kind == 'recruitment' else 'takes part'}"
     section = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills",
                "warning": "warnings"}.get(kind)
-    entry = (getattr(catalogue, section, None) or {}).get(code) if section else None
-    return f"{kind.capitalize()}: {entry.label if entry is not None else code}"
+    entry = (getattr(words.catalogue, section, None) or {}).get(code) if section else None
+    return f"{kind.capitalize()}: {words.item(kind, code) if entry is not None else code}"
 
 
-def _catalogue_choices(catalogue: Any, name: str) -> list[tuple[str, str]]:
-    entries = getattr(catalogue, name, None) or {}
-    return [(code, e.label) for code, e in entries.items()]
+def _catalogue_choices(words: Words, name: str) -> list[tuple[str, str]]:
+    """(code, label in the reader's language) of each entry of the catalogue `name` (techniques, recruitment)."""
+    return [(code, words.item(name, code)) for code in getattr(words.catalogue, name, None) or {}]
 
 
 def form_view(record: DecisionRecord, rulebase: Any, raw: Mapping[str, Any] | None = None,
@@ -87,20 +92,19 @@ def form_view(record: DecisionRecord, rulebase: Any, raw: Mapping[str, Any] | No
     """Everything the evaluation form shows for `record`: the recommended techniques, groups and other items,
     the catalogue's choices, the criteria, the answers given (`raw`) and the errors by field."""
     rec, context = record.recommendation, context_of(record)
-    catalogue = getattr(rulebase, "catalogue", None)
+    words = words_for(rulebase)
     names = present.stakeholder_names(rec, context)
     rec_items = recommendation_items(rec)
     recommended = [key.split(":", 1)[1] for key in rec_items if key.startswith("technique:")]
-    techniques = dict(_catalogue_choices(catalogue, "techniques"))
-    roles = getattr(catalogue, "roles", None) or {}
+    techniques = dict(_catalogue_choices(words, "techniques"))
 
     def role(value: str) -> str:
         code, _sep, level = value.partition("@")
-        return f"{roles[code].label if code in roles else code.replace('_', ' ')}, {level}"
+        return words.say("role.at_level", role=words.item("role", code), level=words.level(level or None))
     groups = [{"id": key.split(":", 1)[1], "name": names.get(key.split(":", 1)[1], key.split(":", 1)[1]),
                "role": role(value.value)} for key, value in rec_items.items()
               if key.startswith("participant:") and value.value not in NOT_TAKING_PART]
-    others = [{"key": key, "label": item_label(key, rec, catalogue, names)} for key in rec_items
+    others = [{"key": key, "label": item_label(key, rec, words, names)} for key in rec_items
               if key == "approach" or key.startswith("arrangement:")]
     by_field: dict[str, list[str]] = {}
     for e in errors or ():
@@ -111,7 +115,7 @@ def form_view(record: DecisionRecord, rulebase: Any, raw: Mapping[str, Any] | No
         "evaluators": [(e, _(EVALUATOR_LABELS[e])) for e in EVALUATORS],
         "recommended": [(code, techniques.get(code, code)) for code in recommended],
         "other_techniques": [(c, label) for c, label in techniques.items() if c not in recommended],
-        "recruitment": _catalogue_choices(catalogue, "recruitment"), "groups": groups, "others": others,
+        "recruitment": _catalogue_choices(words, "recruitment"), "groups": groups, "others": others,
         "status_choices": [(value, _(text)) for value, text in STATUS_CHOICES],
         "criteria": [(_("Acceptance (Rowe & Frewer 2000)"), ROWE_FREWER[:5]),
                      (_("Process (Rowe & Frewer 2000)"), ROWE_FREWER[5:]), (_("Stages (OECD 2021)"), OECD_STAGES)],
@@ -228,15 +232,15 @@ def evaluations_view(views: list[dict[str, Any]], record: DecisionRecord, ruleba
     """Evaluations (service.evidence.view) laid out for reading: items by status with labels and reasons,
     groups with their rates, scores by criterion."""
     rec, context = record.recommendation, context_of(record)
-    catalogue = getattr(rulebase, "catalogue", None)
+    words = words_for(rulebase)
     names = present.stakeholder_names(rec, context)
-    techniques = dict(_catalogue_choices(catalogue, "techniques"))
+    techniques = dict(_catalogue_choices(words, "techniques"))
     out = []
     for v in views:
         reasons = {it["item"]: it.get("reason") for it in v.get("items") or () if isinstance(it, Mapping)}
         by_status: dict[str, list[dict[str, Any]]] = {"followed": [], "dropped": [], "added": []}
         for key, status in v["statuses"].items():
-            by_status.setdefault(status, []).append({"key": key, "label": item_label(key, rec, catalogue, names),
+            by_status.setdefault(status, []).append({"key": key, "label": item_label(key, rec, words, names),
                                                      "reason": reasons.get(key)})
         detail = v.get("representation_detail") or {}
         groups = [{"name": names.get(g.get("stakeholder"), g.get("stakeholder")), **g,

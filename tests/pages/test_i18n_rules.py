@@ -84,9 +84,14 @@ def test_the_rule_list_and_its_search_are_in_the_language(client, rulebase, gree
 
 
 @pytest.fixture(scope="module")
-def evaluated(client):
+def logged(client):
     decision = evaluate(client, genoa())
-    return client.get(f"/api/v1/decisions/{decision}?explain=full").json()["recommendation"]
+    return decision, client.get(f"/api/v1/decisions/{decision}?explain=full").json()["recommendation"]
+
+
+@pytest.fixture(scope="module")
+def evaluated(logged):
+    return logged[1]
 
 
 def test_the_evidence_pages_name_the_advice_in_the_language(client, rulebase, greek, evaluated):
@@ -110,3 +115,17 @@ def test_the_evidence_pages_name_the_advice_in_the_language(client, rulebase, gr
     assert f"{greek.item('technique', code)} <code class=\"muted\">{code}</code>" in detail
     rule = _page(client, f"/evidence/rules/{titled[0]}", "el")
     assert greek.rule_title(titled[0], rulebase.by_id[titled[0]].title) in rule
+
+
+def test_the_evaluation_form_names_the_advice_in_the_language(client, rulebase, greek, logged):
+    decision, rec = logged
+    el = _page(client, f"/decisions/{decision}/outcomes", "el")
+    form = el[el.index('name="used"') - 2000:]
+    for t in rec["techniques"]:
+        assert f'<th scope="row">{greek.item("technique", t["code"])}</th>' in form
+        assert f'<th scope="row">{rulebase.catalogue.techniques[t["code"]].label}</th>' not in form
+    group = next(p for p in rec["participants"] if p.get("role") and not p.get("excluded"))
+    said = greek.say("role.at_level", role=greek.item("role", group["role"]), level=greek.level(group["iap2_level"]))
+    assert said in form
+    code = next(iter(rulebase.catalogue.recruitment))
+    assert f">{greek.item('recruitment', code)}</label>" in form
