@@ -288,6 +288,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "Terms": {"approaches": "The words for each approach code.", "levels": "The words for each IAP2 level.",
               "strategies": "The words for each way an approach is chosen.",
               "fields": "The words for each context field, by its path (e.g. decision.quality_requirement).",
+              "conclusions": "The words for each conclusion rules derive (e.g. key_player), as why-not names it.",
               "options": "The words for each field's choices, by vocabulary."},
     "TextEdit": {"part": "The part of the rule edited: a condition (e.g. when.all[2]), a conclusion (e.g. "
                          "then.techniques) or another field.",
