@@ -13,7 +13,7 @@ from service.deps import RuleBaseDep, StoreDep
 from service.log import DecisionFilter, DecisionRecord
 
 from . import access, backend, present
-from .decisions import context_of, fmt_time, record_view
+from .decisions import context_of, fmt_time, project_name, recommendation_of, record_view
 from .evidence_views import outcomes_context
 from .governance import last_verification
 from .render import error_page, path_for, refusal, render
@@ -82,14 +82,13 @@ async def decision_report(request: Request, store: StoreDep, rulebase: RuleBaseD
     stored = await backend.get_record(store, decision_id) if len(decision_id) <= 100 else None
     if stored is None:
         return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id."))
-    rec = stored.recommendation
+    rec = recommendation_of(stored, rulebase)      # in the reader's words, before anything is built from it
     context = context_of(stored)
     chain = await backend.verify(store)
     bad_seq = chain.get("first_bad_seq")
     chain["this_record_affected"] = chain.get("ok") is False and (bad_seq is None or stored.seq >= bad_seq)
-    project = context.get("project") if isinstance(context.get("project"), dict) else {}
     return render(request, "report.html", record=record_view(stored), rec=rec, chain=chain,
-                  project_name=project.get("name") or "(unnamed project)",
+                  project_name=project_name(context),
                   input_sections=present.context_sections(context), context_pretty=_pretty(stored.context_raw),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
                   evaluations=await outcomes_context(store, stored, rulebase))

@@ -16,16 +16,17 @@ from fastapi.responses import Response
 from engine.approaches import ORDER
 from engine.rulebase import RuleBase
 from engine.whynot import LEVELS
+from engine.words import ITEM_KINDS
 from service.log import DecisionRecord, DecisionStore
+from service.rule_words import in_language
 
-from . import access, backend
+from . import access, backend, l10n
 from .render import error_page, refusal
 from .l10n import N_, _
 from .wording import local_time, words_for
 
 _SECTIONS = (("techniques", "technique", N_("Techniques")), ("governance", "arrangement", N_("Governance arrangements")),
              ("skills", "skill", N_("Skills")), ("warnings", "warning", N_("Warnings")))
-_CATALOGUE = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills", "warning": "warnings"}
 
 
 async def readable_record(request: Request, store: DecisionStore, decision_id: str) -> DecisionRecord | None:
@@ -51,6 +52,19 @@ async def decision_or_error_page(request: Request, store: DecisionStore,
         return error_page(request, 404, _("No such decision"), _("The decision log has no decision with that id "
                                                                "that you may read."))
     return stored
+
+
+def recommendation_of(stored: DecisionRecord, rulebase: Any) -> dict[str, Any]:
+    """The stored (English) recommendation with the rule base's words in the reader's language, as the API and
+    the CLI say it (engine.localize): made once, before a page builds anything from it (the plan, the firings
+    of the Why? sections, the why-not choices, the print view, the PDF). English: the stored one itself."""
+    return in_language(stored.recommendation, getattr(rulebase, "catalogue", None), l10n.current())
+
+
+def project_name(context: dict[str, Any]) -> str:
+    """The project's name as the pages head a decision with it."""
+    project = context.get("project")
+    return (project.get("name") if isinstance(project, dict) else None) or _("(unnamed project)")
 
 
 def context_of(stored: DecisionRecord) -> dict[str, Any]:
@@ -87,12 +101,12 @@ def why_not_choices(rec: dict[str, Any], rulebase: Any) -> list[dict[str, Any]]:
         for level in LEVELS:
             if p.get("excluded") or p.get("iap2_level") != level:
                 people.append((f"participant:{p['stakeholder']}:{level}",
-                               f"{p.get('name')} at the {words.level(level)} level"))
+                               words.say("item.at_level", name=p.get("name"), level=words.level(level))))
     groups.append({"label": _("Participants"), "options": people})
     catalogue = getattr(rulebase, "catalogue", None)
     for section, kind, label in _SECTIONS:
         have = {it.get("code") for it in rec.get(section) or ()}
-        entries = getattr(catalogue, _CATALOGUE[kind], {}) if catalogue is not None else {}
-        groups.append({"label": _(label), "options": [(f"{kind}:{code}", e.label) for code, e in entries.items()
+        entries = getattr(catalogue, ITEM_KINDS[kind], {}) if catalogue is not None else {}
+        groups.append({"label": _(label), "options": [(f"{kind}:{code}", words.item(kind, code)) for code in entries
                                                    if code not in have]})
     return [g for g in groups if g["options"]]

@@ -23,7 +23,7 @@ from service.log.chain import timestamp
 from service.pdf import PdfUnavailable, html_to_pdf
 
 from . import present
-from .decisions import context_of, decision_or_error_page, record_view
+from .decisions import context_of, decision_or_error_page, project_name, recommendation_of, record_view
 from .render import SECURITY_HEADERS, error_page, page_headers, path_for, render_html
 from .l10n import _
 from .wording import local_time, plan_of
@@ -33,12 +33,12 @@ router = APIRouter()
 
 def _document(request: Request, stored: DecisionRecord, rulebase: Any, for_pdf: bool) -> str:
     """The decision as a document (templates/decision_print.html)."""
-    rec = stored.recommendation
+    rec = recommendation_of(stored, rulebase)      # in the reader's words, before anything is built from it
     context = context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
     return render_html(request, "decision_print.html", record={**record_view(stored),
                        "when": local_time(stored.created_at)}, rec=rec, plan=plan_of(rec, rulebase),
-                       project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
+                       project_name=project_name(context), city=project.get("city"),
                        firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
                        for_pdf=for_pdf)
 

@@ -19,7 +19,8 @@ from service.log import DatabaseError, LogError
 from service.workers import WorkerFailure
 
 from . import access, backend, forms, present
-from .decisions import context_of, decision_or_error_page, readable_record, record_view, why_not_choices
+from .decisions import (context_of, decision_or_error_page, project_name, readable_record, recommendation_of,
+                        record_view, why_not_choices)
 from .evidence_views import form_view, outcomes_context
 from .render import error_page, path_for, refusal, render
 from .l10n import _
@@ -134,13 +135,13 @@ async def recommendation_page(request: Request, store: StoreDep, rulebase: RuleB
     stored = await decision_or_error_page(request, store, decision_id)
     if isinstance(stored, Response):
         return stored
-    rec = stored.recommendation
+    rec = recommendation_of(stored, rulebase)      # in the reader's words, before anything is built from it
     context = context_of(stored)
     project = context.get("project") if isinstance(context.get("project"), dict) else {}
     identity = access.get_identity(request)
     return render(request, "recommendation.html", record={**record_view(stored), "when": local_time(stored.created_at)},
                   rec=rec, plan=plan_of(rec, rulebase),
-                  project_name=project.get("name") or "(unnamed project)", city=project.get("city"),
+                  project_name=project_name(context), city=project.get("city"),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
                   choices=why_not_choices(rec, rulebase), item="",
                   evaluations=await outcomes_context(store, stored, rulebase),   # what happened after it

@@ -8,7 +8,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from engine.localize import localize
 from service.deps import serving_now
 
 from . import access, l10n, present, wording
@@ -106,8 +105,6 @@ def render_html(request: Request, template: str, **context: Any) -> str:
     ctx.setdefault("static_url", lambda name: path_for(request, "static", name=name) + "?v=" + static_version())
     # the words of the serving rule base's catalogue (service/pages/wording.py), for every template
     rulebase = serving_now(request).rulebase
-    if isinstance(ctx.get("rec"), dict) and l10n.current() != "en":   # the rules' words in the reader's language
-        ctx["rec"] = localize(ctx["rec"], rulebase.catalogue if rulebase is not None else None, l10n.current())
     ctx.setdefault("words", wording.words_for(rulebase))
     ctx.setdefault("participants_in_order", lambda rec: wording.participants_in_order(rec, rulebase))
     ctx.setdefault("rule_titles", wording.rule_titles(rulebase))

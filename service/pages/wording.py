@@ -54,10 +54,11 @@ def participants_in_order(rec: Mapping[str, Any], rulebase: RuleBase | None) -> 
 
 
 def overridden_value(value: str, words: Words, kind: str = "participant") -> str:
-    """An overridden conclusion's value in words: 'consultee (consult)' -> 'Consultee, at the Consult level'."""
+    """An overridden conclusion's value in words: 'consultee (consult)' -> 'Consultee at the Consult level'
+    (sentences.role.at_level, in the reader's language)."""
     match = _ROLE_LEVEL.match(value or "")
     if kind == "participant" and match:
-        return f"{words.item('role', match.group(1))}, at the {words.level(match.group(2))} level"
+        return words.say("role.at_level", role=words.item("role", match.group(1)), level=words.level(match.group(2)))
     if kind in ("recruitment", "mode"):
         return words.item(kind, value)
     if kind == "approach":

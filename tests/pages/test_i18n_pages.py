@@ -133,3 +133,87 @@ def test_numbers_and_dates_follow_the_language():
         l10n.use("en")
     assert l10n.format_decimal(3.5, "0.00") == "3.50" and l10n.format_percent(0.5) == "50%"
     assert l10n.format_date(date(2026, 12, 7)) == "December 7, 2026"
+
+
+# -- the rule base's words on the decision's pages (issue 18): the recommendation, the print view, the PDF ------
+
+def _text(html: str) -> str:
+    """A page's text as a reader sees it: no markup, entities read, blanks collapsed."""
+    return " ".join(unescape(re.sub(r"(?s)<[^>]+>", " ", html)).split())
+
+
+def _rule_words(client, decision_id: str, lang: str) -> list[tuple[str, str]]:
+    """(English, `lang`) pairs of rule-generated words the decision shows: a group's role, its recruitment and
+    mode, a rule's title (in a Why? section), an arrangement; in `lang` as the API and the CLI say them
+    (engine.localize), each one translated."""
+    from engine.localize import localize
+    rec = client.get(f"/decisions/{decision_id}/decision.json").json()["recommendation"]    # as logged: English
+    catalogue = client.app.state.activator.current.rulebase.catalogue
+    said = localize(rec, catalogue, lang)
+    i = next(i for i, p in enumerate(rec["participants"]) if p.get("role") == "responsible_authority")
+    en_p, p = rec["participants"][i], said["participants"][i]
+    firings = rec["explanation"]["firings"]
+    j = next(j for j, f in enumerate(firings) if f["rule"] == "stakeholders.responsible_authority")
+    pairs = [(en_p["role_label"], p["role_label"]), (en_p["recruitment"]["label"], p["recruitment"]["label"]),
+             (en_p["mode"]["label"], p["mode"]["label"]),
+             (firings[j]["title"], said["explanation"]["firings"][j]["title"]),
+             (rec["governance"][0]["label"], said["governance"][0]["label"])]
+    assert all(en != there for en, there in pairs), pairs
+    return pairs
+
+
+def _assert_in_language(text: str, pairs: list[tuple[str, str]], where: str) -> None:
+    for english, there in pairs:
+        assert there in text, (where, there)
+        found = text.lower().find(english.lower())
+        assert found < 0, (where, english, text[max(0, found - 200):found + 200])
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+@pytest.mark.parametrize("page", ["", "/print"])
+def test_the_decision_shows_the_rules_words_in_the_language(client, decision_id, lang, page):
+    """The plan (roles, recruitment, modes), the Why? sections' rule titles and the arrangements in the reader's
+    language, none in English: the page and the print view are built from the recommendation in that language."""
+    html = client.get(f"/decisions/{decision_id}{page}?lang={lang}").text
+    pairs = _rule_words(client, decision_id, lang)
+    _assert_in_language(_text(html), pairs, page or "recommendation")
+    if not page:                                       # the rule's title is said in a Why? section
+        whys = " ".join(_text(w) for w in re.findall(r'(?s)<details class="because">.*?</summary>.*?</details>', html))
+        _assert_in_language(whys, pairs[3:4], "Why?")
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_the_decisions_pdf_shows_the_rules_words_in_the_language(client, decision_id, lang):
+    import io
+
+    from pypdf import PdfReader
+    r = client.get(f"/decisions/{decision_id}/report.pdf?lang={lang}")
+    if r.status_code == 503:
+        pytest.skip("WeasyPrint's system libraries are missing (.ci/install-pdf-libs installs them)")
+    assert r.status_code == 200
+    text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(r.content)).pages)
+    _assert_in_language(text, _rule_words(client, decision_id, lang), "pdf")
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_why_not_choices_say_a_groups_level_in_the_language(client, decision_id, lang):
+    """The recommendation page's "why not …?" list: a group at another level in the language's sentence
+    (sentences.item.at_level), not an English ", at the … level"."""
+    html = client.get(f"/decisions/{decision_id}?lang={lang}").text
+    select = html[html.index('name="item"'):]
+    options = _text(select[:select.index("</select>")])
+    assert " at the " not in options
+    level = {"el": "σε επίπεδο", "de": "auf der Stufe"}[lang]
+    assert level in options
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_an_overridden_groups_role_and_level_in_the_language(rulebase, lang):
+    """A set-aside participant conclusion ('co_designer (involve)') in the language's sentence
+    (sentences.role.at_level), not an English ", at the … level"."""
+    from engine.words import Words
+    from service.pages.wording import overridden_value
+    words = Words(rulebase.catalogue, lang)
+    said = overridden_value("co_designer (involve)", words)
+    assert said == words.say("role.at_level", role=words.item("role", "co_designer"), level=words.level("involve"))
+    assert "at the" not in said and words.item("role", "co_designer") in said
