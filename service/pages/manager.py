@@ -86,7 +86,7 @@ async def evaluate_form(request: Request, store: StoreDep, example: str | None =
 
 
 @router.post("/evaluate", response_class=HTMLResponse, name="evaluate_submit")
-async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep) -> Response:
+async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep, rulebase: RuleBaseDep) -> Response:
     try:
         identity = access.require(request, access.MANAGE)
     except access.PageDenied as denied:
@@ -120,7 +120,8 @@ async def evaluate_submit(request: Request, pool: PoolDep, store: StoreDep) -> R
         return _form_page(request, raw, status_code=said.status,
                           notice=_("%(problem)s. Your answers are kept.") % {"problem": said.page_message.rstrip(".")})
     try:
-        stored = await backend.record(store, identity, context, rec)
+        # its record says the page's language and the translations used: those of the pool's rule base snapshot
+        stored = await backend.record(store, identity, context, rec, rulebase.catalogue)
     except (SQLAlchemyError, DatabaseError, LogError):
         # a recommendation is never shown unlogged
         return _form_page(request, raw, status_code=503,

@@ -4,11 +4,43 @@ from __future__ import annotations
 
 import asyncio
 
-from svc_helpers import REPO, Who, pilot
+import pytest
+from fastapi.testclient import TestClient
+from svc_helpers import REPO, TESTCLIENT_HOST, Who, pilot
 
 from engine import Engine, load_rulebase
+from service.app import create_app
 from service.log import DecisionStore
 from service.pages import backend, l10n
+from service.settings import Settings
+from tests.pages.helpers import evaluate, genoa
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """The shipped rule base (with its translations) in local mode: every caller has every role."""
+    tmp = tmp_path_factory.mktemp("form-wording")
+    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=REPO / "rules", workers=1,
+                              allowed_hosts=TESTCLIENT_HOST))
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def test_form_decision_records_the_page_language_and_keeps_its_translations(client):
+    client.cookies.set("cogov_lang", "el")
+    try:
+        decision_id = evaluate(client, genoa())
+    finally:
+        client.cookies.delete("cogov_lang")
+    store = client.app.state.store
+    stored = store.get(decision_id)
+    served = client.app.state.activator.current.rulebase.catalogue.translations
+    assert (stored.language, stored.translations) == ("el", served.version)
+    assert store.get_translations(served.version) == served.files
+    api = store.get(client.post("/api/v1/recommendations?lang=el", json=genoa()).json()["decision_id"])
+    assert (api.language, api.translations) == (stored.language, stored.translations)    # as the API's
+    english = store.get(evaluate(client, genoa()))
+    assert (english.language, english.translations) == ("en", None)
 
 
 def test_backend_record_says_the_page_language(tmp_path):
