@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from engine.approaches import APPROACHES, BY_CODE
+from engine.localize import approach_label
+from engine.words import Words
 from service.deps import RuleBaseDep, StoreDep
 from service.log import DecisionFilter, DecisionRecord
 
@@ -18,6 +20,7 @@ from .evidence_views import outcomes_context
 from .governance import last_verification
 from .render import error_page, path_for, refusal, render
 from .l10n import _
+from .wording import words_for
 
 router = APIRouter()
 
@@ -44,10 +47,12 @@ def parse_filters(values: dict[str, str]) -> tuple[DecisionFilter, list[str]]:
                           city=values.get("city") or None, rule=values.get("rule") or None), errors
 
 
-def _row(stored: DecisionRecord) -> dict[str, Any]:
-    label = BY_CODE[stored.approach].label if stored.approach in BY_CODE else (stored.approach or "")
+def _row(stored: DecisionRecord, words: Words) -> dict[str, Any]:
+    """One line of the log list, the approach in the reader's words."""
+    label = approach_label(words, stored.approach, BY_CODE[stored.approach].label) if stored.approach in BY_CODE \
+        else (stored.approach or "")
     return {"id": stored.id, "created_at": fmt_time(stored.created_at),
-            "project": stored.project_name or "(unnamed)", "city": stored.city, "approach": label,
+            "project": stored.project_name or _("(unnamed project)"), "city": stored.city, "approach": label,
             "rulebase_version": stored.rulebase_version, "by": f"{stored.caller_name} ({stored.caller_role})"}
 
 
@@ -58,18 +63,20 @@ async def decision_log(request: Request, store: StoreDep, rulebase: RuleBaseDep)
     values = {k: (request.query_params.get(k) or "").strip()[:200] for k in FILTER_KEYS}
     filters, errors = parse_filters(values)
     cursor = request.query_params.get("cursor") or None
+    words = words_for(rulebase)
     rows: list[dict[str, Any]] = []
     next_cursor = None
     if not errors:
         try:
             page = await backend.list_records(store, filters, cursor, PAGE_SIZE)
-            rows, next_cursor = [_row(r) for r in page.items], page.next_cursor
+            rows, next_cursor = [_row(r, words) for r in page.items], page.next_cursor
         except ValueError as exc:       # a cursor the store did not make
             errors.append(str(exc))
     base = path_for(request, "decision_log")
     kept = {k: v for k, v in values.items() if v}
     return render(request, "log.html", status_code=422 if errors else 200, rows=rows, f=values,
-                  error="; ".join(errors) or None, cursor=cursor, approaches=APPROACHES,
+                  error="; ".join(errors) or None, cursor=cursor,
+                  approaches=[{"code": a.code, "label": approach_label(words, a.code, a.label)} for a in APPROACHES],
                   verified=last_verification(store), rule_ids=[r.id for r in rulebase.rules],
                   first_url=base + ("?" + urlencode(kept) if kept else ""),
                   next_url=(base + "?" + urlencode({**kept, "cursor": next_cursor})) if next_cursor else None)
@@ -89,7 +96,8 @@ async def decision_report(request: Request, store: StoreDep, rulebase: RuleBaseD
     chain["this_record_affected"] = chain.get("ok") is False and (bad_seq is None or stored.seq >= bad_seq)
     return render(request, "report.html", record=record_view(stored), rec=rec, chain=chain,
                   project_name=project_name(context),
-                  input_sections=present.context_sections(context), context_pretty=_pretty(stored.context_raw),
+                  input_sections=present.context_sections(context, words_for(rulebase)),
+                  context_pretty=_pretty(stored.context_raw),
                   firings=present.firing_index(rec), names=present.stakeholder_names(rec, context),
                   evaluations=await outcomes_context(store, stored, rulebase))
 

@@ -30,7 +30,7 @@ from service.log import DatabaseError, DecisionRecord, LogError
 from service.log.evaluations import UnknownDecision
 
 from . import access, backend
-from .decisions import context_of
+from .decisions import context_of, project_name
 from .evidence_views import form_view, outcomes_context, read_form
 from .render import error_page, path_for, refusal, render
 from .l10n import N_, _
@@ -110,10 +110,11 @@ async def _recordable(request: Request, store: Any, decision_id: str) -> Decisio
 
 def _page(request: Request, record: DecisionRecord, rulebase: Any, evaluations: list[dict[str, Any]],
           form: dict[str, Any], status_code: int = 200) -> Response:
-    project = context_of(record).get("project") or {}
+    approach = record.recommendation.get("approach") or {}
     return render(request, "outcomes.html", status_code=status_code, record=record,
-                  project_name=(project.get("name") if isinstance(project, dict) else None) or "(unnamed project)",
-                  approach=(record.recommendation.get("approach") or {}).get("label"), evaluations=evaluations,
+                  project_name=project_name(context_of(record)),
+                  approach=approach_label(words_for(rulebase), approach["code"], approach.get("label"))
+                  if approach.get("code") else approach.get("label"), evaluations=evaluations,
                   form=form, may_read=access.allowed(request, access.AUDIT) or record.caller_name ==
                   getattr(access.get_identity(request), "name", None))
 

@@ -64,22 +64,31 @@ def criterion_label(criterion: str) -> str:
     return _(label) if label else criterion.replace("_", " ").capitalize()
 
 
+# how the outcomes form names a catalogue item of a kind ('Technique: Citizens' jury')
+_ITEM_KINDS = {"technique": N_("Technique: %(item)s"), "arrangement": N_("Arrangement: %(item)s"),
+               "skill": N_("Skill: %(item)s"), "warning": N_("Warning: %(item)s")}
+
+
 def item_label(key: str, rec: Mapping[str, Any], words: Words, names: Mapping[str, str]) -> str:
     """A readable name for an item key of a recommendation (technique:x, participant:g, approach...), the
     catalogue's words in the reader's language."""
     kind, _sep, code = key.partition(":")
     if kind == "approach":
         approach = (rec.get("approach") or {}).get("code")
-        return f"Approach: {approach_label(words, approach, BY_CODE[approach].label)}" if approach in BY_CODE \
-            else "Approach"
+        return _("Approach: %(approach)s") % {"approach": approach_label(words, approach, BY_CODE[approach].label)} \
+            if approach in BY_CODE else _("Approach")
+    group = names.get(code, code)
     if kind == "participant":
-        return f"{names.get(code, code)} takes part"
-    if kind in ("recruitment", "mode"):
-        return f"How {names.get(code, code)} {'is recruited' if kind == 'recruitment' else 'takes part'}"
+        return _("%(group)s takes part") % {"group": group}
+    if kind == "recruitment":
+        return _("How %(group)s is recruited") % {"group": group}
+    if kind == "mode":
+        return _("How %(group)s takes part") % {"group": group}
     section = {"technique": "techniques", "arrangement": "arrangements", "skill": "skills",
                "warning": "warnings"}.get(kind)
     entry = (getattr(words.catalogue, section, None) or {}).get(code) if section else None
-    return f"{kind.capitalize()}: {words.item(kind, code) if entry is not None else code}"
+    said = words.item(kind, code) if entry is not None else code
+    return _(_ITEM_KINDS[kind]) % {"item": said} if kind in _ITEM_KINDS else f"{kind.capitalize()}: {said}"
 
 
 def _catalogue_choices(words: Words, name: str) -> list[tuple[str, str]]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from engine.words import Words
+
 from .forms import Spec, context_spec, humanize
 
 # how rule authors name stakeholder fields in conditions and matched values
@@ -87,36 +89,50 @@ def stakeholder_names(rec: Mapping[str, Any], context: Mapping[str, Any] | None 
     return names
 
 
-def context_sections(context: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The context as received, laid out by the schema for the report (unknown keys kept)."""
+def context_sections(context: Mapping[str, Any], words: Words) -> list[dict[str, Any]]:
+    """The context as received, laid out by the schema for the report (unknown keys kept), each field named and
+    each answer said in the rule base's words in the reader's language (`words`): (label, key, shown, given)."""
     out: list[dict[str, Any]] = []
     spec = context_spec()
     known = set()
+
+    def label(path: str, english: str) -> str:
+        """The field's name in the reader's language (the rule base's translation of it); in English the
+        schema's label, as the report has always said it."""
+        return words.text(f"fields.{path}.label", english) if path in words.terms.fields else english
+
+    def row(path: str, spec: Spec, value: Any) -> tuple[str, str, Any, bool]:
+        given = isinstance(value, Mapping) and spec.name in value
+        return (label(path, spec.label), spec.name, words.value(path, value.get(spec.name)) if given else None,
+                given)
+
     for section in spec.children:
         known.add(section.name)
         value = context.get(section.name)
+        title = label(section.name, section.label)
         if section.kind == "object":
-            rows = [(c.label, c.name, (value or {}).get(c.name) if isinstance(value, Mapping) else None,
-                     isinstance(value, Mapping) and c.name in value) for c in section.children]
-            extra = [(k, k, v, True) for k, v in (value or {}).items()
+            rows = [row(f"{section.name}.{c.name}", c, value) for c in section.children]
+            extra = [(k, k, fmt_value(v), True) for k, v in (value or {}).items()
                      if isinstance(value, Mapping) and k not in {c.name for c in section.children}]
-            out.append({"name": section.name, "title": section.label, "kind": "object", "rows": rows + extra})
+            out.append({"name": section.name, "title": title, "kind": "object", "rows": rows + extra})
         elif section.kind == "list":
+            singular = SUBJECT_PREFIX if section.name == "stakeholders" else section.name.rstrip("s")
             items = []
             for item in value if isinstance(value, list) else []:
                 if not isinstance(item, Mapping):
                     continue
                 assert section.item is not None
-                rows = [(c.label, c.name, item.get(c.name), c.name in item) for c in section.item.children
+                rows = [row(f"{singular}.{c.name}", c, item) for c in section.item.children
                         if c.name not in ("id", "name")]
                 items.append({"id": item.get("id"), "name": item.get("name"), "rows": rows})
-            out.append({"name": section.name, "title": section.label, "kind": "list", "members": items})
+            out.append({"name": section.name, "title": title, "kind": "list", "members": items})
         elif section.kind == "map":
-            out.append({"name": section.name, "title": section.label, "kind": "map",
+            out.append({"name": section.name, "title": title, "kind": "map",
                         "entries": list((value or {}).items()) if isinstance(value, Mapping) else []})
         else:
-            out.append({"name": section.name, "title": section.label, "kind": "value", "value": value})
+            out.append({"name": section.name, "title": title, "kind": "value",
+                        "value": words.value(section.name, value)})
     for key, value in context.items():
         if key not in known:
-            out.append({"name": key, "title": humanize(key), "kind": "value", "value": value})
+            out.append({"name": key, "title": humanize(key), "kind": "value", "value": fmt_value(value)})
     return out

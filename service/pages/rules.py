@@ -21,7 +21,7 @@ from service.log import DecisionFilter
 
 from . import access, backend
 from .render import error_page, refusal, render
-from .l10n import _
+from .l10n import N_, _
 from .wording import local_time, words_for
 
 router = APIRouter()
@@ -29,13 +29,16 @@ router = APIRouter()
 EVERY_ROLE = access.READ_DECISION + access.AUTHOR_ROLES
 RECENT = 20
 # a conclusion kind's catalogue, and how a page says it
-_CONCLUSIONS = {"techniques": ("technique", "Recommends the techniques"),
-                "avoid_techniques": ("technique", "Rules out the techniques"),
-                "arrangements": ("arrangement", "Recommends the arrangements"),
-                "skills": ("skill", "Calls for the skills"), "skill_gaps": ("skill", "Says the team lacks"),
-                "warnings": ("warning", "Warns"), "eliminate": ("approach", "Rules out the approaches"),
-                "prefer": ("approach", "Prefers"), "recruitment": ("recruitment", "Selects the group by"),
-                "mode": ("mode", "Has the group take part by")}
+_CONCLUSIONS = {"techniques": ("technique", N_("Recommends the techniques")),
+                "avoid_techniques": ("technique", N_("Rules out the techniques")),
+                "arrangements": ("arrangement", N_("Recommends the arrangements")),
+                "skills": ("skill", N_("Calls for the skills")), "skill_gaps": ("skill", N_("Says the team lacks")),
+                "warnings": ("warning", N_("Warns")), "eliminate": ("approach", N_("Rules out the approaches")),
+                "prefer": ("approach", N_("Prefers")), "recruitment": ("recruitment", N_("Selects the group by")),
+                "mode": ("mode", N_("Has the group take part by"))}
+# a plan bound, as the line 'Bounds the plan' says it ('core at most 4')
+_BOUNDS = {"core_at_most": N_("core at most"), "cost_at_most": N_("cost at most"),
+           "facilitation_at_most": N_("facilitation at most"), "time_at_most": N_("time at most")}
 
 
 def conclusions(then: dict[str, Any], words: Any, rule_id: str = "") -> list[dict[str, Any]]:
@@ -45,7 +48,7 @@ def conclusions(then: dict[str, Any], words: Any, rule_id: str = "") -> list[dic
     for kind, value in then.items():
         values = value if isinstance(value, list) else [value]
         if kind in _CONCLUSIONS:
-            item, said = _CONCLUSIONS[kind]
+            item, said = _CONCLUSIONS[kind][0], _(_CONCLUSIONS[kind][1])
             if item == "approach":
                 shown = [words.approach(v) if v in words.terms.approaches or "_" in str(v) else str(v)
                          for v in values]
@@ -54,17 +57,18 @@ def conclusions(then: dict[str, Any], words: Any, rule_id: str = "") -> list[dic
             else:
                 shown = [words.item(item, v) for v in values]
         elif kind == "participant" and isinstance(value, dict):
-            said = "Gives the group the role"
+            said = _("Gives the group the role")
             shown = [words.say("role.at_level", role=words.item("role", value.get("role", "")),
                                level=words.level(value.get("level")))]
         elif kind == "exclude":
-            said, shown = "Leaves the group out", [words.text(f"rules.{rule_id}.exclude", str(value))
+            said, shown = _("Leaves the group out"), [words.text(f"rules.{rule_id}.exclude", str(value))
                                                    if rule_id else str(value)]
         elif kind == "derive":
-            said, shown = "Concludes", [words.field(f"derived.{v}") for v in values]
+            said, shown = _("Concludes"), [words.field(f"derived.{v}") for v in values]
         elif kind == "plan" and isinstance(value, dict):
-            said = "Bounds the plan"
-            shown = [f"{k.replace('_', ' ')} {words.option('level', v).lower() if isinstance(v, str) else v}"
+            said = _("Bounds the plan")
+            shown = [f"{_(_BOUNDS[k]) if k in _BOUNDS else k.replace('_', ' ')} "
+                     f"{words.lower(words.option('level', v)) if isinstance(v, str) else v}"
                      for k, v in value.items()]
         else:
             said, shown = kind.replace("_", " ").capitalize(), [str(v) for v in values]
@@ -74,13 +78,13 @@ def conclusions(then: dict[str, Any], words: Any, rule_id: str = "") -> list[dic
 
 
 # topics: what a rule concludes, as a manager would look for it (a rule may be under several)
-TOPICS = (("approach", "The approach", ("eliminate", "prefer", "derive")),
-          ("people", "Who takes part, and how", ("participant", "exclude", "recruitment", "mode")),
-          ("techniques", "Techniques", ("techniques", "avoid_techniques")),
-          ("plan", "Sizing the plan to the team", ("plan",)),
-          ("arrangements", "Governance arrangements", ("arrangements",)),
-          ("skills", "Skills", ("skills", "skill_gaps")),
-          ("warnings", "Warnings", ("warnings",)))
+TOPICS = (("approach", N_("The approach"), ("eliminate", "prefer", "derive")),
+          ("people", N_("Who takes part, and how"), ("participant", "exclude", "recruitment", "mode")),
+          ("techniques", N_("Techniques"), ("techniques", "avoid_techniques")),
+          ("plan", N_("Sizing the plan to the team"), ("plan",)),
+          ("arrangements", N_("Governance arrangements"), ("arrangements",)),
+          ("skills", N_("Skills"), ("skills", "skill_gaps")),
+          ("warnings", N_("Warnings"), ("warnings",)))
 
 
 def _files(rulebase: RuleBase) -> dict[str, str]:
@@ -151,10 +155,11 @@ async def rule_browser(request: Request, rulebase: RuleBaseDep, store: StoreDep,
         for key, title, kinds in TOPICS:
             members = [r for r in shown if any(getattr(r.then, k, None) for k in kinds)]
             if members and (not topic or key == topic):
-                groups.append({"title": title, "description": None, "rules": members})
+                groups.append({"title": _(title), "description": None, "rules": members})
     counts = await backend.fire_counts(store) if access.allowed(request, access.AUDIT + access.AUTHOR_ROLES) else {}
     titles = {r.id: words.rule_title(r.id, r.title) for r in shown}
-    return render(request, "rules.html", groups=groups, titles=titles, files=sorted(descriptions), topics=TOPICS,
+    return render(request, "rules.html", groups=groups, titles=titles, files=sorted(descriptions),
+                  topics=[(key, _(title), kinds) for key, title, kinds in TOPICS],
                   by=by, file=file, topic=topic, q=q, total=len(rulebase.rules), shown=len(shown), counts=counts,
                   show_counts=bool(counts) or access.allowed(request, access.AUDIT + access.AUTHOR_ROLES))
 

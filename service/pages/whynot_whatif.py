@@ -21,15 +21,14 @@ from service.deps import ServingDep, StoreDep
 from service.whynot_whatif import SERVICE_MAX_CHANGES, what_if_decision, why_not_decision
 
 from . import present
-from .decisions import context_of, decision_or_error_page, record_view, why_not_choices
+from .decisions import context_of, decision_or_error_page, project_name, record_view, why_not_choices
 from .render import render
 
 router = APIRouter()
 
 def _common(stored: Any, rulebase: Any) -> dict[str, Any]:
     rec = stored.recommendation
-    project = context_of(stored).get("project") or {}
-    return {"record": record_view(stored), "rec": rec, "project_name": project.get("name") or "(unnamed project)",
+    return {"record": record_view(stored), "rec": rec, "project_name": project_name(context_of(stored)),
             "names": present.stakeholder_names(rec, context_of(stored)),
             "choices": why_not_choices(rec, rulebase)}
 

@@ -217,3 +217,133 @@ def test_an_overridden_groups_role_and_level_in_the_language(rulebase, lang):
     said = overridden_value("co_designer (involve)", words)
     assert said == words.say("role.at_level", role=words.item("role", "co_designer"), level=words.level("involve"))
     assert "at the" not in said and words.item("role", "co_designer") in said
+
+
+# -- the last English words of the pages (issue 18, item 1): the log list, the auditor's report, the outcomes form
+
+@pytest.fixture(scope="module")
+def unnamed(app, client, decision_id):
+    """A logged decision as one whose project has no name is held (the forms and the API ask for a name; a
+    decision logged without one, or whose name was removed, still has to be headed)."""
+    import dataclasses
+    import json
+
+    stored = app.state.store.get(decision_id)
+    context = stored.context
+    del context["project"]["name"]
+    return dataclasses.replace(stored, project_name=None, load_context=lambda: json.dumps(context),
+                               load_recommendation=lambda: stored.recommendation)
+
+
+def _section(html: str, start: str, end: str) -> str:
+    return html[html.index(start):html.index(end, html.index(start))]
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_the_log_list_names_the_approach_in_the_language(client, rulebase, decision_id, lang):
+    from engine.approaches import APPROACHES, BY_CODE
+    from engine.localize import approach_label
+    from engine.words import Words
+
+    words = Words(rulebase.catalogue, lang)
+    code = client.get(f"/api/v1/decisions/{decision_id}").json()["recommendation"]["approach"]["code"]
+    english, said = BY_CODE[code].label, approach_label(words, code, BY_CODE[code].label)
+    assert said != english
+    html = unescape(client.get(f"/log?lang={lang}").text)
+    rows = html[html.index("<tbody"):]
+    assert f">{said}</td>" in rows and f">{english}</td>" not in rows
+    choices = _section(html, '<select id="approach"', "</select>")      # the filter names them so too
+    for a in APPROACHES:
+        assert f">{approach_label(words, a.code, a.label)}</option>" in choices and f">{a.label}</option>" not in choices
+    en = unescape(client.get("/log?lang=en").text)
+    assert f">{english}</td>" in en
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_an_unnamed_project_is_named_in_the_language(rulebase, unnamed, lang):
+    """The log list's line, the why-not and what-if pages and the outcomes page head a decision whose project
+    has no name with the interface's '(unnamed project)', in the reader's language."""
+    from service.pages import auditor, whynot_whatif
+    from service.pages.wording import words_for
+
+    try:
+        l10n.use(lang)
+        said = _in(lang, "(unnamed project)")
+        assert said != "(unnamed project)"
+        assert auditor._row(unnamed, words_for(rulebase))["project"] == said
+        assert whynot_whatif._common(unnamed, rulebase)["project_name"] == said
+        l10n.use("en")
+        assert auditor._row(unnamed, words_for(rulebase))["project"] == "(unnamed project)"
+    finally:
+        l10n.use("en")
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_the_auditors_report_says_the_answers_in_the_language(client, rulebase, decision_id, lang):
+    from engine.words import Words
+
+    words = Words(rulebase.catalogue, lang)
+    html = unescape(client.get(f"/log/{decision_id}?lang={lang}").text)
+    given = _section(html, 'id="h-input"', "<details")
+    context = genoa()
+    for name, value in context["decision"].items():
+        path = f"decision.{name}"
+        assert f"<dt>{words.field(path)}</dt><dd>{words.value(path, value)}</dd>" in given, path
+    power = context["stakeholders"][0]["power"]
+    assert f"<dt>{words.field('stakeholder.power')}</dt><dd>{words.value('stakeholder.power', power)}</dd>" in given
+    assert f"<h3>{words.field('decision')}</h3>" in given
+    for english in ("<dd>yes</dd>", "<dd>no</dd>", "(not given)", "<dt>Quality requirement</dt>", "<h3>Decision</h3>"):
+        assert english not in given, english
+    en = _section(unescape(client.get(f"/log/{decision_id}?lang=en").text), 'id="h-input"', "<details")
+    english = Words(rulebase.catalogue, "en")
+    assert f"<dd>{english.value('decision.quality_requirement', True)}</dd>" in en
+
+
+@pytest.fixture(scope="module")
+def evaluated_id(client):
+    """A decision with one (synthetic) evaluation recorded through its form, a technique dropped."""
+    from .helpers import post_form
+    from .test_evidence_pages import as_browser, evaluation_form
+
+    decision = evaluate(client, genoa())
+    rec = client.get(f"/api/v1/decisions/{decision}").json()["recommendation"]
+    techniques = [t["code"] for t in rec["techniques"]]
+    group = next(p for p in rec["participants"] if p.get("role") and not p.get("excluded"))
+    page = client.get(f"/decisions/{decision}").text
+    data = as_browser(evaluation_form(page), used=techniques[:1], participants="40", **{
+        f"group.{group['stakeholder']}.participants": "25", f"group.{group['stakeholder']}.population": "500",
+        f"why.technique:{techniques[1]}": "no venue was free",
+        "score.influence": "4", "notes": "SYNTHETIC i18n page test", "synthetic": "true"})
+    r = post_form(client, f"/decisions/{decision}/outcomes", data)
+    assert r.status_code == 303, r.text[:2000]
+    return decision
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_the_outcomes_form_and_evaluations_name_the_advice_in_the_language(client, rulebase, evaluated_id, lang):
+    """The outcomes page's form ('Approach: …', 'Arrangement: …') and the evaluation read back ('… takes part',
+    'Technique: …') in the reader's language, none of the English prefixes left."""
+    from engine.approaches import BY_CODE
+    from engine.localize import approach_label
+    from engine.words import Words
+
+    words = Words(rulebase.catalogue, lang)
+    rec = client.get(f"/api/v1/decisions/{evaluated_id}").json()["recommendation"]
+    html = unescape(client.get(f"/decisions/{evaluated_id}/outcomes?lang={lang}").text)
+    code = rec["approach"]["code"]
+    assert _in(lang, "Approach: %(approach)s") % {"approach": approach_label(words, code, BY_CODE[code].label)} in html
+    arrangement = rec["governance"][0]["code"]
+    assert _in(lang, "Arrangement: %(item)s") % {"item": words.item("arrangement", arrangement)} in html
+    read = unescape(client.get(f"/decisions/{evaluated_id}?lang={lang}").text).split('id="evaluations"', 1)[1]
+    group = next(p for p in rec["participants"] if p.get("role") and not p.get("excluded"))
+    dropped = rec["techniques"][1]["code"]
+    assert _in(lang, "%(group)s takes part") % {"group": group["name"]} in read
+    assert _in(lang, "Technique: %(item)s") % {"item": words.item("technique", dropped)} in read
+    for english in ("Approach: ", " takes part", "Technique: ", "Arrangement: ", "Skill: ", "Warning: "):
+        assert english not in html and english not in read, english
+    en = unescape(client.get(f"/decisions/{evaluated_id}/outcomes?lang=en").text)
+    assert f"Approach: {BY_CODE[code].label}" in en
+    assert f"Arrangement: {rulebase.catalogue.arrangements[arrangement].label}" in en
+    en = unescape(client.get(f"/decisions/{evaluated_id}?lang=en").text)
+    assert f"{group['name']} takes part" in en
+    assert f"Technique: {rulebase.catalogue.techniques[dropped].label}" in en

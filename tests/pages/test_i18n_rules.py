@@ -129,3 +129,50 @@ def test_the_evaluation_form_names_the_advice_in_the_language(client, rulebase, 
     assert said in form
     code = next(iter(rulebase.catalogue.recruitment))
     assert f">{greek.item('recruitment', code)}</label>" in form
+
+
+def _conclusion_terms(html: str) -> list[str]:
+    """What each conclusion line of a rule page says it does (its <dt>s under 'What it concludes')."""
+    section = html[html.index('id="h-then"'):html.index('id="h-sources"')]
+    return re.findall(r"<dt>([^<]*)</dt>", section)
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_a_rules_conclusions_are_said_in_the_language(client, rulebase, lang):
+    """Each kind of conclusion is introduced in the reader's language ('Recommends the techniques', 'Gives the
+    group the role', 'Bounds the plan'...), and a plan's bound too; the English page is as it was."""
+    from service.pages import l10n
+    from service.pages.rules import _BOUNDS, _CONCLUSIONS
+
+    def said(msgid: str) -> str:
+        return l10n.translations(lang).gettext(msgid)
+
+    kinds = {"techniques": _CONCLUSIONS["techniques"][1], "arrangements": _CONCLUSIONS["arrangements"][1],
+             "eliminate": _CONCLUSIONS["eliminate"][1], "participant": "Gives the group the role",
+             "exclude": "Leaves the group out", "plan": "Bounds the plan"}
+    for kind, english in kinds.items():
+        rule = next(r for r in rulebase.rules if kind in r.as_authored()["then"])
+        en, there = _page(client, f"/rules/{rule.id}", "en"), _page(client, f"/rules/{rule.id}", lang)
+        assert english in _conclusion_terms(en), (kind, rule.id)
+        assert said(english) != english and said(english) in _conclusion_terms(there), (kind, rule.id)
+        assert english not in _conclusion_terms(there), (kind, rule.id)
+    core = next(r for r in rulebase.rules if "core_at_most" in (r.as_authored()["then"].get("plan") or {}))
+    bound = core.as_authored()["then"]["plan"]["core_at_most"]
+    assert f"<dd>{_BOUNDS['core_at_most']} {bound} " in _page(client, f"/rules/{core.id}", "en")
+    assert f"<dd>{said(_BOUNDS['core_at_most'])} {bound} " in _page(client, f"/rules/{core.id}", lang)
+
+
+@pytest.mark.parametrize("lang", ["el", "de"])
+def test_the_rule_lists_topics_are_in_the_language(client, lang):
+    from service.pages import l10n
+    from service.pages.rules import TOPICS
+
+    by_topic = _page(client, "/rules?by=topic", lang)
+    for key, english, _kinds in TOPICS:
+        said = l10n.translations(lang).gettext(english)
+        assert said != english, english
+        assert f'<option value="{key}">{said}</option>' in by_topic
+        assert f'<option value="{key}">{english}</option>' not in by_topic
+    assert re.search(r'<h2 id="group-1">' + re.escape(l10n.translations(lang).gettext(TOPICS[0][1])), by_topic)
+    en = _page(client, "/rules?by=topic", "en")
+    assert f'<option value="approach">{TOPICS[0][1]}</option>' in en
