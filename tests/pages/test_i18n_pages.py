@@ -347,3 +347,16 @@ def test_the_outcomes_form_and_evaluations_name_the_advice_in_the_language(clien
     en = unescape(client.get(f"/decisions/{evaluated_id}?lang=en").text)
     assert f"{group['name']} takes part" in en
     assert f"Technique: {rulebase.catalogue.techniques[dropped].label}" in en
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "el"])
+def test_no_two_sentences_run_together_where_a_template_line_ends_in_a_tag(client, main_pages, decision_id, lang):
+    """The pages' Jinja environment trims the line break after a block tag: a sentence that ended a line in a
+    {% endif %} or {% endtrans %} ran into the next one ('14:13 UTC.Start with the plan', '6 groups,13 techniques',
+    'Nein.Sie stützte sich'). No word ends in '.', ',', ':' or ';' with the next word glued to it."""
+    pages = {**main_pages, "report": f"/log/{decision_id}", "lint": "/rules/lint"}
+    for name, path in pages.items():
+        text = _text(client.get(path, params={"lang": lang}).text)
+        glued = [text[max(0, m.start() - 30):m.end() + 10]      # a capital after . : ; or a number after ,
+                 for m in re.finditer(r"[^\W\d_]{3,}(?:[.:;](?=[A-ZÄÖÜΑ-Ω][^\W\d_])|,(?=\d))", text)]
+        assert not glued, (name, glued)
