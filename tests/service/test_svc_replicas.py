@@ -21,7 +21,8 @@ from service.app import create_app
 from svc_helpers import MINI, TOKENS_SPEC, auth, pilot, settings_for
 
 POLICY = "policy/people.yaml"
-WAIT = 20.0   # seconds a follow may take here (a check process and a worker start on a shared machine)
+WAIT = 60.0   # at most, the seconds a follow may take here (a check process and a worker start on a shared
+#               machine; 20 s ran out once with three test workers and another test run on two cores)
 
 
 def variant(files: dict[str, str], tag: str) -> dict[str, str]:
