@@ -6,13 +6,12 @@ import asyncio
 
 import pytest
 from fastapi.testclient import TestClient
-from svc_helpers import REPO, TESTCLIENT_HOST, Who, pilot
+from svc_helpers import REPO, Who, pilot, settings_for
 
 from engine import Engine, load_rulebase
 from service.app import create_app
 from service.log import DecisionStore
 from service.pages import backend, l10n
-from service.settings import Settings
 from tests.pages.helpers import evaluate, genoa
 
 
@@ -20,8 +19,7 @@ from tests.pages.helpers import evaluate, genoa
 def client(tmp_path_factory):
     """The shipped rule base (with its translations) in local mode: every caller has every role."""
     tmp = tmp_path_factory.mktemp("form-wording")
-    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=REPO / "rules", workers=1,
-                              allowed_hosts=TESTCLIENT_HOST))
+    app = create_app(settings_for(tmp, rules_dir=REPO / "rules", workers=1))
     with TestClient(app, follow_redirects=False) as c:
         yield c
 

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text, update
-from svc_helpers import REPO, TESTCLIENT_HOST, Who, pilot
+from svc_helpers import REPO, Who, pilot, settings_for
 
 from engine import load_rulebase
 from engine.translations import files_version
@@ -20,7 +20,6 @@ from service.log import DecisionStore
 from service.log.db import alembic_config
 from service.log.store import RULEBASES, TRANSLATIONS, RecordNotRenderable
 from service.rule_words import keep_translations
-from service.settings import Settings
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +31,7 @@ def rulebase():
 def client(tmp_path_factory):
     """The shipped rule base (with its translations) in local mode: every caller has every role."""
     tmp = tmp_path_factory.mktemp("wording")
-    app = create_app(Settings(database_url=f"sqlite:///{tmp / 'log.db'}", rules_dir=REPO / "rules", workers=1,
-                              allowed_hosts=TESTCLIENT_HOST))
+    app = create_app(settings_for(tmp, rules_dir=REPO / "rules", workers=1))
     with TestClient(app, follow_redirects=False) as c:
         yield c
 
